@@ -80,7 +80,7 @@ rtl: $(STAMP)
 lint: rtl
 	@status=0; for file in sim_build/rtl/*.v; do \
 	  top=$$(basename $$file .v); \
-	  if $(SIM_ENV) verilator --lint-only -Wall --top-module $$top hdl/verilator_waivers.vlt $$file; \
+	  if $(SIM_ENV) verilator --lint-only -Wall --quiet --top-module $$top hdl/verilator_waivers.vlt $$file; \
 	  then echo "lint clean: $$file"; \
 	  else status=1; fi; \
 	done; exit $$status

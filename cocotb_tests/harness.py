@@ -28,8 +28,9 @@ from cocotb_tools.runner import Icarus, get_runner
 
 from hdl.tops import Variant, generate, variants
 
-__all__ = ["SIMULATORS", "selected_simulators", "CocotbCase", "cocotb_cases", "run_case",
-           "ROOT", "SIM_BUILD", "TIMESCALE", "build"]
+__all__ = ["ROOT", "SIM_BUILD", "SIMULATORS", "TIMESCALE", "VERILATOR_WAIVERS",
+           "selected_simulators", "locked", "build", "CocotbCase", "cocotb_cases",
+           "run_case", "waves_path", "top_params"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_BUILD = ROOT / "sim_build"
@@ -87,7 +88,7 @@ def _runner(sim: str):
 
 
 @contextlib.contextmanager
-def _locked(name: str):
+def locked(name: str):
     """Serialize work on one build among parallel pytest workers."""
     lock_dir = SIM_BUILD / "locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
@@ -131,14 +132,14 @@ def build(sim: str, variant: Variant, waves: bool = False) -> tuple[Path, Path]:
     """Generate and compile ``variant`` for ``sim`` (cached); return (build dir, params)."""
     rtl_dir = SIM_BUILD / "rtl"
     build_dir = SIM_BUILD / sim / (variant.name + ("-waves" if waves else ""))
-    with _locked(f"rtl-{variant.name}"):
+    with locked(f"rtl-{variant.name}"):
         verilog = generate(variant, rtl_dir)
     params = rtl_dir / f"{variant.name}.json"
     inputs = [verilog] + ([VERILATOR_WAIVERS] if sim == "verilator" else [])
     fingerprint = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)
                                  + repr((sim, waves)).encode()).hexdigest()
     stamp = build_dir / "build.stamp"
-    with _locked(f"{sim}-{build_dir.name}"):
+    with locked(f"{sim}-{build_dir.name}"):
         if not stamp.exists() or stamp.read_text() != fingerprint:
             stamp.unlink(missing_ok=True)
             if sim == "verilator":

@@ -92,7 +92,8 @@ def report(summary: dict, vcd: str | None, sim: str) -> None:
         print()
         print(f"Waveform: {vcd}")
         print(f"  view it:   gtkwave {vcd}")
-        print(f"  decode it: python -m linkmodel.vcd_lanes {vcd}")
+        python = os.path.relpath(sys.executable)
+        print(f"  decode it: {python} -m linkmodel.vcd_lanes {vcd}")
         decoded = decode_lane(vcd, "b__lane_rx")
         print("First frames on B's receive lane, read back from the waveform:")
         for frame in decoded.frames[:8]:

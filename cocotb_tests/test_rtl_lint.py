@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from cocotb_tests.harness import SIM_BUILD, VERILATOR_WAIVERS, _locked
+from cocotb_tests.harness import SIM_BUILD, VERILATOR_WAIVERS, locked
 from hdl.tops import TOPS, generate, variants
 
 ALL_VARIANTS = [variant for top in TOPS for variant in variants(top)]
@@ -16,10 +16,10 @@ ALL_VARIANTS = [variant for top in TOPS for variant in variants(top)]
 def test_generated_rtl_is_lint_clean(variant):
     if shutil.which("verilator") is None:
         pytest.fail("verilator is not on PATH: run the tests through `make test`")
-    with _locked(f"rtl-{variant.name}"):
+    with locked(f"rtl-{variant.name}"):
         verilog = generate(variant, SIM_BUILD / "rtl")
     result = subprocess.run(
-        ["verilator", "--lint-only", "-Wall", "--top-module", variant.name,
+        ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", variant.name,
          str(VERILATOR_WAIVERS), str(verilog)],
         capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-4000:]

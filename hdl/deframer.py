@@ -109,15 +109,26 @@ class Deframer(wiring.Component):
             m.d.sync += index.eq(0)
             m.next = "HEADER"
 
-        def at_control_inside_frame():
-            """A control symbol where frame data was due: the frame was cut short."""
-            with m.If(abort_mark):
+        def lost_or_invalid():
+            """What ends any frame state first: lost sync, then an invalid code word.
+            Opens an If chain the caller continues with Elif."""
+            with m.If(~self.in_sync):
+                finish(sync_lost=1)
+                m.next = "IDLE"
+            with m.Elif(bad_code):
+                finish(code_error=1)
+                m.next = "SKIP"
+
+        def cut_short():
+            """Continues ``lost_or_invalid``'s chain: a control symbol where frame data
+            was due (ABORT: aborted; START: truncated, and the new frame opens)."""
+            with m.Elif(abort_mark):
                 finish(aborted=1)
                 m.next = "IDLE"
             with m.Elif(start):
                 finish(truncated=1)
                 begin()
-            with m.Else():
+            with m.Elif(control):
                 finish(truncated=1)
                 m.next = "IDLE"
 
@@ -137,14 +148,8 @@ class Deframer(wiring.Component):
                     m.d.sync += in_orphan_run.eq(1)
 
             with m.State("HEADER"):
-                with m.If(~self.in_sync):
-                    finish(sync_lost=1)
-                    m.next = "IDLE"
-                with m.Elif(bad_code):
-                    finish(code_error=1)
-                    m.next = "SKIP"
-                with m.Elif(control):
-                    at_control_inside_frame()
+                lost_or_invalid()
+                cut_short()
                 with m.Elif(is_data):
                     m.d.comb += crc.enable.eq(1)
                     m.d.sync += [header_raw.eq(new_header.as_value()), index.eq(index + 1)]
@@ -161,14 +166,8 @@ class Deframer(wiring.Component):
                                 m.next = "PAYLOAD"
 
             with m.State("PAYLOAD"):
-                with m.If(~self.in_sync):
-                    finish(sync_lost=1)
-                    m.next = "IDLE"
-                with m.Elif(bad_code):
-                    finish(code_error=1)
-                    m.next = "SKIP"
-                with m.Elif(control):
-                    at_control_inside_frame()
+                lost_or_invalid()
+                cut_short()
                 with m.Elif(is_data):
                     m.d.comb += [crc.enable.eq(1), frames.payload_valid.eq(1)]
                     m.d.sync += remaining.eq(remaining - 1)
@@ -176,14 +175,8 @@ class Deframer(wiring.Component):
                         m.next = "CRC"
 
             with m.State("CRC"):
-                with m.If(~self.in_sync):
-                    finish(sync_lost=1)
-                    m.next = "IDLE"
-                with m.Elif(bad_code):
-                    finish(code_error=1)
-                    m.next = "SKIP"
-                with m.Elif(control):
-                    at_control_inside_frame()
+                lost_or_invalid()
+                cut_short()
                 with m.Elif(is_data):
                     m.d.comb += crc.enable.eq(1)
                     m.d.sync += index.eq(index + 1)
@@ -191,12 +184,7 @@ class Deframer(wiring.Component):
                         m.next = "EXPECT_END"
 
             with m.State("EXPECT_END"):
-                with m.If(~self.in_sync):
-                    finish(sync_lost=1)
-                    m.next = "IDLE"
-                with m.Elif(bad_code):
-                    finish(code_error=1)
-                    m.next = "SKIP"
+                lost_or_invalid()
                 with m.Elif(end_mark):
                     finish(crc_error=~crc.residue_ok)
                     m.next = "IDLE"

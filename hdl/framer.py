@@ -70,6 +70,8 @@ class Framer(wiring.Component):
 
         with m.If(frames.abort):
             m.d.sync += abort_pending.eq(1)
+        abort_due = Signal()  # cut the frame at this tick
+        m.d.comb += abort_due.eq(self.tick & (abort_pending | frames.abort))
 
         with m.FSM(name="framer"):
             with m.State("IDLE"):
@@ -89,7 +91,7 @@ class Framer(wiring.Component):
                     m.next = "HEADER"
             with m.State("HEADER"):
                 m.d.comb += [frames.busy.eq(1), self.in_frame.eq(1)]
-                with m.If(self.tick & (abort_pending | frames.abort)):
+                with m.If(abort_due):
                     cut_short()
                 with m.Else():
                     send(header_bytes[index])
@@ -104,8 +106,8 @@ class Framer(wiring.Component):
                                 m.next = "PAYLOAD"
             with m.State("PAYLOAD"):
                 m.d.comb += [frames.busy.eq(1), self.in_frame.eq(1)]
-                with m.If(self.tick & (abort_pending | frames.abort | ~frames.payload.valid)):
-                    m.d.comb += frames.underrun.eq(~(abort_pending | frames.abort))
+                with m.If(abort_due | (self.tick & ~frames.payload.valid)):
+                    m.d.comb += frames.underrun.eq(~abort_due)
                     cut_short()
                 with m.Else():
                     send(frames.payload.payload)
@@ -117,7 +119,7 @@ class Framer(wiring.Component):
                             m.next = "CRC"
             with m.State("CRC"):
                 m.d.comb += [frames.busy.eq(1), self.in_frame.eq(1)]
-                with m.If(self.tick & (abort_pending | frames.abort)):
+                with m.If(abort_due):
                     cut_short()
                 with m.Else():
                     send(crc_bytes[index])

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from conftest import simulate
-from hdl.testbench.channel_model import ChannelControl, ChannelLane
+from hdl.testbench.channel_model import ChannelLane
 
 LATENCY_CLOCKS = 3  # documented fixed latency of ChannelLane
 
