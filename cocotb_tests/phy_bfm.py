@@ -1,7 +1,7 @@
 """Bus-functional models for the PHY pair test top (:mod:`hdl.testbench.phy_pair_top`).
 
 Field positions of every packed port come from the layouts declared in ``hdl/``
-(:func:`pack` / :func:`unpack`); nothing here repeats a bit offset.
+(:func:`~cocotb_tests.channel_bfm.pack` / ``unpack``); nothing here repeats a bit offset.
 """
 
 from __future__ import annotations
@@ -9,39 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, ValueChange
 from cocotb.utils import get_sim_time
 
+from cocotb_tests.channel_bfm import (
+    ChannelHandle, pack, seed_channels, start_clock_and_reset, unpack,
+)
 from hdl.frame_format import FrameHeader, FrameStatus, STATUS_FLAGS
 from hdl.phy_statistics import PhyCounters
-from hdl.testbench.channel_model import ChannelControl, ChannelStatus
 from hdl.testbench.phy_pair_top import RxEventKind
 from linkmodel.frames import Frame
 
-__all__ = ["pack", "unpack", "FrameSender", "RxMonitor", "Received", "ChannelHandle",
-           "PhyPairBench", "CLOCK_NS"]
-
-CLOCK_NS = 10
-
-
-def pack(layout, **fields) -> int:
-    """An integer holding ``fields`` at their places in an Amaranth struct ``layout``."""
-    value = 0
-    members = dict(layout)
-    for name, field_value in fields.items():
-        member = members[name]
-        width = member.width
-        if not 0 <= int(field_value) < 1 << width:
-            raise ValueError(f"{name}={field_value} does not fit in {width} bits")
-        value |= int(field_value) << member.offset
-    return value
-
-
-def unpack(layout, value: int) -> dict:
-    """The fields of an Amaranth struct ``layout`` from an integer."""
-    return {name: value >> member.offset & ((1 << member.width) - 1)
-            for name, member in layout}
+__all__ = ["FrameSender", "RxMonitor", "Received", "PhyPairBench"]
 
 
 def _port(dut, side: str, name: str):
@@ -175,67 +154,6 @@ class RxMonitor:
         return unpack(PhyCounters, int(self.counts.value))
 
 
-class ChannelHandle:
-    """Settings, counters and frame-hit log of one channel direction (``a_to_b``...)."""
-
-    def __init__(self, dut, direction: str, lane_width: int):
-        self.dut, self.direction, self.lane_width = dut, direction, lane_width
-        port = lambda name: getattr(dut, f"{direction}__{name}")  # noqa: E731
-        self.control_port, self.status_port = port("control"), port("status")
-        self.seed_port, self.reseed_port = port("seed"), port("reseed")
-        self.burst_now_port = port("burst_now")
-        self.done_port, self.hit_port = port("frame_done"), port("frame_hit")
-        self.near_hit_port = port("frame_near_hit")
-        self.settings = {name: 0 for name, _ in ChannelControl}
-        self.control_port.value = 0
-        self.burst_now_port.value = 0
-        self.reseed_port.value = 0
-        # Per frame, in the order frames crossed: (bits of it damaged, line damaged just
-        # before it); see hdl.testbench.channel_model.ChannelLane.
-        self.hits: list[tuple[bool, bool]] = []
-        self._task = cocotb.start_soon(self._watch_frames())
-
-    async def _watch_frames(self) -> None:
-        while True:
-            await RisingEdge(self.done_port)
-            await ReadOnly()
-            self.hits.append((bool(self.hit_port.value), bool(self.near_hit_port.value)))
-
-    def set(self, **settings) -> None:
-        """Change settings (names of :data:`ChannelControl`); the rest keep their values."""
-        unknown = set(settings) - set(self.settings)
-        if unknown:
-            raise ValueError(f"unknown channel setting(s): {', '.join(sorted(unknown))}")
-        self.settings.update(settings)
-        self.control_port.value = pack(ChannelControl, **self.settings)
-
-    def set_delay(self, bits: int) -> None:
-        """Line delay in bit times (plus the channel's fixed latency)."""
-        self.set(delay_words=bits // self.lane_width, delay_bits=bits % self.lane_width)
-
-    def set_error_rate(self, per_bit: float) -> None:
-        """Bit error rate: the channel draws one error chance per lane word, so a word
-        gets an error with the probability that any of its bits would."""
-        if not 0 <= per_bit < 1:
-            raise ValueError(f"a bit error rate is a probability in [0, 1), not {per_bit}")
-        per_word = 1 - (1 - per_bit) ** self.lane_width
-        self.set(error_threshold=min(round(per_word * 2**32), 2**32 - 1))
-
-    async def reseed(self, seed: int) -> None:
-        self.seed_port.value = seed & 0xFFFFFFFF
-        self.reseed_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self.reseed_port.value = 0
-
-    async def burst(self) -> None:
-        self.burst_now_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self.burst_now_port.value = 0
-
-    def counters(self) -> dict:
-        return unpack(ChannelStatus, int(self.status_port.value))
-
-
 class PhyPairBench:
     """Clock, reset and BFMs for both sides and both channel directions."""
 
@@ -250,15 +168,10 @@ class PhyPairBench:
 
     async def start(self, seed: int, delay_bits: tuple[int, int] = (0, 0)) -> None:
         """Start the clock, reset, seed the channel and start the monitors."""
-        cocotb.start_soon(Clock(self.dut.clk, CLOCK_NS, unit="ns").start())
-        self.dut.rst.value = 1
         for channel, delay in zip(self.channel.values(), delay_bits):
             channel.set_delay(delay)
-        await ClockCycles(self.dut.clk, 4)
-        self.dut.rst.value = 0
-        # After reset, which would otherwise undo it; each direction its own stream.
-        for index, channel in enumerate(self.channel.values()):
-            await channel.reseed(seed + index)
+        await start_clock_and_reset(self.dut)
+        await seed_channels(self.channel.values(), seed)
         # Monitors start after reset, so reset values never count as events.
         await RisingEdge(self.dut.clk)
         self.receive = {side: RxMonitor(self.dut, side) for side in ("a", "b")}

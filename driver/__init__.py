@@ -1,5 +1,7 @@
-"""The MSL driver and the NetWare server OS model (step 4 of the roadmap).
+"""The MSL driver side.
 
-Empty until then: in step 1 the project has the link PHY only. The driver will talk to
-the adapter through an abstract async bus and will not import cocotb.
+Now: :mod:`driver.bus`, the abstract register bus the driver talks to the adapter
+through (no cocotb here), and :mod:`driver.registers`, named access to the registers and
+buffer windows generated from :data:`hdl.register_map.REGISTER_MAP`. The MSL driver and
+the NetWare server OS model arrive in step 4.
 """

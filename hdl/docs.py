@@ -23,6 +23,7 @@ from .frame_format import (
 )
 from .lane import COMMA_WORDS, LANE_WIDTHS
 from .phy_statistics import PHY_COUNTERS
+from .register_map import REGISTER_MAP, Access, Param
 from .symbol_sync import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN
 from .testbench import channel_model
 from .testbench.channel_model import ChannelControl, ChannelStatus
@@ -117,6 +118,79 @@ def _channel_status() -> str:
     return _layout_table(ChannelStatus, _layout_comments("ChannelStatus"))
 
 
+def _reset_text(reset) -> str:
+    return str(reset) if isinstance(reset, Param) else (f"0x{reset:X}" if reset > 9 else str(reset))
+
+
+def _register_reset(register) -> str:
+    if any(isinstance(f.reset, Param) for f in register.fields):
+        return "build (see fields)"
+    return f"0x{register.reset_value({}):08X}"
+
+
+def _access_text(register) -> str:
+    return "/".join(sorted({f.access.value for f in register.fields}))
+
+
+def _bits(field) -> str:
+    high = field.offset + field.width - 1
+    return str(field.offset) if field.width == 1 else f"{high}:{field.offset}"
+
+
+def _register_map() -> str:
+    out = []
+    for block in REGISTER_MAP.blocks:
+        registers = [r for r in REGISTER_MAP if r.block == block.name]
+        out.append(f"### {block.name.capitalize()} (0x{block.base:03X})\n")
+        if block.name == "statistics":
+            out.append(_table(("address", "register", "counts one per"),
+                              [(f"0x{r.address:03X}", f"`{r.name}`", r.description)
+                               for r in registers]))
+            out.append("\nAll RO, 32 bits, wrapping; zeroed by reset and by "
+                       "`COMMAND.clear_counters`.\n")
+            continue
+        rows, detailed, seen_arrays = [], [], set()
+        for r in registers:
+            if r.array:
+                if r.array in seen_arrays:
+                    continue
+                seen_arrays.add(r.array)
+                count = sum(1 for x in registers if x.array == r.array)
+                rows.append((f"0x{r.address:03X} + 4n", f"`{r.array}n` (n < {count})",
+                             _access_text(r), _register_reset(r), r.description))
+            else:
+                rows.append((f"0x{r.address:03X}", f"`{r.name}`", _access_text(r),
+                             _register_reset(r), r.description))
+            if len(r.fields) > 1 or any(f.values for f in r.fields) or \
+                    any(isinstance(f.reset, Param) for f in r.fields):
+                detailed.append(r)
+        out.append(_table(("address", "register", "access", "reset", "description"), rows))
+        for r in detailed:
+            name = f"{r.array}n" if r.array else r.name
+            out.append(f"\n`{name}` fields:\n\n")
+            field_rows = []
+            for f in r.fields:
+                meaning = f.description
+                if f.values:
+                    meaning += (": " if meaning else "") + ", ".join(
+                        f"{v.value} = {v.name}" for v in f.values)
+                field_rows.append((_bits(f), f"`{f.name}`", f.access.value, _reset_text(f.reset),
+                                   meaning))
+            out.append(_table(("bits", "field", "access", "reset", "meaning"), field_rows))
+        out.append("\n")
+    return "".join(out).rstrip("\n") + "\n"
+
+
+def _register_windows() -> str:
+    return _table(("base", "span", "window", "what"),
+                  [(f"0x{w.base:04X}", f"0x{w.span:04X}", f"`{w.name}`", w.description)
+                   for w in REGISTER_MAP.windows])
+
+
+def _access_kinds() -> str:
+    return _table(("kind", "meaning"), [(f"`{a.value}`", _doc_of(Access, a)) for a in Access])
+
+
 #: Every generated section: name -> function returning its Markdown.
 SECTIONS = {
     "control-symbols": _control_symbols,
@@ -128,6 +202,9 @@ SECTIONS = {
     "lane-widths": _lane_widths,
     "channel-control": _channel_control,
     "channel-status": _channel_status,
+    "register-map": _register_map,
+    "register-windows": _register_windows,
+    "access-kinds": _access_kinds,
 }
 
 

@@ -19,6 +19,8 @@ from amaranth.lib import data, enum
 __all__ = [
     "ControlSymbol",
     "FrameKind",
+    "LinkCommand",
+    "NakReason",
     "HEADER_FIELDS",
     "HEADER_BYTES",
     "CRC_BYTES",
@@ -49,6 +51,22 @@ class FrameKind(enum.IntEnum, shape=8):
     HOLDOFF = 4    #: The receiver holds DATA ``seq`` for its OS: restart the ACK timer.
     EMERGENCY = 5  #: The sending server is failing. Highest priority.
     LINK = 6       #: Link start-up and reset; ``aux`` carries the sub-command.
+
+
+class LinkCommand(enum.IntEnum, shape=8):
+    """``aux`` of a LINK frame."""
+
+    HELLO = 1      #: I am here; answer with HELLO_ACK. Sent while the link is down.
+    HELLO_ACK = 2  #: Answer to HELLO: the receiver of it takes the link up.
+    RESET = 3      #: Restart sequence numbers both ways; answer with RESET_ACK.
+    RESET_ACK = 4  #: Sequence numbers restarted; the link is up again.
+
+
+class NakReason(enum.IntEnum, shape=8):
+    """``aux`` of a NAK frame."""
+
+    ERROR = 1  #: A frame was lost or damaged: replay from ``seq`` now.
+    BUSY = 2   #: No free receive slot: replay ``seq`` after the ACK timeout.
 
 
 #: Header fields in wire order: (name, width in bits, meaning).

@@ -4,6 +4,7 @@ from amaranth import Module
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from .event_counters import EventCounters
 from .frame_format import STATUS_FLAGS
 from .frame_interfaces import FrameRxSignature
 from .phy_receiver import LineEvents
@@ -35,7 +36,7 @@ TxEvents = wiring.Signature({"sent": Out(1), "aborted": Out(1), "underrun": Out(
 
 
 class PhyStatistics(wiring.Component):
-    """Counts every event of a :class:`hdl.link_phy.LinkPhy`, 32-bit wrapping counters.
+    """Counts every event of a :class:`hdl.link_phy.LinkPhy` (see :data:`PHY_COUNTERS`).
 
     Members
     -------
@@ -57,26 +58,24 @@ class PhyStatistics(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        m.submodules.counters = counters = EventCounters(name for name, _ in PHY_COUNTERS)
         rx, line = self.rx, self.line_events
-        good = rx.end & ~rx.status.as_value().any()
-        increments = {
-            "tx_frames": self.tx.sent,
-            "tx_aborted": self.tx.aborted,
-            "tx_underruns": self.tx.underrun,
-            "rx_frames_good": good,
-            "rx_frames_bad": rx.end & rx.status.as_value().any(),
-            **{f"rx_{flag}": rx.end & getattr(rx.status, flag) for flag, _ in STATUS_FLAGS},
-            "rx_orphans": rx.orphan,
-            "rx_code_violations": line.code_violation,
-            "rx_disparity_errors": line.disparity_error,
-            "rx_sync_acquired": line.sync_acquired,
-            "rx_sync_losses": line.sync_lost,
-        }
-        assert set(increments) == {name for name, _ in PHY_COUNTERS}
-        for name, event in increments.items():
-            counter = getattr(self.counts, name)
-            with m.If(self.clear):
-                m.d.sync += counter.eq(0)
-            with m.Elif(event):
-                m.d.sync += counter.eq(counter + 1)
+        rejected = rx.end & rx.status.as_value().any()
+        events = counters.events
+        m.d.comb += [
+            events.tx_frames.eq(self.tx.sent),
+            events.tx_aborted.eq(self.tx.aborted),
+            events.tx_underruns.eq(self.tx.underrun),
+            events.rx_frames_good.eq(rx.end & ~rx.status.as_value().any()),
+            events.rx_frames_bad.eq(rejected),
+            *(getattr(events, f"rx_{flag}").eq(rx.end & getattr(rx.status, flag))
+              for flag, _ in STATUS_FLAGS),
+            events.rx_orphans.eq(rx.orphan),
+            events.rx_code_violations.eq(line.code_violation),
+            events.rx_disparity_errors.eq(line.disparity_error),
+            events.rx_sync_acquired.eq(line.sync_acquired),
+            events.rx_sync_losses.eq(line.sync_lost),
+            counters.clear.eq(self.clear),
+            self.counts.eq(counters.counts),
+        ]
         return m

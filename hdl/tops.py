@@ -21,6 +21,8 @@ from amaranth.back import verilog
 
 from .lane import LANE_WIDTHS
 from .link_phy import LinkPhy
+from .msl_adapter import MslAdapter
+from .testbench.adapter_pair_top import AdapterPairTop
 from .testbench.codec_top import CodecTop
 from .testbench.phy_pair_top import PhyPairTop
 
@@ -45,10 +47,16 @@ TOPS = {
         LinkPhy, "the link PHY: framing, 8b/10b, alignment, serializer",
         variants=tuple({"lane_width": w} for w in LANE_WIDTHS),
         fixed={"max_payload": 4096}),
+    "msl_adapter": Top(
+        MslAdapter, "the MSL adapter: AXI4-Lite registers, slot buffers, link layer, PHY",
+        variants=tuple({"lane_width": w} for w in LANE_WIDTHS)),
     "codec": Top(CodecTop, "test top: 8b/10b encoder and decoder, CRC-32"),
     "phy_pair": Top(
         PhyPairTop, "test top: two PHYs cross-wired through the channel model",
         variants=tuple({"lane_width": w} for w in LANE_WIDTHS)),
+    "adapter_pair": Top(
+        AdapterPairTop, "test top: two adapters cross-wired through the channel model",
+        variants=({"lane_width": 10}, {"lane_width": 1})),
 }
 
 

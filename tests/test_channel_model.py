@@ -27,7 +27,9 @@ def run_lane(width, words, in_frame=None, control=None, actions=None, seed=1):
         for clock, (word, framed) in enumerate(zip(words, in_frame)):
             change = (actions or {}).get(clock, {})
             ctx.set(dut.burst_now, change.get("burst_now", 0))
-            control.update({k: v for k, v in change.items() if k != "burst_now"})
+            ctx.set(dut.kill_frame, change.get("kill_frame", 0))
+            control.update({k: v for k, v in change.items()
+                            if k not in ("burst_now", "kill_frame")})
             for name, value in control.items():
                 ctx.set(getattr(dut.control, name), value)
             ctx.set(dut.tx, word)
@@ -111,3 +113,15 @@ def test_damage_is_attributed_to_the_right_frame():
                                  control={"burst_bits": 10}, actions=bursts)
     assert events == [(False, False), (True, False), (False, False), (False, True)]
     assert status["frames"] == frames and status["frames_hit"] == 1
+
+
+@pytest.mark.parametrize("width", [1, 10])
+def test_kill_frame_damages_exactly_the_next_frame(width):
+    period = 400 // width
+    in_frame = [int(clock % period >= period // 2) for clock in range(period * 4)]
+    in_frame += [0] * period  # idle after the last frame, so its end is seen
+    starts = [c for c in range(1, len(in_frame)) if in_frame[c] and not in_frame[c - 1]]
+    received, events, status = run_lane(width, [0] * len(in_frame), in_frame=in_frame,
+                                        actions={starts[1] - 5: {"kill_frame": 1}})
+    assert events == [(False, False), (True, False), (False, False), (False, False)]
+    assert status["bits_flipped"] == 1 == sum(bin(w).count("1") for w in received)

@@ -35,6 +35,7 @@ ChannelStatus = data.StructLayout({
 ChannelPort = wiring.Signature({
     "control": Out(ChannelControl),
     "burst_now": Out(1),
+    "kill_frame": Out(1),
     "seed": Out(32),
     "reseed": Out(1),
     "status": In(ChannelStatus),
@@ -123,6 +124,9 @@ class ChannelLane(wiring.Component):
     control : In(ChannelControl)
     burst_now : In(1)
         Start a burst now (if none is running).
+    kill_frame : In(1)
+        Damage the next frame to start: one bit is inverted two symbols into it (enough to
+        make it bad, too little to cost synchronisation). For "lost frame" tests.
     seed : In(32)
     reseed : In(1)
     status : Out(ChannelStatus)
@@ -144,6 +148,7 @@ class ChannelLane(wiring.Component):
             "rx": Out(self._width),
             "control": In(ChannelControl),
             "burst_now": In(1),
+            "kill_frame": In(1),
             "seed": In(32),
             "reseed": In(1),
             "status": Out(ChannelStatus),
@@ -201,7 +206,26 @@ class ChannelLane(wiring.Component):
         with m.Elif(~ctrl.cut & (self.burst_now | burst_starts) & (ctrl.burst_bits != 0)):
             m.d.sync += [burst_left.eq(ctrl.burst_bits), status.bursts.eq(status.bursts + 1)]
 
-        flips = Mux(ctrl.cut, 0, bit_errors | Mux(in_burst, noise, 0))
+        was_in_frame = Signal()  # the previous word's last bit belonged to a frame
+        m.d.sync += was_in_frame.eq(spliced_in_frame[0])
+        # Frames are at least a symbol apart, so a word holds at most one frame edge.
+        frame_starts = ~was_in_frame & spliced_in_frame.any()
+        frame_ends = was_in_frame & ~spliced_in_frame[0]
+
+        # A frame to kill: one bit, two symbols after its start.
+        kill_armed, killing = Signal(), Signal()
+        kill_wait = Signal(range(20 // width + 2))
+        kill_now = killing & (kill_wait == 0)
+        with m.If(self.kill_frame):
+            m.d.sync += kill_armed.eq(1)
+        with m.If(kill_armed & frame_starts):
+            m.d.sync += [kill_armed.eq(0), killing.eq(1), kill_wait.eq(20 // width)]
+        with m.Elif(killing):
+            m.d.sync += kill_wait.eq(kill_wait - 1)
+            with m.If(kill_now):
+                m.d.sync += killing.eq(0)
+
+        flips = Mux(ctrl.cut, 0, bit_errors | Mux(in_burst, noise, 0) | kill_now)
         with m.If(ctrl.cut):
             m.d.sync += self.rx.eq(Mux(ctrl.cut_noise, noise, 0))
         with m.Else():
@@ -214,11 +238,6 @@ class ChannelLane(wiring.Component):
         hit_outside = (flips & ~spliced_in_frame).any() | (ctrl.cut & ~spliced_in_frame.all())
         recent_outside = Signal(self._guard_words)  # outside hits of the last few words
         m.d.sync += recent_outside.eq(Cat(hit_outside, recent_outside[:-1]))
-        was_in_frame = Signal()  # the previous word's last bit belonged to a frame
-        m.d.sync += was_in_frame.eq(spliced_in_frame[0])
-        # Frames are at least a symbol apart, so a word holds at most one frame edge.
-        frame_starts = ~was_in_frame & spliced_in_frame.any()
-        frame_ends = was_in_frame & ~spliced_in_frame[0]
         hit_so_far = Signal()
         near_hit = Signal()
         with m.If(frame_starts):
@@ -274,7 +293,7 @@ class ChannelModel(wiring.Component):
                 lane.tx_in_frame.eq(getattr(self, f"{source}_tx_in_frame")),
                 getattr(self, f"{sink}_rx").eq(lane.rx),
             ]
-            for member in ("control", "burst_now", "seed", "reseed"):
+            for member in ("control", "burst_now", "kill_frame", "seed", "reseed"):
                 m.d.comb += getattr(lane, member).eq(getattr(port, member))
             for member in ("status", "frame_done", "frame_hit", "frame_near_hit"):
                 m.d.comb += getattr(port, member).eq(getattr(lane, member))

@@ -1,0 +1,124 @@
+"""The channel model's testbench handle, and packing of the layouts declared in ``hdl/``.
+
+Shared by every test top that contains a :class:`hdl.testbench.channel_model.ChannelModel`
+(ports ``a_to_b__*`` and ``b_to_a__*``).
+"""
+
+from __future__ import annotations
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+
+from hdl.testbench.channel_model import ChannelControl, ChannelStatus
+
+__all__ = ["CLOCK_NS", "pack", "unpack", "ChannelHandle", "start_clock_and_reset",
+           "seed_channels"]
+
+CLOCK_NS = 10
+
+
+def pack(layout, **fields) -> int:
+    """An integer holding ``fields`` at their places in an Amaranth struct ``layout``."""
+    value = 0
+    members = dict(layout)
+    for name, field_value in fields.items():
+        member = members[name]
+        width = member.width
+        if not 0 <= int(field_value) < 1 << width:
+            raise ValueError(f"{name}={field_value} does not fit in {width} bits")
+        value |= int(field_value) << member.offset
+    return value
+
+
+def unpack(layout, value: int) -> dict:
+    """The fields of an Amaranth struct ``layout`` from an integer."""
+    return {name: value >> member.offset & ((1 << member.width) - 1)
+            for name, member in layout}
+
+
+
+async def start_clock_and_reset(dut, clocks: int = 4) -> None:
+    """Start the 100 MHz clock and hold reset for ``clocks`` clocks."""
+    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+    dut.rst.value = 1
+    await ClockCycles(dut.clk, clocks)
+    dut.rst.value = 0
+
+
+async def seed_channels(channels, seed: int) -> None:
+    """Give each channel direction its own random stream (after reset, which would
+    otherwise undo it)."""
+    for index, channel in enumerate(channels):
+        await channel.reseed(seed + index)
+
+
+class ChannelHandle:
+    """Settings, counters and frame-hit log of one channel direction (``a_to_b``...)."""
+
+    def __init__(self, dut, direction: str, lane_width: int):
+        self.dut, self.direction, self.lane_width = dut, direction, lane_width
+        port = lambda name: getattr(dut, f"{direction}__{name}")  # noqa: E731
+        self.control_port, self.status_port = port("control"), port("status")
+        self.seed_port, self.reseed_port = port("seed"), port("reseed")
+        self.burst_now_port = port("burst_now")
+        self.kill_port = port("kill_frame")
+        self.done_port, self.hit_port = port("frame_done"), port("frame_hit")
+        self.near_hit_port = port("frame_near_hit")
+        self.settings = {name: 0 for name, _ in ChannelControl}
+        self.control_port.value = 0
+        self.burst_now_port.value = 0
+        self.kill_port.value = 0
+        self.reseed_port.value = 0
+        # Per frame, in the order frames crossed: (bits of it damaged, line damaged just
+        # before it); see hdl.testbench.channel_model.ChannelLane.
+        self.hits: list[tuple[bool, bool]] = []
+        self._task = cocotb.start_soon(self._watch_frames())
+
+    async def _watch_frames(self) -> None:
+        while True:
+            await RisingEdge(self.done_port)
+            await ReadOnly()
+            self.hits.append((bool(self.hit_port.value), bool(self.near_hit_port.value)))
+
+    def set(self, **settings) -> None:
+        """Change settings (names of :data:`ChannelControl`); the rest keep their values."""
+        unknown = set(settings) - set(self.settings)
+        if unknown:
+            raise ValueError(f"unknown channel setting(s): {', '.join(sorted(unknown))}")
+        self.settings.update(settings)
+        self.control_port.value = pack(ChannelControl, **self.settings)
+
+    def set_delay(self, bits: int) -> None:
+        """Line delay in bit times (plus the channel's fixed latency)."""
+        self.set(delay_words=bits // self.lane_width, delay_bits=bits % self.lane_width)
+
+    def set_error_rate(self, per_bit: float) -> None:
+        """Bit error rate: the channel draws one error chance per lane word, so a word
+        gets an error with the probability that any of its bits would."""
+        if not 0 <= per_bit < 1:
+            raise ValueError(f"a bit error rate is a probability in [0, 1), not {per_bit}")
+        per_word = 1 - (1 - per_bit) ** self.lane_width
+        self.set(error_threshold=min(round(per_word * 2**32), 2**32 - 1))
+
+    async def reseed(self, seed: int) -> None:
+        self.seed_port.value = seed & 0xFFFFFFFF
+        self.reseed_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self.reseed_port.value = 0
+
+    async def burst(self) -> None:
+        self.burst_now_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self.burst_now_port.value = 0
+
+    async def kill_next_frame(self) -> None:
+        """Damage the next frame that starts (one bit; see ChannelLane.kill_frame)."""
+        self.kill_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self.kill_port.value = 0
+
+    def counters(self) -> dict:
+        return unpack(ChannelStatus, int(self.status_port.value))
+
+

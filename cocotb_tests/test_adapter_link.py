@@ -1,0 +1,22 @@
+"""Runs cocotb_tests/tb_adapter_link.py on the two-adapter top: every test on a 10-bit
+lane, random traffic also on a true serial line; each simulator.
+
+Random traffic: 1000 packets each way on the 10-bit lane, 250 on the serial line (ten
+times as many clocks per packet).
+"""
+
+import pytest
+
+from cocotb_tests.harness import cocotb_cases, run_case
+
+CASES = cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=10) + [
+    case for case in cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=1)
+    if case.test == "random_traffic_with_line_errors"]
+
+
+PACKETS = {10: "1000", 1: "250"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_adapter_link(case):
+    run_case(case, extra_env={"MSL_ADAPTER_PACKETS": PACKETS[case.variant.params["lane_width"]]})

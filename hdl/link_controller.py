@@ -1,0 +1,111 @@
+"""Link controller: bringing the link up (HELLO exchange) and resetting it."""
+
+from amaranth import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .frame_format import LinkCommand
+
+__all__ = ["LinkController"]
+
+
+class LinkController(wiring.Component):
+    """Link state from the line and the LINK frames exchanged with the peer.
+
+    * While in sync, enabled and not up, send HELLO every ``hello_interval`` clocks.
+      Answer every HELLO with HELLO_ACK. A HELLO_ACK takes the link up: the peer
+      answered us. Losing sync (or disabling) takes it down.
+    * Link reset (``reset_command``, after a timeout): restart our sequence numbers
+      (``local_reset``), go down, send RESET until RESET_ACK comes back, then go up.
+      While resetting, HELLO is not answered, so the peer cannot come up (and send DATA)
+      before it has reset too.
+    * A RESET from the peer: restart our sequence numbers, go down, answer RESET_ACK,
+      and come up again through the HELLO exchange.
+
+    Parameters
+    ----------
+    hello_interval : int
+        Clocks between HELLO (or RESET) frames while waiting for an answer.
+
+    Members
+    -------
+    enable, in_sync, reset_command : In(1)
+    received, received_command : In
+        A LINK frame arrived, with its sub-command.
+    request : Out(4)
+        One-clock requests to send HELLO, HELLO_ACK, RESET, RESET_ACK (bits 0..3).
+    up, resetting : Out(1)
+    local_reset : Out(1)
+        Restart sequence numbers here (to the transmit and receive controllers).
+    went_up, went_down : Out(1)
+        One-clock events.
+    """
+
+    enable: In(1)
+    in_sync: In(1)
+    reset_command: In(1)
+    received: In(1)
+    received_command: In(8)
+    request: Out(4)
+    up: Out(1)
+    resetting: Out(1)
+    local_reset: Out(1)
+    went_up: Out(1)
+    went_down: Out(1)
+
+    def __init__(self, hello_interval: int = 2048):
+        if hello_interval < 16:
+            raise ValueError(f"hello_interval must be at least 16 clocks, not {hello_interval!r}")
+        self._interval = hello_interval
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+
+        def request(command):
+            m.d.comb += self.request[command - 1].eq(1)
+
+        def go_down():
+            with m.If(self.up):
+                m.d.comb += self.went_down.eq(1)
+            m.d.sync += self.up.eq(0)
+
+        timer = Signal(range(self._interval))
+        waiting = self.enable & self.in_sync & (~self.up | self.resetting)
+        with m.If(~waiting):
+            m.d.sync += timer.eq(0)  # the first HELLO goes out at once when possible
+        with m.Elif(timer == 0):
+            m.d.sync += timer.eq(self._interval - 1)
+            with m.If(self.resetting):
+                request(LinkCommand.RESET)
+            with m.Else():
+                request(LinkCommand.HELLO)
+        with m.Else():
+            m.d.sync += timer.eq(timer - 1)
+
+        command = self.received_command
+        with m.If(self.received & self.enable):
+            with m.If(command == LinkCommand.HELLO):
+                with m.If(~self.resetting):
+                    request(LinkCommand.HELLO_ACK)
+            with m.Elif(command == LinkCommand.HELLO_ACK):
+                with m.If(~self.resetting & self.in_sync & ~self.up):
+                    m.d.sync += self.up.eq(1)
+                    m.d.comb += self.went_up.eq(1)
+            with m.Elif(command == LinkCommand.RESET):
+                m.d.comb += self.local_reset.eq(1)
+                m.d.sync += self.resetting.eq(0)
+                go_down()
+                request(LinkCommand.RESET_ACK)
+            with m.Elif(command == LinkCommand.RESET_ACK):
+                with m.If(self.resetting):
+                    m.d.sync += [self.resetting.eq(0), self.up.eq(1)]
+                    m.d.comb += self.went_up.eq(1)
+
+        with m.If(self.reset_command):
+            m.d.comb += self.local_reset.eq(1)
+            m.d.sync += [self.resetting.eq(1), timer.eq(0)]
+            go_down()
+        with m.If(~self.in_sync | ~self.enable):
+            go_down()
+        return m

@@ -1,0 +1,292 @@
+"""The MSL adapter: registers on AXI4-Lite, slot buffers, link layer and PHY."""
+
+from amaranth import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .axi_lite import AxiLiteSignature, AxiLiteSlave
+from .event_counters import EventCounters
+from .frame_arbiter import FrameArbiter
+from .frame_format import FrameKind
+from .interrupt_controller import InterruptController
+from .lane import check_lane_width
+from .link_controller import LinkController
+from .link_phy import LinkPhy
+from .phy_statistics import PHY_COUNTERS, PhyStatistics
+from .receive_controller import ReceiveController
+from .register_bus import BusDecoder
+from .register_file import RegisterFile
+from .register_map import (
+    INTERRUPT_CAUSES, LINK_COUNTERS, MAX_SLOTS, REGISTER_MAP, Loopback,
+)
+from .slot_buffer import RxBuffer, TxBuffer, check_slots
+from .transmit_controller import TransmitController
+
+__all__ = ["MslAdapter"]
+
+
+class MslAdapter(wiring.Component):
+    """One MSL adapter.
+
+    The host programs it through the registers of :data:`hdl.register_map.REGISTER_MAP`
+    (see ``docs/registers.md``) and fills and empties packet slots through the buffer
+    windows; ``irq`` is its level-sensitive interrupt line. The link protocol is in
+    ``docs/link-protocol.md``.
+
+    Parameters
+    ----------
+    lane_width : int
+        Line bits per clock (1, 2, 5 or 10).
+    tx_slots, rx_slots : int
+        Packet slots each way, 2..8.
+    slot_size : int
+        Bytes per slot (a power of two): the largest packet.
+    hello_interval : int
+        Clocks between HELLO frames while the link is down.
+
+    Members
+    -------
+    axil : In(AxiLiteSignature(16))
+    irq : Out(1)
+    lane_tx : Out(lane_width)
+    lane_tx_in_frame : Out(1)
+        Test-equipment sideband marking frame bits on ``lane_tx``.
+    lane_rx : In(lane_width)
+    lane_loopback : Out(1)
+        Asks the line card to loop the cable back (CONTROL.loopback = EXTERNAL).
+    """
+
+    def __init__(self, lane_width: int = 10, tx_slots: int = 2, rx_slots: int = 2,
+                 slot_size: int = 2048, hello_interval: int = 2048):
+        check_lane_width(lane_width)
+        check_slots(tx_slots, slot_size, MAX_SLOTS)
+        check_slots(rx_slots, slot_size, MAX_SLOTS)
+        self.params = {"lane_width": lane_width, "tx_slots": tx_slots, "rx_slots": rx_slots,
+                       "slot_size": slot_size, "hello_interval": hello_interval}
+        super().__init__({
+            "axil": In(AxiLiteSignature(REGISTER_MAP.address_width)),
+            "irq": Out(1),
+            "lane_tx": Out(lane_width),
+            "lane_tx_in_frame": Out(1),
+            "lane_rx": In(lane_width),
+            "lane_loopback": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        tx_window = REGISTER_MAP.window("TX_BUFFER")
+        rx_window = REGISTER_MAP.window("RX_BUFFER")
+
+        m.submodules.axil = axil = AxiLiteSlave(REGISTER_MAP.address_width)
+        m.submodules.decoder = decoder = BusDecoder([
+            ("registers", 0, tx_window.base),
+            ("tx_window", tx_window.base, p["tx_slots"] * p["slot_size"]),
+            ("rx_window", rx_window.base, p["rx_slots"] * p["slot_size"]),
+        ])
+        m.submodules.registers = regs = RegisterFile(p)
+        m.submodules.tx_buffer = tx_buffer = TxBuffer(p["tx_slots"], p["slot_size"])
+        m.submodules.rx_buffer = rx_buffer = RxBuffer(p["rx_slots"], p["slot_size"])
+        m.submodules.transmit = transmit = TransmitController(p["tx_slots"], p["slot_size"])
+        m.submodules.receive = receive = ReceiveController(p["rx_slots"], p["slot_size"])
+        m.submodules.arbiter = arbiter = FrameArbiter()
+        m.submodules.link = link = LinkController(p["hello_interval"])
+        m.submodules.interrupts = interrupts = InterruptController()
+        m.submodules.phy = phy = LinkPhy(p["lane_width"], max_payload=p["slot_size"])
+        m.submodules.phy_statistics = phy_statistics = PhyStatistics()
+        m.submodules.link_statistics = link_statistics = EventCounters(
+            name for name, _ in LINK_COUNTERS)
+
+        # Host bus: AXI4-Lite -> registers and the two buffer windows.
+        wiring.connect(m, wiring.flipped(self.axil), axil.axil)
+        wiring.connect(m, axil.bus, decoder.bus)
+        wiring.connect(m, decoder.registers, regs.bus)
+        wiring.connect(m, decoder.tx_window, tx_buffer.host)
+        wiring.connect(m, decoder.rx_window, rx_buffer.host)
+
+        def reg(name):
+            return regs.port(name)
+
+        control = reg("CONTROL").fields
+        enable = control.enable
+        command = reg("COMMAND")
+
+        # Constants of this build.
+        for name in ("ID", "VERSION", "CAPS", "SLOT_SIZE"):
+            m.d.comb += reg(name).value.as_value().eq(REGISTER_MAP[name].reset_value(p))
+
+        # Line, loopback and PHY.
+        m.d.comb += [
+            self.lane_tx.eq(phy.lane_tx),
+            self.lane_tx_in_frame.eq(phy.lane_tx_in_frame),
+            phy.lane_rx.eq(self.lane_rx),
+            phy.loopback.eq(control.loopback == Loopback.INTERNAL),
+            self.lane_loopback.eq(control.loopback == Loopback.EXTERNAL),
+        ]
+
+        # Link state.
+        m.d.comb += [
+            link.enable.eq(enable),
+            link.in_sync.eq(phy.in_sync),
+            link.reset_command.eq(command.written & command.data.link_reset),
+            link.received.eq(receive.link_received),
+            link.received_command.eq(receive.link_command),
+            reg("LINK_STATUS").value.in_sync.eq(phy.in_sync),
+            reg("LINK_STATUS").value.up.eq(link.up),
+            reg("LINK_STATUS").value.resetting.eq(link.resetting),
+            reg("LINK_STATUS").value.tx_halted.eq(transmit.halted),
+        ]
+
+        # Transmit side.
+        post = reg("TX_POST")
+        m.d.comb += [
+            transmit.post.eq(post.written),
+            transmit.post_slot.eq(post.data.slot),
+            transmit.post_length.eq(post.data.length),
+            transmit.post_count.eq(post.data.count),
+            transmit.ack_timeout.eq(reg("ACK_TIMEOUT").fields.clocks),
+            transmit.retry_limit.eq(reg("RETRY_LIMIT").fields.count),
+            transmit.can_send.eq(enable & link.up),
+            transmit.reset.eq(link.local_reset),
+            transmit.ack.eq(receive.ack_received),
+            transmit.ack_seq.eq(receive.ack_seq),
+            transmit.ack_count.eq(receive.ack_count),
+            transmit.nak.eq(receive.nak_received),
+            transmit.nak_seq.eq(receive.nak_seq),
+            transmit.nak_busy.eq(receive.nak_busy),
+            transmit.holdoff.eq(receive.holdoff_received),
+            transmit.holdoff_seq.eq(receive.holdoff_seq),
+            reg("TX_FREE").value.mask.eq(transmit.free),
+            reg("TX_STATE").value.as_value().eq(transmit.slot_state),
+            reg("TX_SEQ").value.next.eq(transmit.next_seq),
+            reg("TX_SEQ").value.base.eq(transmit.base_seq),
+            reg("TX_SEQ").value.send.eq(transmit.send_seq),
+            reg("TX_SEQ").value.retries.eq(transmit.retries),
+            reg("TX_ACKED_MESSAGES").value.count.eq(transmit.acked_messages),
+            reg("TX_LAST_ACK").value.seq.eq(transmit.last_ack_seq),
+            reg("TX_LAST_ACK").value.count.eq(transmit.last_ack_count),
+        ]
+
+        # Frames onto the line: arbiter -> PHY framer, payload from the transmit buffer.
+        wiring.connect(m, transmit.data, arbiter.data)
+        emergency = reg("SEND_EMERGENCY")
+        m.d.comb += [
+            arbiter.enable.eq(enable),
+            arbiter.emergency.eq(emergency.written),
+            arbiter.emergency_reason.eq(emergency.data.reason),
+            arbiter.link.eq(link.request),
+            arbiter.ack.eq(receive.ack_request),
+            arbiter.ack_seq.eq(receive.ack_request_seq),
+            arbiter.ack_count.eq(receive.ack_request_count),
+            arbiter.holdoff.eq(receive.holdoff_request),
+            arbiter.holdoff_seq.eq(receive.holdoff_request_seq),
+            arbiter.nak.eq(receive.nak_request),
+            arbiter.nak_seq.eq(receive.nak_request_seq),
+            arbiter.nak_busy.eq(receive.nak_request_busy),
+            phy.tx.header.valid.eq(arbiter.tx.header.valid),
+            phy.tx.header.payload.eq(arbiter.tx.header.payload),
+            arbiter.tx.header.ready.eq(phy.tx.header.ready),
+            phy.tx.abort.eq(arbiter.tx.abort),
+            arbiter.tx.busy.eq(phy.tx.busy),
+            arbiter.tx.sent.eq(phy.tx.sent),
+            arbiter.tx.aborted.eq(phy.tx.aborted),
+            arbiter.tx.underrun.eq(phy.tx.underrun),
+            tx_buffer.read_start.eq(arbiter.read_start),
+            tx_buffer.read_slot.eq(arbiter.read_slot),
+            tx_buffer.read_length.eq(arbiter.read_length),
+        ]
+        wiring.connect(m, tx_buffer.payload, phy.tx.payload)
+
+        # Receive side.
+        wiring.connect(m, phy.rx, receive.rx)
+        ack, holdoff, release = reg("SEND_ACK"), reg("SEND_HOLDOFF"), reg("RX_RELEASE")
+        m.d.comb += [
+            receive.enable.eq(enable),
+            receive.reset.eq(link.local_reset),
+            rx_buffer.write.eq(receive.write),
+            rx_buffer.slot.eq(receive.write_slot),
+            rx_buffer.index.eq(receive.write_index),
+            rx_buffer.byte.eq(receive.write_byte),
+            receive.send_ack.eq(ack.written),
+            receive.send_ack_seq.eq(ack.data.seq),
+            receive.send_ack_count.eq(ack.data.count),
+            receive.send_holdoff.eq(holdoff.written),
+            receive.send_holdoff_seq.eq(holdoff.data.seq),
+            receive.release.eq(release.written),
+            receive.release_slot.eq(release.data.slot),
+            reg("RX_READY").value.mask.eq(receive.ready),
+            reg("RX_HEAD").value.slot.eq(receive.head_slot),
+            reg("RX_HEAD").value.valid.eq(receive.head_valid),
+            reg("RX_HEAD").value.seq.eq(receive.head_seq),
+            reg("RX_HEAD").value.count.eq(receive.head_count),
+            reg("RX_SEQ").value.expected.eq(receive.expected),
+            reg("RX_SEQ").value.ack_next.eq(receive.ack_next),
+        ]
+        for slot in range(MAX_SLOTS):
+            info = reg(f"RX_INFO{slot}").value
+            m.d.comb += [info.length.eq(receive.info_length[16 * slot:16 * slot + 16]),
+                         info.seq.eq(receive.info_seq[8 * slot:8 * slot + 8]),
+                         info.count.eq(receive.info_count[8 * slot:8 * slot + 8])]
+        with m.If(receive.emergency_received):
+            m.d.sync += reg("PEER_EMERGENCY").value.reason.eq(receive.emergency_reason)
+
+        # Sticky refusals of software requests.
+        errors, errors_port = Signal(2), reg("ERROR_STATUS")
+        cleared = errors_port.data.as_value()[:2] & errors_port.written.replicate(2)
+        m.d.sync += errors.eq((errors & ~cleared)
+                              | Cat(transmit.post_refused, receive.command_refused))
+        m.d.comb += errors_port.value.as_value()[:2].eq(errors)
+
+        # Interrupts.
+        events = interrupts.events
+        m.d.comb += [
+            events.rx_packet.eq(receive.packet),
+            events.ack_received.eq(transmit.acked),
+            events.holdoff_received.eq(receive.holdoff_received),
+            events.emergency_received.eq(receive.emergency_received),
+            events.rx_error.eq(receive.error),
+            events.tx_complete.eq(transmit.sent),
+            events.tx_error.eq(transmit.error),
+            events.link_up.eq(link.went_up),
+            events.link_down.eq(link.went_down),
+            interrupts.enable.eq(reg("INT_ENABLE").fields),
+            interrupts.set.eq(reg("INT_RAW").data.as_value()
+                              & reg("INT_RAW").written.replicate(len(INTERRUPT_CAUSES))),
+            interrupts.clear.eq(reg("INT_PENDING").data.as_value()
+                                & reg("INT_PENDING").written.replicate(len(INTERRUPT_CAUSES))),
+            reg("INT_RAW").value.eq(interrupts.raw),
+            reg("INT_PENDING").value.eq(interrupts.pending),
+            self.irq.eq(interrupts.irq),
+        ]
+
+        # Statistics.
+        clear_counters = command.written & command.data.clear_counters
+        wiring.connect(m, phy.rx, phy_statistics.rx)
+        m.d.comb += [
+            phy_statistics.tx.sent.eq(phy.tx.sent),
+            phy_statistics.tx.aborted.eq(phy.tx.aborted),
+            phy_statistics.tx.underrun.eq(phy.tx.underrun),
+            phy_statistics.line_events.eq(phy.line_events),
+            phy_statistics.clear.eq(clear_counters),
+            link_statistics.clear.eq(clear_counters),
+        ]
+        link_events = link_statistics.events
+        for kind in FrameKind:
+            name = kind.name.lower()
+            m.d.comb += [getattr(link_events, f"tx_{name}").eq(getattr(arbiter.sent, name)),
+                         getattr(link_events, f"rx_{name}").eq(getattr(receive.received, name))]
+        m.d.comb += [
+            link_events.tx_replays.eq(transmit.replayed),
+            link_events.tx_ack_timeouts.eq(transmit.timed_out),
+            link_events.rx_busy_refusals.eq(receive.busy_refusal),
+            link_events.rx_duplicates.eq(receive.duplicate),
+            link_events.rx_out_of_order.eq(receive.out_of_order),
+            link_events.rx_while_disabled.eq(receive.while_disabled),
+        ]
+        for name, _ in PHY_COUNTERS:
+            m.d.comb += reg(f"STAT_{name.upper()}").value.count.eq(
+                getattr(phy_statistics.counts, name))
+        for name, _ in LINK_COUNTERS:
+            m.d.comb += reg(f"STAT_{name.upper()}").value.count.eq(
+                getattr(link_statistics.counts, name))
+        return m

@@ -1,0 +1,395 @@
+"""The adapter's register map, declared once.
+
+Everything software-visible about the adapter's registers is here: names, derived offsets,
+fields, access kinds, reset values and meanings. From this declaration come the
+gateware's decoder (:class:`hdl.register_file.RegisterFile`), the driver's accessors
+(:mod:`driver.registers`) and ``docs/registers.md`` (:mod:`hdl.register_docs`). No offset
+is written anywhere else.
+
+Registers sit in blocks at fixed bases (so a block can grow without moving the others);
+within a block they follow one another at 4-byte steps, and fields within a register
+follow one another from bit 0 up. All registers are 32 bits wide.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Callable
+
+from .frame_format import FrameKind
+from .phy_statistics import PHY_COUNTERS
+
+__all__ = [
+    "Access", "Param", "Field", "Reserved", "Register", "Block", "Window", "RegisterMap",
+    "PlacedRegister", "PlacedField", "REGISTER_MAP", "INTERRUPT_CAUSES", "LINK_COUNTERS",
+    "ADAPTER_ID", "VERSION", "MAX_SLOTS", "MAX_MESSAGES", "TxSlotState", "Loopback",
+]
+
+ADAPTER_ID = 0x4D534C31  #: "MSL1": the value a driver checks in ``ID``.
+VERSION = (2, 0)         #: (major, minor) of this register map.
+MAX_SLOTS = 8            #: Register room for slots; a build has 2..MAX_SLOTS of each.
+MAX_MESSAGES = 128       #: Messages per packet the adapter accepts in TX_POST.
+
+
+class Access(enum.Enum):
+    """How software sees a field."""
+
+    RO = "RO"    #: read-only; the hardware supplies the value; writes are ignored
+    RW = "RW"    #: read-write storage
+    W1C = "W1C"  #: reads the hardware's state; writing 1 to a bit clears it
+    W1S = "W1S"  #: reads the hardware's state; writing 1 to a bit sets it
+    CMD = "CMD"  #: write-only command: each write acts once; reads return 0
+
+
+@dataclass(frozen=True)
+class Param:
+    """A reset value that follows from a build parameter of the adapter.
+
+    ``Param("tx_slots")`` is the parameter itself; with ``derive`` (and a ``text`` for
+    the documentation) it is ``derive(parameter)``.
+    """
+
+    name: str
+    derive: Callable[[int], int] | None = None
+    text: str = ""
+
+    def value(self, params: dict) -> int:
+        value = params[self.name]
+        return self.derive(value) if self.derive else value
+
+    def __str__(self) -> str:
+        return self.text or f"`{self.name}`"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    width: int
+    access: Access
+    reset: int | Param = 0
+    description: str = ""
+    values: type[enum.Enum] | None = None  #: named values, for the documentation
+
+
+def Reserved(width: int) -> Field:
+    """Unused bits: read as 0, writes ignored."""
+    return Field("", width, Access.RO, 0, "reserved")
+
+
+@dataclass(frozen=True)
+class Register:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    count: int = 1  #: an array of ``count`` registers, named NAME0, NAME1, ...
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    base: int
+    registers: tuple[Register, ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A range of the address space mapped onto a buffer RAM."""
+
+    name: str
+    base: int
+    span: int  #: bytes reserved; the mapped part depends on the build
+    description: str
+
+
+@dataclass(frozen=True)
+class PlacedField:
+    name: str
+    offset: int  #: lowest bit
+    width: int
+    access: Access
+    reset: int | Param
+    description: str
+    values: type[enum.Enum] | None
+
+    @property
+    def mask(self) -> int:
+        return ((1 << self.width) - 1) << self.offset
+
+
+@dataclass(frozen=True)
+class PlacedRegister:
+    name: str
+    address: int
+    description: str
+    fields: tuple[PlacedField, ...]
+    block: str
+    array: str | None = None  #: the array's name, for NAME0.. elements
+    index: int | None = None
+
+    def field(self, name: str) -> PlacedField:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"register {self.name} has no field {name!r}; it has "
+                       f"{', '.join(f.name for f in self.fields)}")
+
+    def accesses(self) -> set[Access]:
+        return {f.access for f in self.fields}
+
+    def reset_value(self, params: dict) -> int:
+        """The value reads return after reset, for a build with ``params``."""
+        value = 0
+        for f in self.fields:
+            reset = f.reset.value(params) if isinstance(f.reset, Param) else f.reset
+            value |= (reset << f.offset) & f.mask
+        return value
+
+    def pack(self, **values) -> int:
+        """A register value from field values (fields not named are 0)."""
+        word = 0
+        for name, value in values.items():
+            f = self.field(name)
+            if not 0 <= int(value) < 1 << f.width:
+                raise ValueError(f"{self.name}.{name}={value} does not fit in {f.width} bits")
+            word |= int(value) << f.offset
+        return word
+
+    def unpack(self, word: int) -> dict:
+        """Field values of a register value."""
+        return {f.name: (word >> f.offset) & ((1 << f.width) - 1) for f in self.fields}
+
+
+class RegisterMap:
+    """Blocks and windows, with every register's address and every field's bits derived.
+
+    Raises ``ValueError`` on overlapping blocks or windows, over-wide registers or
+    repeated names.
+    """
+
+    def __init__(self, blocks, windows, address_width: int = 16):
+        self.blocks = tuple(blocks)
+        self.windows = tuple(windows)
+        self.address_width = address_width
+        self.registers: tuple[PlacedRegister, ...] = tuple(self._place())
+        names = [r.name for r in self.registers]
+        if len(set(names)) != len(names):
+            raise ValueError("two registers share a name")
+        self._by_name = {r.name: r for r in self.registers}
+        self._check_overlaps()
+
+    def _place(self):
+        for block in self.blocks:
+            address = block.base
+            for register in block.registers:
+                for index in range(register.count):
+                    fields, bit = [], 0
+                    for f in register.fields:
+                        if f.name:
+                            fields.append(PlacedField(f.name, bit, f.width, f.access, f.reset,
+                                                      f.description, f.values))
+                        bit += f.width
+                    if bit > 32:
+                        raise ValueError(f"register {register.name} has {bit} bits, not <= 32")
+                    name = register.name if register.count == 1 else f"{register.name}{index}"
+                    yield PlacedRegister(
+                        name, address, register.description, tuple(fields), block.name,
+                        register.name if register.count > 1 else None,
+                        index if register.count > 1 else None)
+                    address += 4
+
+    def _check_overlaps(self):
+        spans = [(b.base, max([r.address + 4 for r in self.registers if r.block == b.name]
+                              + [b.base]), b.name) for b in self.blocks]
+        spans += [(w.base, w.base + w.span, w.name) for w in self.windows]
+        spans.sort()
+        for (_, end, name), (start, _, other) in zip(spans, spans[1:]):
+            if start < end:
+                raise ValueError(f"{name} overlaps {other}")
+        if spans[-1][1] > 1 << self.address_width:
+            raise ValueError(f"{spans[-1][2]} lies beyond the {self.address_width}-bit space")
+
+    def __getitem__(self, name: str) -> PlacedRegister:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no register named {name!r}") from None
+
+    def __iter__(self):
+        return iter(self.registers)
+
+    def window(self, name: str) -> Window:
+        for w in self.windows:
+            if w.name == name:
+                return w
+        raise KeyError(f"no window named {name!r}")
+
+
+class TxSlotState(enum.IntEnum):
+    """A transmit slot's state, as ``TX_STATE`` shows it."""
+
+    FREE = 0      #: the host may fill it
+    POSTED = 1    #: queued for sending, not yet on the line
+    SENDING = 2   #: on the line now
+    WAIT_ACK = 3  #: sent, kept for replay until the peer acknowledges it
+    FAILED = 4    #: gave up after RETRY_LIMIT replays; freed by a link reset
+
+
+class Loopback(enum.IntEnum):
+    """``CONTROL.loopback``."""
+
+    OFF = 0       #: normal operation
+    INTERNAL = 1  #: the PHY receives its own transmit lane (the line is not used)
+    EXTERNAL = 2  #: the ``lane_loopback`` pin asks the line card to loop the cable back
+
+
+#: Interrupt causes, in bit order: (name, what sets it).
+INTERRUPT_CAUSES = (
+    ("RX_PACKET", "a DATA packet landed in a receive slot"),
+    ("ACK_RECEIVED", "an ACK freed one or more transmit slots"),
+    ("HOLDOFF_RECEIVED", "the peer is holding a packet of ours (restart message timers)"),
+    ("EMERGENCY_RECEIVED", "the peer sent EMERGENCY (reason in PEER_EMERGENCY)"),
+    ("RX_ERROR", "a damaged or malformed frame was received and discarded"),
+    ("TX_COMPLETE", "a DATA frame went out whole"),
+    ("TX_ERROR", "a packet was replayed RETRY_LIMIT times without an ACK: transmitter halted"),
+    ("DMA_DONE", "a DMA transfer finished (the DMA engine arrives in step 3)"),
+    ("DMA_ERROR", "a DMA transfer failed (the DMA engine arrives in step 3)"),
+    ("LINK_UP", "the link came up"),
+    ("LINK_DOWN", "the link went down"),
+)
+
+#: Link-layer statistics counters: (name, what one count means). The PHY's own counters
+#: (hdl.phy_statistics.PHY_COUNTERS) come first in the STAT block.
+LINK_COUNTERS = (
+    *((f"tx_{k.name.lower()}", f"{k.name} frame sent whole") for k in FrameKind),
+    *((f"rx_{k.name.lower()}", f"good {k.name} frame received") for k in FrameKind),
+    ("tx_replays", "DATA frame sent again (after NAK or ACK timeout)"),
+    ("tx_ack_timeouts", "ACK timer expired with DATA unacknowledged"),
+    ("rx_busy_refusals", "DATA refused for want of a free receive slot (NAK BUSY sent)"),
+    ("rx_duplicates", "DATA received again after it was accepted (answered, not delivered)"),
+    ("rx_out_of_order", "DATA ahead of the expected sequence number (discarded, NAK sent)"),
+    ("rx_while_disabled", "frame received while CONTROL.enable was 0 (ignored)"),
+)
+
+
+
+def _cause_fields(access: Access) -> tuple[Field, ...]:
+    """One bit per interrupt cause."""
+    return tuple(Field(name.lower(), 1, access, 0, meaning) for name, meaning in INTERRUPT_CAUSES)
+
+
+def _slot_mask(description: str, reset: int | Param = 0) -> tuple[Field, ...]:
+    return (Field("mask", MAX_SLOTS, Access.RO, reset, description),)
+
+
+REGISTER_MAP = RegisterMap(
+    blocks=[
+        Block("identity and control", 0x000, (
+            Register("ID", "adapter identification; a driver refuses any other value", (
+                Field("id", 32, Access.RO, ADAPTER_ID, '"MSL1"'),)),
+            Register("VERSION", "register map version", (
+                Field("minor", 8, Access.RO, VERSION[1]),
+                Field("major", 8, Access.RO, VERSION[0]),)),
+            Register("CAPS", "capabilities of this build", (
+                Field("tx_slots", 4, Access.RO, Param("tx_slots"), "transmit slots"),
+                Field("rx_slots", 4, Access.RO, Param("rx_slots"), "receive slots"),
+                Field("lane_width", 4, Access.RO, Param("lane_width"), "line bits per clock"),
+                Reserved(4),
+                Field("max_messages", 8, Access.RO, MAX_MESSAGES, "messages per packet"),)),
+            Register("SLOT_SIZE", "bytes per transmit or receive slot", (
+                Field("bytes", 32, Access.RO, Param("slot_size")),)),
+            Register("CONTROL", "operating mode", (
+                Field("enable", 1, Access.RW, 0,
+                      "link layer on: send HELLO, frames and answers; 0 sends only idle"),
+                Field("loopback", 2, Access.RW, 0, "loopback mode", Loopback),)),
+            Register("COMMAND", "one-shot commands", (
+                Field("link_reset", 1, Access.CMD, 0,
+                      "restart sequence numbers both ways (drops unacknowledged packets)"),
+                Field("clear_counters", 1, Access.CMD, 0, "zero every STAT register"),)),
+            Register("LINK_STATUS", "link state", (
+                Field("in_sync", 1, Access.RO, 0, "the receiver holds symbol sync"),
+                Field("up", 1, Access.RO, 0, "the peer answered the HELLO exchange"),
+                Field("resetting", 1, Access.RO, 0, "a link reset awaits RESET_ACK"),
+                Field("tx_halted", 1, Access.RO, 0, "transmitter stopped after TX_ERROR"),)),
+            Register("ACK_TIMEOUT", "clocks to wait for an ACK before replaying", (
+                Field("clocks", 32, Access.RW, 65536),)),
+            Register("RETRY_LIMIT", "replays of a packet before TX_ERROR", (
+                Field("count", 8, Access.RW, 8),)),
+            Register("ERROR_STATUS", "refused software requests (sticky)", (
+                Field("post_refused", 1, Access.W1C, 0,
+                      "TX_POST of a slot not FREE, or a length/count out of range"),
+                Field("command_refused", 1, Access.W1C, 0,
+                      "SEND_ACK / SEND_HOLDOFF for a sequence number not awaiting an ACK, "
+                      "or RX_RELEASE of a slot not FULL"),)),
+        )),
+        Block("interrupts", 0x100, (
+            Register("INT_RAW", "causes seen, enabled or not; writing 1 raises a cause "
+                     "(to test the interrupt line)", _cause_fields(Access.W1S)),
+            Register("INT_PENDING", "causes raising irq (INT_RAW & INT_ENABLE); writing 1 "
+                     "clears a cause, in INT_RAW too", _cause_fields(Access.W1C)),
+            Register("INT_ENABLE", "causes allowed to raise irq", _cause_fields(Access.RW)),
+        )),
+        Block("transmit", 0x200, (
+            Register("TX_FREE", "transmit slots the host may fill",
+                     _slot_mask("bit n: slot n is FREE",
+                                         Param("tx_slots", lambda n: (1 << n) - 1,
+                                               "one bit per slot (all FREE)"))),
+            Register("TX_STATE", "state of each transmit slot, 3 bits per slot (TxSlotState)",
+                     tuple(Field(f"slot{n}", 3, Access.RO, 0, f"slot {n}", TxSlotState)
+                           for n in range(MAX_SLOTS))),
+            Register("TX_POST", "send a filled slot as one DATA packet (takes the next seq)", (
+                Field("slot", 4, Access.CMD),
+                Field("length", 16, Access.CMD, 0, "payload bytes, 1..SLOT_SIZE"),
+                Field("count", 8, Access.CMD, 0, "messages in the packet, 1..max_messages"),)),
+            Register("TX_SEQ", "transmit sequence numbers", (
+                Field("next", 8, Access.RO, 0, "seq the next TX_POST takes"),
+                Field("base", 8, Access.RO, 0, "oldest unacknowledged seq"),
+                Field("send", 8, Access.RO, 0, "next seq to go on the line"),
+                Field("retries", 8, Access.RO, 0, "replays of the oldest packet so far"),)),
+            Register("TX_ACKED_MESSAGES", "messages acknowledged since reset (wrapping)", (
+                Field("count", 32, Access.RO),)),
+            Register("TX_LAST_ACK", "the last ACK that freed slots", (
+                Field("seq", 8, Access.RO),
+                Field("count", 8, Access.RO, 0, "message count the peer reported"),)),
+        )),
+        Block("receive", 0x300, (
+            Register("RX_READY", "receive slots holding a packet for the driver",
+                     _slot_mask("bit n: slot n is FULL")),
+            Register("RX_HEAD", "the oldest packet waiting in a receive slot", (
+                Field("slot", 4, Access.RO),
+                Reserved(3),
+                Field("valid", 1, Access.RO, 0, "a packet is waiting"),
+                Field("count", 8, Access.RO, 0, "messages"),
+                Field("seq", 8, Access.RO),)),
+            Register("RX_INFO", "what receive slot n holds (valid while FULL)", (
+                Field("length", 16, Access.RO, 0, "payload bytes"),
+                Field("seq", 8, Access.RO),
+                Field("count", 8, Access.RO, 0, "messages"),), count=MAX_SLOTS),
+            Register("RX_RELEASE", "give a receive slot back to the adapter", (
+                Field("slot", 4, Access.CMD),)),
+            Register("RX_SEQ", "receive sequence numbers", (
+                Field("expected", 8, Access.RO, 0, "seq of the next new packet"),
+                Field("ack_next", 8, Access.RO, 0, "oldest received seq not yet acknowledged"),)),
+        )),
+        Block("control frames", 0x400, (
+            Register("SEND_ACK", "acknowledge packets up to seq (after the OS accepted them)", (
+                Field("seq", 8, Access.CMD),
+                Field("count", 8, Access.CMD, 0, "messages the OS accepted in that packet"),)),
+            Register("SEND_HOLDOFF", "tell the peer packet seq is held (it restarts its timers)", (
+                Field("seq", 8, Access.CMD),)),
+            Register("SEND_EMERGENCY", "tell the peer this server is failing (pre-empts DATA)", (
+                Field("reason", 8, Access.CMD),)),
+            Register("PEER_EMERGENCY", "the last EMERGENCY received", (
+                Field("reason", 8, Access.RO),)),
+        )),
+        Block("statistics", 0x800, tuple(
+            Register(f"STAT_{name.upper()}", meaning, (Field("count", 32, Access.RO),))
+            for name, meaning in (*PHY_COUNTERS, *LINK_COUNTERS))),
+    ],
+    windows=[
+        Window("TX_BUFFER", 0x4000, 0x4000,
+               "transmit slots: slot n at offset n × SLOT_SIZE; read-write, byte strobes honoured"),
+        Window("RX_BUFFER", 0x8000, 0x4000,
+               "receive slots: slot n at offset n × SLOT_SIZE; read-only"),
+    ],
+)
