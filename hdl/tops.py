@@ -24,6 +24,7 @@ from .link_phy import LinkPhy
 from .msl_adapter import MslAdapter
 from .testbench.adapter_pair_top import AdapterPairTop
 from .testbench.codec_top import CodecTop
+from .testbench.dma_top import DmaTop
 from .testbench.phy_pair_top import PhyPairTop
 
 __all__ = ["Top", "TOPS", "Variant", "variants", "generate"]
@@ -54,6 +55,8 @@ TOPS = {
     "phy_pair": Top(
         PhyPairTop, "test top: two PHYs cross-wired through the channel model",
         variants=tuple({"lane_width": w} for w in LANE_WIDTHS)),
+    "dma": Top(DmaTop, "test top: the DMA mover with a local RAM",
+               variants=({"data_width": 32}, {"data_width": 64})),
     "adapter_pair": Top(
         AdapterPairTop, "test top: two adapters cross-wired through the channel model",
         variants=({"lane_width": 10}, {"lane_width": 1})),
@@ -70,7 +73,7 @@ class Variant:
     @property
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
-        short = {"lane_width": "w"}
+        short = {"lane_width": "w", "data_width": "d"}
         suffix = "".join(f"_{short.get(k, k)}{v}" for k, v in sorted(self.params.items())
                          if k not in TOPS[self.top].fixed)
         return self.top + suffix
