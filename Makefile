@@ -35,11 +35,12 @@ SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDI
 # Simulators a target needs: the one named by SIM, or both.
 NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 
-.PHONY: help setup test demo rtl lint clean distclean check-sims
+.PHONY: help setup test demo bench rtl lint clean distclean check-sims
 
 help:
 	@echo "make demo    two cross-wired link PHYs exchange frames with injected errors (SIM=icarus)"
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
+	@echo "make bench   DMA throughput and register accesses per packet (SIM=verilator by default)"
 	@echo "make rtl     Verilog of every top into sim_build/rtl/"
 	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: hdl/verilator_waivers.vlt)"
 	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
@@ -73,6 +74,10 @@ test: check-sims
 demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 demo: check-sims
 	$(SIM_ENV) $(VPY) -m cocotb_tests.phy_demo
+
+bench: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
+bench: check-sims
+	$(SIM_ENV) $(VPY) -m cocotb_tests.bench_dma
 
 rtl: $(STAMP)
 	$(VPY) -m hdl.tops --out sim_build/rtl

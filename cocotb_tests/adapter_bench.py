@@ -1,9 +1,10 @@
 """Bus-functional view of the two-adapter test top (:mod:`hdl.testbench.adapter_pair_top`).
 
 Each side is driven the way a driver would drive it: registers through AXI4-Lite (with
-random stalls on every channel), packet slots through the buffer windows, its interrupt
-line. The helpers here are a test's "link user" (post a packet, take one, acknowledge),
-not the MSL driver, which arrives in step 4.
+random stalls on every channel), packet slots through the buffer windows or its DMA
+rings in host memory (an AxiRam on its AXI4 master), its interrupt line. The helpers
+here are a test's "link user" (post a packet, take one, acknowledge), not the MSL
+driver, which arrives in step 4.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cocotb.triggers import ClockCycles, First, RisingEdge
 
 from cocotb_tests.axil_binding import AxiLiteRegisterBus
 from cocotb_tests.channel_bfm import ChannelHandle, seed_channels, start_clock_and_reset
+from cocotb_tests.host_memory import host_memory, no_host_memory
 from driver.registers import Registers
 from hdl.register_map import INTERRUPT_CAUSES, REGISTER_MAP, Loopback
 
@@ -39,14 +41,24 @@ class Packet:
 
 
 class AdapterSide:
-    """One adapter, through its registers, buffer windows and interrupt line."""
+    """One adapter, through its registers, buffer windows, host memory and interrupt line.
 
-    def __init__(self, dut, name: str, params: dict, stall: float = 0.2, seed: int = 0):
+    ``memory_stall``: None leaves the DMA master unanswered (``memory`` is None);
+    otherwise ``memory`` is the side's host memory, pausing with that probability.
+    """
+
+    def __init__(self, dut, name: str, params: dict, stall: float = 0.2, seed: int = 0,
+                 memory_stall: float | None = None):
         self.dut, self.name, self.params = dut, name, params
         self.slot_size = params["slot_size"]
         self.bus = AxiLiteRegisterBus(dut, f"{name}__axil", dut.clk, dut.rst, stall, seed)
         self.regs = Registers(self.bus)
         self.irq = getattr(dut, f"{name}__irq")
+        if memory_stall is None:
+            no_host_memory(dut, f"{name}__dma")
+            self.memory = None
+        else:
+            self.memory = host_memory(dut, f"{name}__dma", stall=memory_stall, seed=seed)
 
     async def start(self, ack_timeout: int = 20000, retry_limit: int = 8,
                     interrupts: int = 0, loopback: Loopback = Loopback.OFF) -> None:
@@ -120,9 +132,10 @@ class AdapterSide:
 class AdapterPairBench:
     """Clock, reset, both adapters and both channel directions."""
 
-    def __init__(self, dut, params: dict, stall: float = 0.2, seed: int = 0):
+    def __init__(self, dut, params: dict, stall: float = 0.2, seed: int = 0,
+                 memory_stall: float | None = None):
         self.dut, self.params = dut, params
-        self.side = {name: AdapterSide(dut, name, params, stall, seed + index)
+        self.side = {name: AdapterSide(dut, name, params, stall, seed + index, memory_stall)
                      for index, name in enumerate("ab")}
         self.a, self.b = self.side["a"], self.side["b"]
         self.channel = {d: ChannelHandle(dut, d, params["lane_width"])

@@ -16,7 +16,7 @@ from cocotbext.axi.constants import AxiResp
 
 from driver.bus import BusError
 
-__all__ = ["AxiLiteRegisterBus", "random_pauses"]
+__all__ = ["AxiLiteRegisterBus", "CountedBus", "random_pauses"]
 
 
 def random_pauses(rng: random.Random, busy: float):
@@ -83,3 +83,22 @@ class AxiLiteRegisterBus:
         response = await self.write_with_response(address, value, byte_enable)
         if response != AxiResp.OKAY:
             raise BusError(f"write at {address:#06x} answered {response.name}")
+
+
+class CountedBus:
+    """A :class:`driver.bus.RegisterBus` that forwards to another and counts the register
+    accesses made through it, so that several users of one adapter (a sender, an
+    interrupt handler) each get their own count."""
+
+    def __init__(self, bus):
+        self.bus = bus
+        self.reads = 0
+        self.writes = 0
+
+    async def read32(self, address: int) -> int:
+        self.reads += 1
+        return await self.bus.read32(address)
+
+    async def write32(self, address: int, value: int, byte_enable: int = 0xF) -> None:
+        self.writes += 1
+        await self.bus.write32(address, value, byte_enable)

@@ -9,7 +9,7 @@ from cocotbext.axi import AxiBus, AxiRam
 
 from cocotb_tests.axil_binding import random_pauses
 
-__all__ = ["host_memory", "SLVERR_HOLE"]
+__all__ = ["host_memory", "set_stall", "no_host_memory", "SLVERR_HOLE"]
 
 #: Host addresses answered with SLVERR (reads and writes), for error tests.
 SLVERR_HOLE = (0x0010_0000, 0x0010_1000)
@@ -25,11 +25,7 @@ def host_memory(dut, prefix: str, size: int = 1 << 21, stall: float = 0.0, seed:
     bus = AxiBus.from_prefix(dut, prefix, bus_separator="__")
     ram = AxiRam(bus, dut.clk, dut.rst, size=size)
     logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
-    if stall:
-        rng = random.Random(seed)
-        for channel in (ram.write_if.aw_channel, ram.write_if.w_channel, ram.write_if.b_channel,
-                        ram.read_if.ar_channel, ram.read_if.r_channel):
-            channel.set_pause_generator(random_pauses(random.Random(rng.random()), stall))
+    set_stall(ram, stall, seed)
     if hole:
         low, high = hole
         write, read = ram.write_if._write, ram.read_if._read
@@ -46,3 +42,21 @@ def host_memory(dut, prefix: str, size: int = 1 << 21, stall: float = 0.0, seed:
 
         ram.write_if._write, ram.read_if._read = write_or_fail, read_or_fail
     return ram
+
+
+def set_stall(ram: AxiRam, stall: float, seed: int = 0) -> None:
+    """Make ``ram`` pause with probability ``stall`` per clock and channel (0: never)."""
+    rng = random.Random(seed)
+    for channel in (ram.write_if.aw_channel, ram.write_if.w_channel, ram.write_if.b_channel,
+                    ram.read_if.ar_channel, ram.read_if.r_channel):
+        if stall:
+            channel.set_pause_generator(random_pauses(random.Random(rng.random()), stall))
+        else:
+            channel.clear_pause_generator()
+
+
+def no_host_memory(dut, prefix: str) -> None:
+    """Tie the AXI4 master ``<prefix>__*`` to a memory that never answers (for tests
+    that leave DMA off; an undriven input would be X in Icarus)."""
+    for name in ("awready", "wready", "bvalid", "arready", "rvalid"):
+        getattr(dut, f"{prefix}__{name}").value = 0

@@ -217,6 +217,9 @@ class DmaMover(wiring.Component):
             m.d.sync += [stage.eq(1), stage_prime.eq(0), stage_zero.eq(source_word >= src_words),
                          stage_j.eq(next_j), stage_last.eq(burst_left == 1),
                          next_j.eq(next_j + 1), burst_left.eq(burst_left - 1)]
+            with m.If((burst_left == 1) & bursts.r_rdy):  # the next burst, without a bubble
+                m.d.comb += bursts.r_en.eq(1)
+                m.d.sync += burst_left.eq(bursts.r_data)
         current = Mux(stage_zero, 0, self.local_read_data)
         with m.If(stage):
             m.d.sync += previous.eq(current)
@@ -243,7 +246,7 @@ class DmaMover(wiring.Component):
                                         & ((beats == src_words) | (length == 0))) | failed)
         write_done = writing & quiet & ((words_left == 0) | failed) & ~bursts.r_rdy & \
             (burst_left == 0) & ~stage & ~wdata.r_rdy
-        with m.If(self.busy & ~start & (read_done | write_done)):
+        with m.If(self.busy & (read_done | write_done)):  # busy: no start this clock
             m.d.comb += [self.done.eq(1), self.error.eq(failed)]
             m.d.sync += self.busy.eq(0)
         return m

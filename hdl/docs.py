@@ -23,7 +23,7 @@ from .frame_format import (
 )
 from .lane import COMMA_WORDS, LANE_WIDTHS
 from .phy_statistics import PHY_COUNTERS
-from .register_map import REGISTER_MAP, Access, Param
+from .register_map import HOST_STRUCTURES, REGISTER_MAP, Access, Param
 from .symbol_sync import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN
 from .testbench import channel_model
 from .testbench.channel_model import ChannelControl, ChannelStatus
@@ -141,7 +141,7 @@ def _register_map() -> str:
     out = []
     for block in REGISTER_MAP.blocks:
         registers = [r for r in REGISTER_MAP if r.block == block.name]
-        out.append(f"### {block.name.capitalize()} (0x{block.base:03X})\n")
+        out.append(f"### {block.name[0].upper() + block.name[1:]} (0x{block.base:03X})\n")
         if block.name == "statistics":
             out.append(_table(("address", "register", "counts one per"),
                               [(f"0x{r.address:03X}", f"`{r.name}`", r.description)
@@ -168,14 +168,8 @@ def _register_map() -> str:
         for r in detailed:
             name = f"{r.array}n" if r.array else r.name
             out.append(f"\n`{name}` fields:\n\n")
-            field_rows = []
-            for f in r.fields:
-                meaning = f.description
-                if f.values:
-                    meaning += (": " if meaning else "") + ", ".join(
-                        f"{v.value} = {v.name}" for v in f.values)
-                field_rows.append((_bits(f), f"`{f.name}`", f.access.value, _reset_text(f.reset),
-                                   meaning))
+            field_rows = [(_bits(f), f"`{f.name}`", f.access.value, _reset_text(f.reset),
+                           _field_meaning(f)) for f in r.fields]
             out.append(_table(("bits", "field", "access", "reset", "meaning"), field_rows))
         out.append("\n")
     return "".join(out).rstrip("\n") + "\n"
@@ -185,6 +179,30 @@ def _register_windows() -> str:
     return _table(("base", "span", "window", "what"),
                   [(f"0x{w.base:04X}", f"0x{w.span:04X}", f"`{w.name}`", w.description)
                    for w in REGISTER_MAP.windows])
+
+
+def _field_meaning(field) -> str:
+    meaning = field.description
+    if field.values:
+        meaning += (": " if meaning else "") + ", ".join(
+            f"{v.value} = {v.name}" for v in field.values)
+    return meaning
+
+
+def _host_structures() -> str:
+    out = []
+    for structure in HOST_STRUCTURES:
+        out.append(f"### `{structure.name}` ({structure.size} bytes): {structure.description}\n\n")
+        rows = []
+        for word in structure.words:
+            if not word.fields:
+                rows.append((word.address, f"`{word.name}`", "31:0", "", "reserved (0)"))
+            rows += [(word.address, f"`{word.name}`", _bits(f), f"`{f.name}`",
+                      _field_meaning(f) or word.description)
+                     for f in word.fields]
+        out.append(_table(("offset", "word", "bits", "field", "meaning"), rows))
+        out.append("\n")
+    return "".join(out).rstrip("\n") + "\n"
 
 
 def _access_kinds() -> str:
@@ -205,6 +223,7 @@ SECTIONS = {
     "register-map": _register_map,
     "register-windows": _register_windows,
     "access-kinds": _access_kinds,
+    "host-structures": _host_structures,
 }
 
 

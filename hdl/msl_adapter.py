@@ -1,10 +1,12 @@
-"""The MSL adapter: registers on AXI4-Lite, slot buffers, link layer and PHY."""
+"""The MSL adapter: registers on AXI4-Lite, DMA on AXI4, slot buffers, link layer and PHY."""
 
-from amaranth import Cat, Module, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .axi4 import Axi4Signature
 from .axi_lite import AxiLiteSignature, AxiLiteSlave
+from .dma_engine import DmaEngine
 from .event_counters import EventCounters
 from .frame_arbiter import FrameArbiter
 from .frame_format import FrameKind
@@ -29,9 +31,10 @@ class MslAdapter(wiring.Component):
     """One MSL adapter.
 
     The host programs it through the registers of :data:`hdl.register_map.REGISTER_MAP`
-    (see ``docs/registers.md``) and fills and empties packet slots through the buffer
-    windows; ``irq`` is its level-sensitive interrupt line. The link protocol is in
-    ``docs/link-protocol.md``.
+    (see ``docs/registers.md``); ``irq`` is its level-sensitive interrupt line. Messages
+    move between host memory and the packet slots by DMA (``docs/dma.md``), or by
+    programmed I/O through the buffer windows while DMA_CONTROL.enable is 0. The link
+    protocol is in ``docs/link-protocol.md``.
 
     Parameters
     ----------
@@ -43,10 +46,15 @@ class MslAdapter(wiring.Component):
         Bytes per slot (a power of two): the largest packet.
     hello_interval : int
         Clocks between HELLO frames while the link is down.
+    dma_width : int
+        Data width of the DMA master, 32 or 64 bits.
+    dma_max_burst, dma_max_outstanding : int
+        Beats per burst (at most), bursts in flight (at most).
 
     Members
     -------
     axil : In(AxiLiteSignature(16))
+    dma : Out(Axi4Signature(32, dma_width))
     irq : Out(1)
     lane_tx : Out(lane_width)
     lane_tx_in_frame : Out(1)
@@ -57,14 +65,21 @@ class MslAdapter(wiring.Component):
     """
 
     def __init__(self, lane_width: int = 10, tx_slots: int = 2, rx_slots: int = 2,
-                 slot_size: int = 2048, hello_interval: int = 2048):
+                 slot_size: int = 2048, hello_interval: int = 2048, dma_width: int = 32,
+                 dma_max_burst: int = 16, dma_max_outstanding: int = 4):
         check_lane_width(lane_width)
         check_slots(tx_slots, slot_size, MAX_SLOTS)
         check_slots(rx_slots, slot_size, MAX_SLOTS)
         self.params = {"lane_width": lane_width, "tx_slots": tx_slots, "rx_slots": rx_slots,
-                       "slot_size": slot_size, "hello_interval": hello_interval}
+                       "slot_size": slot_size, "hello_interval": hello_interval,
+                       "dma_width": dma_width, "dma_max_burst": dma_max_burst,
+                       "dma_max_outstanding": dma_max_outstanding}
+        # Built here so that bad DMA parameters fail at construction, not elaboration.
+        self._dma = DmaEngine(tx_slots, rx_slots, slot_size, dma_width, dma_max_burst,
+                              dma_max_outstanding)
         super().__init__({
             "axil": In(AxiLiteSignature(REGISTER_MAP.address_width)),
+            "dma": Out(Axi4Signature(32, dma_width)),
             "irq": Out(1),
             "lane_tx": Out(lane_width),
             "lane_tx_in_frame": Out(1),
@@ -85,8 +100,12 @@ class MslAdapter(wiring.Component):
             ("rx_window", rx_window.base, p["rx_slots"] * p["slot_size"]),
         ])
         m.submodules.registers = regs = RegisterFile(p)
-        m.submodules.tx_buffer = tx_buffer = TxBuffer(p["tx_slots"], p["slot_size"])
-        m.submodules.rx_buffer = rx_buffer = RxBuffer(p["rx_slots"], p["slot_size"])
+        word_bytes = p["dma_width"] // 8
+        m.submodules.tx_buffer = tx_buffer = TxBuffer(p["tx_slots"], p["slot_size"],
+                                                      word_bytes=word_bytes)
+        m.submodules.rx_buffer = rx_buffer = RxBuffer(p["rx_slots"], p["slot_size"],
+                                                      word_bytes=word_bytes)
+        m.submodules.dma = dma = self._dma
         m.submodules.transmit = transmit = TransmitController(p["tx_slots"], p["slot_size"])
         m.submodules.receive = receive = ReceiveController(p["rx_slots"], p["slot_size"])
         m.submodules.arbiter = arbiter = FrameArbiter()
@@ -137,13 +156,47 @@ class MslAdapter(wiring.Component):
             reg("LINK_STATUS").value.tx_halted.eq(transmit.halted),
         ]
 
-        # Transmit side.
+        # DMA: registers, host memory, slots.
+        dma_on = reg("DMA_CONTROL").fields.enable
+        wiring.connect(m, wiring.flipped(self.dma), dma.axi)
+        for name, port, field in (
+                ("TX_RING_BASE", "tx_ring_base", "address"),
+                ("TX_RING_SIZE", "tx_ring_log2", "log2"),
+                ("TX_RING_TAIL", "tx_ring_tail", "index"),
+                ("RX_COMPLETION_BASE", "rx_completion_base", "address"),
+                ("RX_COMPLETION_SIZE", "rx_completion_log2", "log2"),
+                ("RX_HEADERS_BASE", "rx_headers_base", "address"),
+                ("RX_COPY_BASE", "rx_copy_base", "address"),
+                ("RX_COPY_SIZE", "rx_copy_log2", "log2"),
+                ("RX_COPY_TAIL", "rx_copy_tail", "index"),
+                ("STATUS_BASE", "status_base", "address")):
+            m.d.comb += getattr(dma, port).eq(getattr(reg(name).fields, field))
+        m.d.comb += [
+            dma.enable.eq(dma_on),
+            dma.tx_free.eq(transmit.free),
+            dma.acked_messages.eq(transmit.acked_messages),
+            tx_buffer.dma_write_address.eq(dma.tx_write_address),
+            tx_buffer.dma_write_data.eq(dma.tx_write_data),
+            tx_buffer.dma_write_enable.eq(dma.tx_write_enable),
+            dma.rx_packet.eq(receive.packet),
+            dma.rx_packet_slot.eq(receive.packet_slot),
+            dma.rx_packet_seq.eq(receive.packet_seq),
+            dma.rx_packet_count.eq(receive.packet_count),
+            dma.rx_packet_length.eq(receive.packet_length),
+            rx_buffer.dma_read_address.eq(dma.rx_read_address),
+            dma.rx_read_data.eq(rx_buffer.dma_read_data),
+            reg("DMA_STATUS").value.error_kind.eq(dma.error_kind),
+            reg("DMA_STATUS").value.error_response.eq(dma.error_response),
+        ]
+
+        # Transmit side: a packet posted by the DMA engine or by TX_POST (the engine
+        # wins a tie; a driver uses one or the other).
         post = reg("TX_POST")
         m.d.comb += [
-            transmit.post.eq(post.written),
-            transmit.post_slot.eq(post.data.slot),
-            transmit.post_length.eq(post.data.length),
-            transmit.post_count.eq(post.data.count),
+            transmit.post.eq(post.written | dma.post),
+            transmit.post_slot.eq(Mux(dma.post, dma.post_slot, post.data.slot)),
+            transmit.post_length.eq(Mux(dma.post, dma.post_length, post.data.length)),
+            transmit.post_count.eq(Mux(dma.post, dma.post_count, post.data.count)),
             transmit.ack_timeout.eq(reg("ACK_TIMEOUT").fields.clocks),
             transmit.retry_limit.eq(reg("RETRY_LIMIT").fields.count),
             transmit.can_send.eq(enable & link.up),
@@ -237,11 +290,13 @@ class MslAdapter(wiring.Component):
                               | Cat(transmit.post_refused, receive.command_refused))
         m.d.comb += errors_port.value.as_value()[:2].eq(errors)
 
-        # Interrupts.
+        # Interrupts. With DMA on, packet and ACK news is raised once it is in host memory.
         events = interrupts.events
         m.d.comb += [
-            events.rx_packet.eq(receive.packet),
-            events.ack_received.eq(transmit.acked),
+            events.rx_packet.eq(Mux(dma_on, dma.announced, receive.packet)),
+            events.ack_received.eq(Mux(dma_on, dma.acknowledged, transmit.acked)),
+            events.dma_done.eq(dma.copied),
+            events.dma_error.eq(dma.failed),
             events.holdoff_received.eq(receive.holdoff_received),
             events.emergency_received.eq(receive.emergency_received),
             events.rx_error.eq(receive.error),
@@ -282,6 +337,8 @@ class MslAdapter(wiring.Component):
             link_events.rx_duplicates.eq(receive.duplicate),
             link_events.rx_out_of_order.eq(receive.out_of_order),
             link_events.rx_while_disabled.eq(receive.while_disabled),
+            link_events.dma_errors.eq(dma.error),
+            dma.error_count.eq(link_statistics.counts.dma_errors),
         ]
         for name, _ in PHY_COUNTERS:
             m.d.comb += reg(f"STAT_{name.upper()}").value.count.eq(

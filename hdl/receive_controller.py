@@ -66,6 +66,8 @@ class ReceiveController(wiring.Component):
     packet, error, command_refused, busy_refusal, duplicate, out_of_order,
     while_disabled : Out(1)
         One-clock events. ``received`` has one per good frame, by kind.
+    packet_slot, packet_seq, packet_count, packet_length : Out
+        With ``packet``: where the packet landed and what its header said.
     """
 
     def __init__(self, slots: int, slot_size: int):
@@ -92,7 +94,9 @@ class ReceiveController(wiring.Component):
             "head_valid": Out(1), "head_slot": Out(range(MAX_SLOTS)), "head_seq": Out(8),
             "head_count": Out(8),
             "expected": Out(8), "ack_next": Out(8),
-            "packet": Out(1), "error": Out(1), "command_refused": Out(1),
+            "packet": Out(1), "packet_slot": Out(range(MAX_SLOTS)), "packet_seq": Out(8),
+            "packet_count": Out(8), "packet_length": Out(16),
+            "error": Out(1), "command_refused": Out(1),
             "busy_refusal": Out(1), "duplicate": Out(1), "out_of_order": Out(1),
             "while_disabled": Out(1), "received": Out(KindEvents),
         })
@@ -190,6 +194,8 @@ class ReceiveController(wiring.Component):
                         self.link_received.eq(header.kind == FrameKind.LINK),
                     ]
         m.d.comb += [
+            self.packet_slot.eq(fill_slot), self.packet_seq.eq(header.seq),
+            self.packet_count.eq(header.count), self.packet_length.eq(header.length),
             self.ack_seq.eq(header.seq), self.ack_count.eq(header.count),
             self.nak_seq.eq(header.seq), self.nak_busy.eq(header.aux == NakReason.BUSY),
             self.holdoff_seq.eq(header.seq), self.emergency_reason.eq(header.aux),

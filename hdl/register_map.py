@@ -24,12 +24,17 @@ __all__ = [
     "Access", "Param", "Field", "Reserved", "Register", "Block", "Window", "RegisterMap",
     "PlacedRegister", "PlacedField", "REGISTER_MAP", "INTERRUPT_CAUSES", "LINK_COUNTERS",
     "ADAPTER_ID", "VERSION", "MAX_SLOTS", "MAX_MESSAGES", "TxSlotState", "Loopback",
+    "HostStructure", "TX_DESCRIPTOR", "RX_COMPLETION", "RX_COPY", "STATUS_BLOCK",
+    "HOST_STRUCTURES", "MESSAGE_HEADER_BYTES", "HEADER_AREA_BYTES", "DmaErrorKind",
 ]
 
 ADAPTER_ID = 0x4D534C31  #: "MSL1": the value a driver checks in ``ID``.
-VERSION = (2, 0)         #: (major, minor) of this register map.
+VERSION = (3, 0)         #: (major, minor) of this register map.
 MAX_SLOTS = 8            #: Register room for slots; a build has 2..MAX_SLOTS of each.
 MAX_MESSAGES = 128       #: Messages per packet the adapter accepts in TX_POST.
+MESSAGE_HEADER_BYTES = 24  #: EAX, EBX, ECX, EDX, ESI, EDI.
+#: Bytes of host memory per receive slot for its messages' headers.
+HEADER_AREA_BYTES = MAX_MESSAGES * MESSAGE_HEADER_BYTES
 
 
 class Access(enum.Enum):
@@ -245,15 +250,17 @@ class Loopback(enum.IntEnum):
 
 #: Interrupt causes, in bit order: (name, what sets it).
 INTERRUPT_CAUSES = (
-    ("RX_PACKET", "a DATA packet landed in a receive slot"),
-    ("ACK_RECEIVED", "an ACK freed one or more transmit slots"),
+    ("RX_PACKET", "a DATA packet landed in a receive slot (with DMA_CONTROL.enable: "
+                  "its headers and completion are in host memory)"),
+    ("ACK_RECEIVED", "an ACK freed one or more transmit slots (with DMA_CONTROL.enable: "
+                     "the status block shows it)"),
     ("HOLDOFF_RECEIVED", "the peer is holding a packet of ours (restart message timers)"),
     ("EMERGENCY_RECEIVED", "the peer sent EMERGENCY (reason in PEER_EMERGENCY)"),
     ("RX_ERROR", "a damaged or malformed frame was received and discarded"),
     ("TX_COMPLETE", "a DATA frame went out whole"),
     ("TX_ERROR", "a packet was replayed RETRY_LIMIT times without an ACK: transmitter halted"),
-    ("DMA_DONE", "a DMA transfer finished (the DMA engine arrives in step 3)"),
-    ("DMA_ERROR", "a DMA transfer failed (the DMA engine arrives in step 3)"),
+    ("DMA_DONE", "receive copies finished (COPY_HEAD in the status block moved)"),
+    ("DMA_ERROR", "a DMA job failed (DMA_STATUS, STAT_DMA_ERRORS, the status block)"),
     ("LINK_UP", "the link came up"),
     ("LINK_DOWN", "the link went down"),
 )
@@ -269,7 +276,17 @@ LINK_COUNTERS = (
     ("rx_duplicates", "DATA received again after it was accepted (answered, not delivered)"),
     ("rx_out_of_order", "DATA ahead of the expected sequence number (discarded, NAK sent)"),
     ("rx_while_disabled", "frame received while CONTROL.enable was 0 (ignored)"),
+    ("dma_errors", "DMA job ended by an error response or a bad descriptor"),
 )
+
+
+class DmaErrorKind(enum.IntEnum):
+    """What went wrong in the last failed DMA job (``DMA_STATUS.error_kind``)."""
+
+    NONE = 0
+    HOST_READ = 1    #: an error response to a read of host memory
+    HOST_WRITE = 2   #: an error response to a write of host memory
+    DESCRIPTOR = 3   #: a descriptor asked for the impossible (see docs/dma.md)
 
 
 
@@ -295,7 +312,10 @@ REGISTER_MAP = RegisterMap(
                 Field("rx_slots", 4, Access.RO, Param("rx_slots"), "receive slots"),
                 Field("lane_width", 4, Access.RO, Param("lane_width"), "line bits per clock"),
                 Reserved(4),
-                Field("max_messages", 8, Access.RO, MAX_MESSAGES, "messages per packet"),)),
+                Field("max_messages", 8, Access.RO, MAX_MESSAGES, "messages per packet"),
+                Field("dma_bytes", 4, Access.RO, Param("dma_width", lambda w: w // 8,
+                                                       "`dma_width` / 8"),
+                      "bytes per beat of the DMA master"),)),
             Register("SLOT_SIZE", "bytes per transmit or receive slot", (
                 Field("bytes", 32, Access.RO, Param("slot_size")),)),
             Register("CONTROL", "operating mode", (
@@ -382,6 +402,36 @@ REGISTER_MAP = RegisterMap(
             Register("PEER_EMERGENCY", "the last EMERGENCY received", (
                 Field("reason", 8, Access.RO),)),
         )),
+        Block("DMA", 0x600, (
+            Register("DMA_CONTROL", "the DMA engine", (
+                Field("enable", 1, Access.RW, 0,
+                      "process the rings; packets are announced and acknowledgements "
+                      "reported through host memory (0: programmed I/O only)"),)),
+            Register("TX_RING_BASE", "host address of the transmit ring", (
+                Field("address", 32, Access.RW),)),
+            Register("TX_RING_SIZE", "entries of the transmit ring", (
+                Field("log2", 4, Access.RW, 4, "the ring has 2**log2 descriptors"),)),
+            Register("TX_RING_TAIL", "doorbell: descriptors written so far (free-running)", (
+                Field("index", 32, Access.RW),)),
+            Register("RX_COMPLETION_BASE", "host address of the receive completion ring", (
+                Field("address", 32, Access.RW),)),
+            Register("RX_COMPLETION_SIZE", "entries of the receive completion ring", (
+                Field("log2", 4, Access.RW, 4, "the ring has 2**log2 completions"),)),
+            Register("RX_HEADERS_BASE", "host address of the message header areas, "
+                     "HEADER_AREA_BYTES per receive slot", (
+                Field("address", 32, Access.RW),)),
+            Register("RX_COPY_BASE", "host address of the receive copy ring", (
+                Field("address", 32, Access.RW),)),
+            Register("RX_COPY_SIZE", "entries of the receive copy ring", (
+                Field("log2", 4, Access.RW, 4, "the ring has 2**log2 copy descriptors"),)),
+            Register("RX_COPY_TAIL", "doorbell: copy descriptors written so far (free-running)", (
+                Field("index", 32, Access.RW),)),
+            Register("STATUS_BASE", "host address of the status block", (
+                Field("address", 32, Access.RW),)),
+            Register("DMA_STATUS", "the last DMA failure", (
+                Field("error_kind", 2, Access.RO, 0, "", DmaErrorKind),
+                Field("error_response", 2, Access.RO, 0, "AXI response (2 SLVERR, 3 DECERR)"),)),
+        )),
         Block("statistics", 0x800, tuple(
             Register(f"STAT_{name.upper()}", meaning, (Field("count", 32, Access.RO),))
             for name, meaning in (*PHY_COUNTERS, *LINK_COUNTERS))),
@@ -393,3 +443,88 @@ REGISTER_MAP = RegisterMap(
                "receive slots: slot n at offset n × SLOT_SIZE; read-only"),
     ],
 )
+
+
+class HostStructure:
+    """A structure the adapter and the driver share in host memory: 32-bit words at
+    byte offsets 0, 4, 8, ..., each with fields, placed like registers."""
+
+    def __init__(self, name: str, description: str, words):
+        self.name, self.description = name, description
+        placed = RegisterMap([Block(name, 0, tuple(words))], [])
+        self.words = placed.registers
+        self.size = 4 * len(self.words)
+        self._by_name = {w.name: w for w in self.words}
+
+    def __getitem__(self, name: str) -> PlacedRegister:
+        return self._by_name[name]
+
+    def pack(self, **words) -> bytes:
+        """Bytes of the structure; each word given as an int or a dict of its fields."""
+        out = bytearray(self.size)
+        for name, value in words.items():
+            word = self[name]
+            value = word.pack(**value) if isinstance(value, dict) else value
+            out[word.address:word.address + 4] = int(value).to_bytes(4, "little")
+        return bytes(out)
+
+    def unpack(self, data: bytes) -> dict:
+        """Each word's fields (a word with one field: its value)."""
+        out = {}
+        for word in self.words:
+            fields = word.unpack(int.from_bytes(data[word.address:word.address + 4], "little"))
+            out[word.name] = fields if len(fields) > 1 else next(iter(fields.values()), 0)
+        return out
+
+
+def _value(name: str, description: str) -> Register:
+    return Register(name, description, (Field("value", 32, Access.RW),))
+
+
+#: One message to send (transmit ring entry).
+TX_DESCRIPTOR = HostStructure("TX_DESCRIPTOR", "one message to send", (
+    _value("EAX", "header value"), _value("EBX", "header value"),
+    _value("ECX", "header value: data length in bytes"), _value("EDX", "header value"),
+    _value("ESI", "header value: host address of the data"), _value("EDI", "header value"),
+    Register("FLAGS", "", (Field("last", 1, Access.RW, 0,
+                                 "the last message of its packet: send the packet"),)),
+    Register("RESERVED", "", (Reserved(32),)),
+))
+
+#: A packet that arrived (receive completion ring entry).
+RX_COMPLETION = HostStructure("RX_COMPLETION", "a packet waiting in a receive slot", (
+    Register("PACKET", "", (
+        Field("slot", 8, Access.RO, 0, "the receive slot holding it"),
+        Field("count", 8, Access.RO, 0, "messages; their headers are in the slot's header area"),
+        Field("seq", 8, Access.RO, 0, "its sequence number (for SEND_ACK)"),)),
+    Register("LENGTH", "", (Field("length", 16, Access.RO, 0, "packet bytes in the slot"),)),
+    Register("INDEX", "", (Field("index", 32, Access.RO, 0, "this completion's number"),)),
+    Register("RESERVED", "", (Reserved(32),)),
+))
+
+#: Data of one received message to copy into host memory (receive copy ring entry).
+RX_COPY = HostStructure("RX_COPY", "copy message data out of a receive slot", (
+    Register("ADDRESS", "", (Field("address", 32, Access.RW, 0,
+                                   "host destination (the OS's ESI)"),)),
+    Register("SOURCE", "", (Field("offset", 16, Access.RW, 0, "data offset in the slot"),
+                            Field("slot", 8, Access.RW, 0, "receive slot"),)),
+    Register("LENGTH", "", (Field("length", 16, Access.RW, 0, "bytes (the OS's ECX)"),)),
+    Register("RESERVED", "", (Reserved(32),)),
+))
+
+#: What the adapter reports in host memory (rewritten after every change).
+STATUS_BLOCK = HostStructure("STATUS_BLOCK", "the adapter's progress", (
+    Register("TX_HEAD", "", (Field("index", 32, Access.RO, 0, "transmit descriptors consumed"),)),
+    Register("TX_ACKED", "", (Field("count", 32, Access.RO, 0,
+                                    "messages the peer acknowledged (TX_ACKED_MESSAGES)"),)),
+    Register("RX_HEAD", "", (Field("index", 32, Access.RO, 0, "receive completions written"),)),
+    Register("COPY_HEAD", "", (Field("index", 32, Access.RO, 0, "copy descriptors done"),)),
+    Register("DMA_ERRORS", "", (Field("count", 32, Access.RO, 0, "as STAT_DMA_ERRORS"),)),
+    Register("LAST_ERROR", "", (Field("kind", 2, Access.RO, 0, "", DmaErrorKind),
+                                Field("response", 2, Access.RO, 0,
+                                      "AXI response (2 SLVERR, 3 DECERR)"),)),
+    Register("RESERVED0", "", (Reserved(32),)),
+    Register("RESERVED1", "", (Reserved(32),)),
+))
+
+HOST_STRUCTURES = (TX_DESCRIPTOR, RX_COMPLETION, RX_COPY, STATUS_BLOCK)

@@ -20,11 +20,24 @@ def check_slots(slots: int, slot_size: int, max_slots: int) -> None:
         raise ValueError(f"slot_size must be a power of two in 64..32768, not {slot_size!r}")
 
 
-def _host_port(m, memory, host):
-    """The host's window: word reads (data the next clock) and byte-strobed writes."""
+def _host_read_port(m, memory, host, word_bytes: int):
+    """The host's 32-bit window reads: data the next clock (the right half of a 64-bit
+    RAM word)."""
+    shift = word_bytes.bit_length() - 1
     read = memory.read_port()
-    m.d.comb += [read.addr.eq(host.addr[2:]), read.en.eq(host.read), host.rdata.eq(read.data)]
-    return read
+    m.d.comb += [read.addr.eq(host.addr[shift:]), read.en.eq(host.read)]
+    if word_bytes == 4:
+        m.d.comb += host.rdata.eq(read.data)
+    else:
+        half = Signal()
+        with m.If(host.read):
+            m.d.sync += half.eq(host.addr[2])
+        m.d.comb += host.rdata.eq(read.data.word_select(half, 32))
+
+
+def _check_word_bytes(word_bytes):
+    if word_bytes not in (4, 8):
+        raise ValueError(f"word_bytes must be 4 or 8 (32- or 64-bit RAM), not {word_bytes!r}")
 
 
 class TxBuffer(wiring.Component):
@@ -35,11 +48,16 @@ class TxBuffer(wiring.Component):
     ----------
     slots, slot_size : int
         Number of slots and bytes per slot (a power of two).
+    word_bytes : int
+        RAM word: 4 or 8 bytes (the DMA data width).
 
     Members
     -------
     host : In(RegisterBusSignature)
         The TX_BUFFER window (slot n at n × slot_size); reads and byte-strobed writes.
+    dma_write_address, dma_write_data, dma_write_enable : In
+        The DMA engine's word writes (byte enables). It has priority over ``host``
+        writes; a driver does not write the window while the DMA engine fills slots.
     read_start : In(1)
         Start streaming ``read_length`` bytes of slot ``read_slot`` into ``payload``
         (any stream in progress is dropped).
@@ -49,11 +67,16 @@ class TxBuffer(wiring.Component):
         framer takes one (it takes at most one per clock).
     """
 
-    def __init__(self, slots: int, slot_size: int, max_slots: int = 8):
+    def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
         check_slots(slots, slot_size, max_slots)
-        self._slots, self._slot_size = slots, slot_size
+        _check_word_bytes(word_bytes)
+        self._slots, self._slot_size, self._word_bytes = slots, slot_size, word_bytes
+        words = slots * slot_size // word_bytes
         super().__init__({
             "host": In(RegisterBusSignature()),
+            "dma_write_address": In(range(words)),
+            "dma_write_data": In(8 * word_bytes),
+            "dma_write_enable": In(word_bytes),
             "read_start": In(1),
             "read_slot": In(range(slots)),
             "read_length": In(16),
@@ -62,21 +85,30 @@ class TxBuffer(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        depth = self._slots * self._slot_size // 4
-        m.submodules.ram = ram = Memory(shape=32, depth=depth, init=[])
-        host_write = ram.write_port(granularity=8)
-        m.d.comb += [host_write.addr.eq(self.host.addr[2:]), host_write.data.eq(self.host.wdata),
-                     host_write.en.eq(self.host.wstrb & self.host.write.replicate(4))]
-        _host_port(m, ram, self.host)
+        word_bytes = self._word_bytes
+        shift = word_bytes.bit_length() - 1
+        depth = self._slots * self._slot_size // word_bytes
+        m.submodules.ram = ram = Memory(shape=8 * word_bytes, depth=depth, init=[])
+        write = ram.write_port(granularity=8)
+        with m.If(self.dma_write_enable.any()):
+            m.d.comb += [write.addr.eq(self.dma_write_address), write.data.eq(self.dma_write_data),
+                         write.en.eq(self.dma_write_enable)]
+        with m.Else():
+            half = self.host.addr[2] if word_bytes == 8 else 0
+            m.d.comb += [write.addr.eq(self.host.addr[shift:]),
+                         write.data.eq(self.host.wdata.replicate(word_bytes // 4)),
+                         write.en.eq((self.host.wstrb & self.host.write.replicate(4))
+                                     << (4 * half))]
+        _host_read_port(m, ram, self.host, word_bytes)
 
         # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
         fifo = ResetInserter(self.read_start)(SyncFIFOBuffered(width=8, depth=8))
         m.submodules.ahead = fifo
         link_read = ram.read_port()
-        offset = Signal(range(depth * 4 + 1))  # next byte to fetch, from the slot start
+        offset = Signal(range(depth * word_bytes + 1))  # next byte to fetch
         end = Signal.like(offset)
         in_flight = Signal()   # a word read was issued last clock
-        lane = Signal(2)       # its byte lane
+        lane = Signal(shift)   # its byte lane
         room = fifo.w_level < 6  # space for the byte in flight and one more
         fetch = (offset != end) & room
         with m.If(self.read_start):
@@ -85,9 +117,9 @@ class TxBuffer(wiring.Component):
         with m.Else():
             with m.If(fetch):
                 m.d.sync += offset.eq(offset + 1)
-            m.d.sync += [in_flight.eq(fetch), lane.eq(offset[:2])]
+            m.d.sync += [in_flight.eq(fetch), lane.eq(offset[:shift])]
         m.d.comb += [
-            link_read.addr.eq(offset[2:]),
+            link_read.addr.eq(offset[shift:]),
             link_read.en.eq(fetch),
             fifo.w_data.eq(link_read.data.word_select(lane, 8)),
             fifo.w_en.eq(in_flight & ~self.read_start),
@@ -109,13 +141,19 @@ class RxBuffer(wiring.Component):
     write : In(1)
         Write ``byte`` at ``index`` of slot ``slot``.
     slot, index, byte : In
+    dma_read_address : In, dma_read_data : Out
+        The DMA engine's word reads (data the next clock).
     """
 
-    def __init__(self, slots: int, slot_size: int, max_slots: int = 8):
+    def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
         check_slots(slots, slot_size, max_slots)
-        self._slots, self._slot_size = slots, slot_size
+        _check_word_bytes(word_bytes)
+        self._slots, self._slot_size, self._word_bytes = slots, slot_size, word_bytes
+        words = slots * slot_size // word_bytes
         super().__init__({
             "host": In(RegisterBusSignature()),
+            "dma_read_address": In(range(words)),
+            "dma_read_data": Out(8 * word_bytes),
             "write": In(1),
             "slot": In(range(slots)),
             "index": In(16),
@@ -124,14 +162,19 @@ class RxBuffer(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        depth = self._slots * self._slot_size // 4
-        m.submodules.ram = ram = Memory(shape=32, depth=depth, init=[])
+        word_bytes = self._word_bytes
+        shift = word_bytes.bit_length() - 1
+        depth = self._slots * self._slot_size // word_bytes
+        m.submodules.ram = ram = Memory(shape=8 * word_bytes, depth=depth, init=[])
         link_write = ram.write_port(granularity=8)
         address = self.slot * self._slot_size + self.index
         m.d.comb += [
-            link_write.addr.eq(address[2:]),
-            link_write.data.eq(self.byte.replicate(4)),
-            link_write.en.eq(self.write << address[:2]),
+            link_write.addr.eq(address[shift:]),
+            link_write.data.eq(self.byte.replicate(word_bytes)),
+            link_write.en.eq(self.write << address[:shift]),
         ]
-        _host_port(m, ram, self.host)
+        _host_read_port(m, ram, self.host, word_bytes)
+        dma_read = ram.read_port()
+        m.d.comb += [dma_read.addr.eq(self.dma_read_address),
+                     self.dma_read_data.eq(dma_read.data)]
         return m

@@ -49,8 +49,9 @@ TOPS = {
         variants=tuple({"lane_width": w} for w in LANE_WIDTHS),
         fixed={"max_payload": 4096}),
     "msl_adapter": Top(
-        MslAdapter, "the MSL adapter: AXI4-Lite registers, slot buffers, link layer, PHY",
-        variants=tuple({"lane_width": w} for w in LANE_WIDTHS)),
+        MslAdapter, "the MSL adapter: AXI4-Lite registers, AXI4 DMA, slot buffers, link "
+        "layer, PHY",
+        variants=(*({"lane_width": w} for w in LANE_WIDTHS), {"lane_width": 10, "dma_width": 64})),
     "codec": Top(CodecTop, "test top: 8b/10b encoder and decoder, CRC-32"),
     "phy_pair": Top(
         PhyPairTop, "test top: two PHYs cross-wired through the channel model",
@@ -59,7 +60,7 @@ TOPS = {
                variants=({"data_width": 32}, {"data_width": 64})),
     "adapter_pair": Top(
         AdapterPairTop, "test top: two adapters cross-wired through the channel model",
-        variants=({"lane_width": 10}, {"lane_width": 1})),
+        variants=({"lane_width": 10}, {"lane_width": 1}, {"lane_width": 10, "dma_width": 64})),
 }
 
 
@@ -73,7 +74,7 @@ class Variant:
     @property
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
-        short = {"lane_width": "w", "data_width": "d"}
+        short = {"lane_width": "w", "data_width": "d", "dma_width": "d"}
         suffix = "".join(f"_{short.get(k, k)}{v}" for k, v in sorted(self.params.items())
                          if k not in TOPS[self.top].fixed)
         return self.top + suffix
@@ -89,11 +90,11 @@ class Variant:
 
 
 def variants(top: str, **match) -> list[Variant]:
-    """The variants of ``top`` whose parameters include ``match``."""
+    """The variants of ``top`` whose parameters, defaults included, include ``match``."""
     if top not in TOPS:
         raise KeyError(f"no top named {top!r}; there are: {', '.join(TOPS)}")
     found = [Variant(top, {**TOPS[top].fixed, **params}) for params in TOPS[top].variants]
-    found = [v for v in found if all(v.params.get(k) == val for k, val in match.items())]
+    found = [v for v in found if all(v.all_params().get(k) == val for k, val in match.items())]
     if not found:
         raise KeyError(f"top {top!r} has no variant with {match}")
     return found

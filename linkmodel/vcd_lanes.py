@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from vcdvcd import VCDVCD
 
+from hdl.phy_receiver import RELOCK_BLIND_WORDS
 from hdl.symbol_sync import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN
 
 from . import code8b10b
@@ -87,7 +88,12 @@ class LaneDecoding:
 
 class _LaneReceiver:
     """A receiver's symbol layer in Python: comma alignment and the synchronisation
-    policy of :mod:`hdl.symbol_sync` (its constants; written independently)."""
+    policy of :mod:`hdl.symbol_sync` (its constants; written independently).
+
+    After an invalid symbol sends it back to searching, the rest of that lane word and
+    the next :data:`hdl.phy_receiver.RELOCK_BLIND_WORDS` words are not searched, as in
+    the gateware, whose decision to relock comes a few clocks after the symbol.
+    """
 
     def __init__(self, parser: FrameParser):
         self.parser = parser
@@ -97,12 +103,16 @@ class _LaneReceiver:
         self.rd = 0
         self.commas = self.errors = self.run = 0
         self.symbols = self.invalid_symbols = self.acquired = self.lost = 0
+        self.blind_words = 0  # word boundaries still to pass before searching again
+
+    def word_start(self) -> None:
+        self.blind_words = max(0, self.blind_words - 1)
 
     def bit(self, value: int, where) -> None:
         self.bits = ((self.bits << 1) | value) & 0x3FF
         self.count += 1
         if self.state == "search":
-            if self.bits in _COMMAS:  # the comma that fixes the symbol boundary
+            if self.bits in _COMMAS and not self.blind_words:  # the comma that fixes the symbol boundary
                 self.count, self.commas = 0, 1
                 self.rd = code8b10b.decode(self.bits, int(self.bits == _RD_PLUS_COMMA)).rd_after
                 self.symbols += 1
@@ -118,7 +128,7 @@ class _LaneReceiver:
         self.invalid_symbols += invalid
         if self.state == "acquire":
             if invalid:
-                self.state = "search"
+                self._search_again()
             elif decoded.k and decoded.byte == 0xBC:
                 self.commas += 1
                 if self.commas == ACQUIRE_COMMAS:
@@ -128,13 +138,17 @@ class _LaneReceiver:
         if invalid:
             self.errors, self.run = self.errors + 1, 0
             if self.errors == ERROR_LIMIT:
-                self.state = "search"
+                self._search_again()
                 self.lost += 1
                 self.parser.sync_lost()
         else:
             self.run += 1
             if self.run == GOOD_RUN:
                 self.run, self.errors = 0, max(0, self.errors - 1)
+
+    def _search_again(self) -> None:
+        self.state = "search"
+        self.blind_words = RELOCK_BLIND_WORDS + 1  # the rest of this word, then those
 
     def _in_sync(self) -> str:
         self.errors = self.run = 0
@@ -147,6 +161,7 @@ def decode_lane_words(words, width: int, max_payload: int = 65535) -> LaneDecodi
     parser = FrameParser(max_payload)
     receiver = _LaneReceiver(parser)
     for time, word in words:
+        receiver.word_start()
         for position in range(width - 1, -1, -1):  # earliest bit is the most significant
             receiver.bit(word >> position & 1, time)
     return LaneDecoding(parser.frames, parser.orphans, receiver.symbols,

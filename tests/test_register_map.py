@@ -30,9 +30,10 @@ def test_fields_pack_and_unpack():
 
 
 def test_reset_values_follow_build_parameters():
-    params = {"tx_slots": 3, "rx_slots": 4, "lane_width": 5, "slot_size": 512}
+    params = {"tx_slots": 3, "rx_slots": 4, "lane_width": 5, "slot_size": 512, "dma_width": 64}
     caps = REGISTER_MAP["CAPS"].unpack(REGISTER_MAP["CAPS"].reset_value(params))
-    assert caps == {"tx_slots": 3, "rx_slots": 4, "lane_width": 5, "max_messages": 128}
+    assert caps == {"tx_slots": 3, "rx_slots": 4, "lane_width": 5, "max_messages": 128,
+                    "dma_bytes": 8}
     assert REGISTER_MAP["TX_FREE"].reset_value(params) == 0b111
 
 

@@ -4,6 +4,7 @@ from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..axi4 import Axi4Signature
 from ..axi_lite import AxiLiteSignature
 from ..lane import check_lane_width
 from ..msl_adapter import MslAdapter
@@ -13,9 +14,10 @@ from .channel_model import ChannelModel, ChannelPort
 __all__ = ["AdapterPairTop"]
 
 
-def _side_signature(lane_width: int) -> wiring.Signature:
+def _side_signature(lane_width: int, dma_width: int) -> wiring.Signature:
     return wiring.Signature({
         "axil": In(AxiLiteSignature(REGISTER_MAP.address_width)),  # the host's registers
+        "dma": Out(Axi4Signature(32, dma_width)),                    # into host memory
         "irq": Out(1),
         "lane_tx": Out(lane_width),   # what the side sends into the cable
         "lane_rx": Out(lane_width),   # what reaches its receiver
@@ -33,27 +35,32 @@ class AdapterPairTop(wiring.Component):
 
     Parameters
     ----------
-    lane_width, slot_size, tx_slots, rx_slots, hello_interval : adapter parameters
+    lane_width, slot_size, tx_slots, rx_slots, hello_interval, dma_width,
+    dma_max_burst, dma_max_outstanding : adapter parameters
     max_delay_words : int
         Depth of the channel's delay line.
 
     Members
     -------
     a, b : Out(side signature)
-        Each side's AXI4-Lite port, interrupt line and lanes.
+        Each side's AXI4-Lite port, DMA master, interrupt line and lanes.
     a_to_b, b_to_a : In(ChannelPort)
     """
 
     def __init__(self, lane_width: int, slot_size: int = 1024, tx_slots: int = 2,
-                 rx_slots: int = 2, hello_interval: int = 512, max_delay_words: int = 64):
+                 rx_slots: int = 2, hello_interval: int = 512, dma_width: int = 32,
+                 dma_max_burst: int = 16, dma_max_outstanding: int = 4,
+                 max_delay_words: int = 64):
         self._width = check_lane_width(lane_width)
         self._adapter_params = {"lane_width": lane_width, "slot_size": slot_size,
                                 "tx_slots": tx_slots, "rx_slots": rx_slots,
-                                "hello_interval": hello_interval}
+                                "hello_interval": hello_interval, "dma_width": dma_width,
+                                "dma_max_burst": dma_max_burst,
+                                "dma_max_outstanding": dma_max_outstanding}
         self._max_delay_words = max_delay_words
         super().__init__({
-            "a": Out(_side_signature(lane_width)),
-            "b": Out(_side_signature(lane_width)),
+            "a": Out(_side_signature(lane_width, dma_width)),
+            "b": Out(_side_signature(lane_width, dma_width)),
             "a_to_b": In(ChannelPort),
             "b_to_a": In(ChannelPort),
         })
@@ -67,6 +74,8 @@ class AdapterPairTop(wiring.Component):
         wiring.connect(m, wiring.flipped(self.b_to_a), channel.b_to_a)
         wiring.connect(m, wiring.flipped(self.a.axil), a.axil)
         wiring.connect(m, wiring.flipped(self.b.axil), b.axil)
+        wiring.connect(m, wiring.flipped(self.a.dma), a.dma)
+        wiring.connect(m, wiring.flipped(self.b.dma), b.dma)
 
         from_a, from_b = channel.b_rx, channel.a_rx  # outputs of the A->B and B->A paths
         a_rx = Mux(a.lane_loopback, from_a, Mux(b.lane_loopback, 0, from_b))

@@ -1,0 +1,12 @@
+"""Runs cocotb_tests/tb_adapter_dma.py on the two-adapter top with a 10-bit lane, with a
+32- and a 64-bit DMA master; each simulator. Random traffic: 100 packets each way."""
+
+import pytest
+
+from cocotb_tests.harness import cocotb_cases, run_case
+
+
+@pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_adapter_dma", "adapter_pair",
+                                              lane_width=10), ids=str)
+def test_adapter_dma(case):
+    run_case(case, extra_env={"MSL_DMA_PACKETS": "100"})

@@ -1,0 +1,256 @@
+"""The driver's side of the adapter's DMA rings (docs/dma.md).
+
+Everything here lives in host memory, which the driver reads and writes freely; the
+adapter is reached only by doorbell writes, which is how the register-access budget is
+met: sending a packet costs one register write (``TX_RING_TAIL``) and no read.
+Structure layouts come from :mod:`hdl.register_map` (``TX_DESCRIPTOR`` and friends).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+from hdl.register_map import (
+    HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES, RX_COMPLETION, RX_COPY,
+    STATUS_BLOCK, TX_DESCRIPTOR,
+)
+
+from .platform import HostMemory
+from .registers import Registers
+
+__all__ = ["HostMemory", "MessageHeader", "DmaLayout", "Completion", "Copy", "RingFull",
+           "read_status", "start_dma", "TransmitRing", "ReceiveRings", "message_offsets"]
+
+_MASK32 = 0xFFFF_FFFF
+
+
+class MessageHeader(NamedTuple):
+    """A message's six header registers. ECX is its data length, ESI the host address of
+    its data (on the sender; a receiver sees the sender's value)."""
+
+    eax: int
+    ebx: int
+    ecx: int
+    edx: int
+    esi: int
+    edi: int
+
+    def pack(self) -> bytes:
+        return b"".join((value & _MASK32).to_bytes(4, "little") for value in self)
+
+    @classmethod
+    def unpack(cls, data: bytes) -> MessageHeader:
+        return cls(*(int.from_bytes(data[i:i + 4], "little")
+                     for i in range(0, MESSAGE_HEADER_BYTES, 4)))
+
+
+def message_offsets(headers: Sequence[MessageHeader]) -> list[int]:
+    """Byte offset in the slot of each message's data: a packet is, per message, the
+    24-byte header then ECX data bytes padded to a multiple of 4."""
+    offsets, offset = [], 0
+    for header in headers:
+        offsets.append(offset + MESSAGE_HEADER_BYTES)
+        offset += MESSAGE_HEADER_BYTES + (header.ecx + 3) // 4 * 4
+    return offsets
+
+
+def _align(value: int, alignment: int = 64) -> int:
+    return (value + alignment - 1) // alignment * alignment
+
+
+@dataclass(frozen=True)
+class DmaLayout:
+    """Where the rings, the header areas and the status block sit in host memory.
+
+    Ring sizes are log2 of the entry count. The completion ring needs an entry per
+    receive slot at least (a completion is outstanding only while its slot is FULL).
+    """
+
+    tx_ring: int
+    tx_ring_log2: int
+    completions: int
+    completions_log2: int
+    headers: int
+    copy_ring: int
+    copy_ring_log2: int
+    status: int
+
+    @classmethod
+    def packed(cls, base: int, tx_ring_log2: int = 6, completions_log2: int = 3,
+               copy_ring_log2: int = 8) -> DmaLayout:
+        """Every structure one after another from ``base``, 64-byte aligned, with room
+        for header areas of MAX_SLOTS receive slots."""
+        if completions_log2 < (MAX_SLOTS - 1).bit_length():
+            raise ValueError(f"the completion ring needs at least {MAX_SLOTS} entries")
+        tx_ring = _align(base)
+        completions = _align(tx_ring + (TX_DESCRIPTOR.size << tx_ring_log2))
+        headers = _align(completions + (RX_COMPLETION.size << completions_log2))
+        copy_ring = _align(headers + MAX_SLOTS * HEADER_AREA_BYTES)
+        status = _align(copy_ring + (RX_COPY.size << copy_ring_log2))
+        return cls(tx_ring, tx_ring_log2, completions, completions_log2, headers, copy_ring,
+                   copy_ring_log2, status)
+
+    @property
+    def end(self) -> int:
+        """First byte after the layout."""
+        return self.status + STATUS_BLOCK.size
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A received packet the adapter announced: in receive slot ``slot``, ``count``
+    messages whose headers are in the slot's header area."""
+
+    slot: int
+    count: int
+    seq: int
+    length: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Copy ``length`` bytes at ``offset`` of receive slot ``slot`` to host ``address``."""
+
+    slot: int
+    offset: int
+    length: int
+    address: int
+
+
+class RingFull(Exception):
+    """Not enough free entries in a ring for the request (retry once the adapter moves
+    on, which the status block shows)."""
+
+
+def read_status(memory: HostMemory, layout: DmaLayout) -> dict:
+    """The status block as the adapter last wrote it (STATUS_BLOCK's words)."""
+    return STATUS_BLOCK.unpack(memory.read(layout.status, STATUS_BLOCK.size))
+
+
+async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> None:
+    """Program the rings and start the engine: status block cleared, engine off (its
+    heads back to 0), registers set with both tails at 0, engine on."""
+    memory.write(layout.status, bytes(STATUS_BLOCK.size))
+    await regs.write("DMA_CONTROL", enable=0)
+    for name, value in (("TX_RING_BASE", layout.tx_ring), ("TX_RING_SIZE", layout.tx_ring_log2),
+                        ("TX_RING_TAIL", 0),
+                        ("RX_COMPLETION_BASE", layout.completions),
+                        ("RX_COMPLETION_SIZE", layout.completions_log2),
+                        ("RX_HEADERS_BASE", layout.headers),
+                        ("RX_COPY_BASE", layout.copy_ring),
+                        ("RX_COPY_SIZE", layout.copy_ring_log2), ("RX_COPY_TAIL", 0),
+                        ("STATUS_BASE", layout.status)):
+        await regs.write(name, value)
+    await regs.write("DMA_CONTROL", enable=1)
+
+
+def _entry(base: int, log2: int, size: int, index: int) -> int:
+    """Host address of entry ``index`` (free-running) of a ring."""
+    return base + (index % (1 << log2)) * size
+
+
+class TransmitRing:
+    """The transmit ring of one adapter, as its driver fills it (after :func:`start_dma`).
+
+    Parameters
+    ----------
+    regs : Registers
+    memory : HostMemory
+    layout : DmaLayout
+    """
+
+    def __init__(self, regs: Registers, memory: HostMemory, layout: DmaLayout):
+        self.regs, self.memory, self.layout = regs, memory, layout
+        self._tail = 0
+
+    def pending(self) -> int:
+        """Descriptors written that the adapter has not consumed yet."""
+        return (self._tail - read_status(self.memory, self.layout)["TX_HEAD"]) & _MASK32
+
+    def room(self) -> int:
+        """Free descriptors."""
+        return (1 << self.layout.tx_ring_log2) - self.pending()
+
+    async def send(self, headers: Sequence[MessageHeader]) -> None:
+        """Queue one packet (each message's data already at its ESI) and ring the
+        doorbell: one register write, no read. Raises :class:`RingFull` when the ring
+        has no room for the whole packet, ``ValueError`` for an empty or oversized one."""
+        if not 1 <= len(headers) <= MAX_MESSAGES:
+            raise ValueError(f"a packet has 1..{MAX_MESSAGES} messages, not {len(headers)}")
+        room = self.room()
+        if len(headers) > room:
+            raise RingFull(f"{len(headers)} descriptors wanted, {room} free")
+        for i, header in enumerate(headers):
+            flags = TX_DESCRIPTOR.pack(FLAGS={"last": int(i == len(headers) - 1)})
+            self.memory.write(_entry(self.layout.tx_ring, self.layout.tx_ring_log2,
+                                     TX_DESCRIPTOR.size, self._tail + i),
+                              header.pack() + flags[MESSAGE_HEADER_BYTES:])
+        self._tail = (self._tail + len(headers)) & _MASK32
+        await self.regs.write("TX_RING_TAIL", index=self._tail)
+
+
+class ReceiveRings:
+    """The receive completion and copy rings of one adapter (after :func:`start_dma`).
+
+    Parameters
+    ----------
+    regs : Registers
+    memory : HostMemory
+    layout : DmaLayout
+    """
+
+    def __init__(self, regs: Registers, memory: HostMemory, layout: DmaLayout):
+        self.regs, self.memory, self.layout = regs, memory, layout
+        self._taken = 0      # completions read
+        self._copy_tail = 0
+
+    def completions(self) -> list[Completion]:
+        """Packets announced since the last call, oldest first."""
+        lay = self.layout
+        head = read_status(self.memory, lay)["RX_HEAD"]
+        found = []
+        while self._taken != head:
+            address = _entry(lay.completions, lay.completions_log2, RX_COMPLETION.size,
+                             self._taken)
+            entry = RX_COMPLETION.unpack(self.memory.read(address, RX_COMPLETION.size))
+            packet = entry["PACKET"]
+            found.append(Completion(packet["slot"], packet["count"], packet["seq"],
+                                    entry["LENGTH"], entry["INDEX"]))
+            self._taken = (self._taken + 1) & _MASK32
+        return found
+
+    def headers(self, completion: Completion) -> list[MessageHeader]:
+        """The message headers of an announced packet."""
+        area = self.layout.headers + completion.slot * HEADER_AREA_BYTES
+        data = self.memory.read(area, completion.count * MESSAGE_HEADER_BYTES)
+        return [MessageHeader.unpack(data[i:i + MESSAGE_HEADER_BYTES])
+                for i in range(0, len(data), MESSAGE_HEADER_BYTES)]
+
+    def copy_room(self) -> int:
+        used = (self._copy_tail - read_status(self.memory, self.layout)["COPY_HEAD"]) & _MASK32
+        return (1 << self.layout.copy_ring_log2) - used
+
+    async def copy(self, copies: Sequence[Copy]) -> int:
+        """Queue copies out of receive slots and ring the doorbell (one register write;
+        none for no copies). Returns the copy index to wait for (:meth:`copied`)."""
+        room = self.copy_room()
+        if len(copies) > room:
+            raise RingFull(f"{len(copies)} copies wanted, {room} free")
+        lay = self.layout
+        for i, item in enumerate(copies):
+            self.memory.write(
+                _entry(lay.copy_ring, lay.copy_ring_log2, RX_COPY.size, self._copy_tail + i),
+                RX_COPY.pack(ADDRESS=item.address,
+                             SOURCE={"offset": item.offset, "slot": item.slot},
+                             LENGTH=item.length))
+        if copies:
+            self._copy_tail = (self._copy_tail + len(copies)) & _MASK32
+            await self.regs.write("RX_COPY_TAIL", index=self._copy_tail)
+        return self._copy_tail
+
+    def copied(self, index: int) -> bool:
+        """Have the copies up to ``index`` (from :meth:`copy`) finished?"""
+        head = read_status(self.memory, self.layout)["COPY_HEAD"]
+        return ((head - index) & _MASK32) < 1 << 31
