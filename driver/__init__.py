@@ -1,7 +1,12 @@
-"""The MSL driver side.
+"""The MSL driver side (nothing here imports cocotb).
 
-Now: :mod:`driver.bus`, the abstract register bus the driver talks to the adapter
-through (no cocotb here), and :mod:`driver.registers`, named access to the registers and
-buffer windows generated from :data:`hdl.register_map.REGISTER_MAP`. The MSL driver and
-the NetWare server OS model arrive in step 4.
+- :mod:`driver.bus`: the abstract register bus the driver reaches the adapter through;
+  :mod:`driver.platform`: host memory, clock and flows of the server machine.
+- :mod:`driver.registers`: named access to the registers and buffer windows generated
+  from :data:`hdl.register_map.REGISTER_MAP`; :mod:`driver.dma_rings`: the DMA rings in
+  host memory.
+- :mod:`driver.cpu`: the CPU interrupt flag; :mod:`driver.server_os`: the NetWare
+  services with their books; :mod:`driver.sft3`: the SFT III message side.
+
+The MSL driver's entry points are step 4's work in progress.
 """
