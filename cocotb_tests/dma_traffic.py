@@ -20,23 +20,19 @@ from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide, cause_bit
 from cocotb_tests.axil_binding import CountedBus
 from cocotb_tests.harness import top_params
 from driver.dma_rings import (
-    Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_offsets,
-    read_status, start_dma,
+    Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_bytes,
+    packet_length, read_status, start_dma,
 )
 from driver.registers import Registers
 from hdl.register_map import MESSAGE_HEADER_BYTES
 
 __all__ = ["LAYOUT", "SEND_REGION", "RECEIVE_REGION", "Message", "Allocator", "random_packet",
-           "ReceivingOs", "DmaSide", "dma_bench", "stream_packets", "fill_receive_region",
-           "check_receive_region"]
+           "ReceivingOs", "DmaSide", "dma_bench", "stream_packets", "start_both_ways",
+           "fill_receive_region", "check_receive_region"]
 
 LAYOUT = DmaLayout.packed(0x1000)
 SEND_REGION = (0x0002_0000, 0x000F_0000)     # the sender's message data
 RECEIVE_REGION = (0x0011_0000, 0x001F_0000)  # where the receiving OS puts message data
-
-
-def align4(value: int) -> int:
-    return (value + 3) & ~3
 
 
 @dataclass
@@ -73,7 +69,7 @@ def random_packet(rng: random.Random, slot_size: int, memory, allocate) -> list[
         header = MessageHeader(rng.getrandbits(32), rng.getrandbits(32), length,
                                rng.getrandbits(32), address, rng.getrandbits(32))
         messages.append(Message(header, data))
-        room -= MESSAGE_HEADER_BYTES + align4(length)
+        room -= message_bytes(length)
     return messages
 
 
@@ -127,24 +123,20 @@ class DmaSide:
         self.interrupts += 1
         return pending
 
+    async def wait_copied(self, done: int, clocks: int = 200_000) -> None:
+        """Wait (watching host memory only) for the copies up to index ``done``."""
+        for _ in range(clocks // 10):
+            if self.rx.copied(done):
+                return
+            await ClockCycles(self.side.dut.clk, 10)
+        raise AssertionError(f"side {self.side.name}: copies never finished")
+
     async def deliver(self, completion: Completion, answers) -> list[tuple[Copy, int]]:
         """Copy the data of the messages the OS took, wait for the copies, acknowledge
         and free the slot. Returns each copy with the message index it belongs to."""
-        headers = self.rx.headers(completion)
-        copies = []
-        for index, (header, offset) in enumerate(zip(headers, message_offsets(headers))):
-            answer = answers(header)
-            if answer is not None:
-                address, length = answer
-                copies.append((Copy(completion.slot, offset, length, address), index))
-        done = await self.rx.copy([c for c, _ in copies])
-        clocks = 0
-        while not self.rx.copied(done):
-            await ClockCycles(self.side.dut.clk, 10)
-            clocks += 10
-            assert clocks < 200_000, f"side {self.side.name}: copies never finished"
-        await self.handler_regs.write("SEND_ACK", seq=completion.seq, count=completion.count)
-        await self.handler_regs.write("RX_RELEASE", slot=completion.slot)
+        copies = self.rx.copies_for(completion, answers)
+        await self.wait_copied(await self.rx.copy([c for c, _ in copies]))
+        await self.rx.finish(completion)
         self.packets_received += 1
         return copies
 
@@ -183,8 +175,8 @@ async def stream_packets(sender: DmaSide, receiver: DmaSide, packets: list[list[
             headers = receiver.rx.headers(completion)
             assert (completion.seq, completion.count) == (received % 256, len(messages)), \
                 f"packet {received}: {completion}"
-            assert completion.length == sum(MESSAGE_HEADER_BYTES + align4(m.header.ecx)
-                                            for m in messages), f"packet {received}: {completion}"
+            assert completion.length == packet_length([m.header for m in messages]), \
+                f"packet {received}: {completion}"
             assert headers == [m.header for m in messages], f"packet {received}: headers differ"
             copies = await receiver.deliver(completion, os_model.answer)
             for copy, index in copies:
@@ -198,6 +190,23 @@ async def stream_packets(sender: DmaSide, receiver: DmaSide, packets: list[list[
                 log.info("%s -> %s: %d/%d packets", sender.side.name, receiver.side.name,
                          received, len(packets))
     await task
+
+
+def start_both_ways(sides: dict, count: int, slot_size: int) -> list[tuple]:
+    """Start ``count`` random packets each way at once; returns, per direction,
+    ``(sender, receiver, packets, receive-region image, task)``."""
+    work = []
+    for sender, receiver in (("a", "b"), ("b", "a")):
+        rng = random.Random(random.getrandbits(32))
+        allocate = Allocator(SEND_REGION, rng)
+        packets = [random_packet(rng, slot_size, sides[sender].side.memory, allocate)
+                   for _ in range(count)]
+        image = fill_receive_region(sides[receiver].side)
+        os_model = ReceivingOs(rng, Allocator(RECEIVE_REGION, rng))
+        task = cocotb.start_soon(stream_packets(sides[sender], sides[receiver], packets,
+                                                os_model, image))
+        work.append((sides[sender], sides[receiver], packets, image, task))
+    return work
 
 
 def fill_receive_region(side: AdapterSide) -> bytearray:

@@ -3,9 +3,10 @@ byte-exact Python model of both memories, for tests and benchmarks."""
 
 import random
 
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import RisingEdge, SimTimeoutError, with_timeout
+from cocotb.utils import get_sim_time
 
-from cocotb_tests.channel_bfm import start_clock_and_reset
+from cocotb_tests.channel_bfm import CLOCK_NS, start_clock_and_reset
 from cocotb_tests.harness import top_params
 from cocotb_tests.host_memory import host_memory
 
@@ -59,14 +60,19 @@ class MoverBench:
         dut.length.value = length
         dut.start.value = 1
         await RisingEdge(dut.clk)
+        started = get_sim_time("ns")
         dut.start.value = 0
-        clocks = 0
+        # Sleep until ``done`` rises rather than waking every clock; it counts once a
+        # clock edge samples it high (a rise the inputs undo within the clock does not).
         while True:
+            try:
+                await with_timeout(RisingEdge(dut.done), 100_000 * CLOCK_NS, "ns")
+            except SimTimeoutError:
+                raise AssertionError("transfer never finished") from None
             await RisingEdge(dut.clk)
-            clocks += 1
             if dut.done.value:
+                clocks = round((get_sim_time("ns") - started) / CLOCK_NS)
                 return bool(dut.error.value), int(dut.error_response.value), clocks
-            assert clocks < 100000, "transfer never finished"
 
     def apply(self, to_host: bool, host_address: int, local_address: int, length: int):
         """What the transfer must do, in the model."""

@@ -17,11 +17,11 @@ from cocotb.triggers import ClockCycles
 
 from cocotb_tests.adapter_bench import cause_bit
 from cocotb_tests.dma_traffic import (
-    LAYOUT, RECEIVE_REGION, SEND_REGION, Allocator, DmaSide, Message, ReceivingOs,
-    check_receive_region, dma_bench, fill_receive_region, random_packet, stream_packets,
+    LAYOUT, RECEIVE_REGION, SEND_REGION, Allocator, DmaSide, Message, check_receive_region,
+    dma_bench, fill_receive_region, random_packet, start_both_ways,
 )
 from cocotb_tests.host_memory import SLVERR_HOLE
-from driver.dma_rings import Copy, MessageHeader, message_offsets, start_dma
+from driver.dma_rings import Completion, Copy, MessageHeader, message_offsets, start_dma
 from hdl.register_map import DmaErrorKind
 
 SLVERR = 2
@@ -32,19 +32,7 @@ async def messages_travel_between_host_memories(dut):
     """Random packets both ways at once, memory and register bus pausing at random."""
     bench, sides = await dma_bench(dut)
     count = int(os.environ.get("MSL_DMA_PACKETS", "100"))
-    slot_size = bench.params["slot_size"]
-    work = []
-    for sender, receiver in (("a", "b"), ("b", "a")):
-        rng = random.Random(random.getrandbits(32))
-        memory = sides[sender].side.memory
-        allocate = Allocator(SEND_REGION, rng)
-        packets = [random_packet(rng, slot_size, memory, allocate) for _ in range(count)]
-        image = fill_receive_region(sides[receiver].side)
-        os_model = ReceivingOs(rng, Allocator(RECEIVE_REGION, rng))
-        work.append((sides[sender], sides[receiver], packets, image))
-        task = cocotb.start_soon(stream_packets(sides[sender], sides[receiver], packets,
-                                                os_model, image))
-        work[-1] += (task,)
+    work = start_both_ways(sides, count, bench.params["slot_size"])
     for sender, receiver, packets, image, task in work:
         await task
         check_receive_region(receiver.side, image)
@@ -186,9 +174,7 @@ async def write_error_on_copy_is_reported(dut):
     await expect_dma_error(b, DmaErrorKind.DESCRIPTOR, 0, 2)
     check_receive_region(b.side, image)
     target = RECEIVE_REGION[0] + 5
-    done = await b.rx.copy([Copy(completion.slot, offsets[0], length, target)])
-    while not b.rx.copied(done):
-        await ClockCycles(dut.clk, 10)
+    await b.wait_copied(await b.rx.copy([Copy(completion.slot, offsets[0], length, target)]))
     assert b.side.memory.read(target, length) == messages[0].data
     image[5:5 + length] = messages[0].data
     check_receive_region(b.side, image)
@@ -233,8 +219,7 @@ async def announce_error_leaves_the_slot_full(dut):
     assert b.status()["RX_HEAD"] == 0 and b.rx.completions() == []
     head = await b.side.regs.fields("RX_HEAD")
     assert head["valid"] and head["seq"] == 0 and head["count"] == len(lost)
-    await b.side.regs.write("SEND_ACK", seq=0, count=len(lost))
-    await b.side.regs.write("RX_RELEASE", slot=head["slot"])
+    await b.rx.finish(Completion(head["slot"], len(lost), seq=0, length=0, index=0))
     await b.side.regs.write("RX_HEADERS_BASE", LAYOUT.headers)
     good = packet()
     await a.send(good)

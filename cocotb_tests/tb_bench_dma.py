@@ -11,10 +11,7 @@ import random
 
 import cocotb
 
-from cocotb_tests.dma_traffic import (
-    Allocator, ReceivingOs, RECEIVE_REGION, SEND_REGION, dma_bench, fill_receive_region,
-    random_packet, stream_packets,
-)
+from cocotb_tests.dma_traffic import dma_bench, start_both_ways
 from cocotb_tests.host_memory import set_stall
 from cocotb_tests.mover_bench import MoverBench
 
@@ -59,18 +56,7 @@ async def register_accesses_per_packet(dut):
     """Packets both ways through the rings; register accesses counted per user."""
     count = int(os.environ.get("MSL_BENCH_PACKETS", "100"))
     bench, sides = await dma_bench(dut)
-    slot_size = bench.params["slot_size"]
-    tasks = []
-    for sender, receiver in (("a", "b"), ("b", "a")):
-        rng = random.Random(random.getrandbits(32))
-        allocate = Allocator(SEND_REGION, rng)
-        packets = [random_packet(rng, slot_size, sides[sender].side.memory, allocate)
-                   for _ in range(count)]
-        image = fill_receive_region(sides[receiver].side)
-        os_model = ReceivingOs(rng, Allocator(RECEIVE_REGION, rng))
-        tasks.append(cocotb.start_soon(stream_packets(sides[sender], sides[receiver], packets,
-                                                      os_model, image)))
-    for task in tasks:
+    for *_, task in start_both_ways(sides, count, bench.params["slot_size"]):
         await task
     results = []
     for side in sides.values():

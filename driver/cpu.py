@@ -36,10 +36,6 @@ class Cpu:
     def interrupts_enabled(self) -> bool:
         return self._owner is None
 
-    def owned_by_me(self) -> bool:
-        """Does the running flow have interrupts disabled?"""
-        return self._owner is not None and self._owner is self._platform.current_flow()
-
     @asynccontextmanager
     async def interrupts_disabled(self):
         """``async with cpu.interrupts_disabled():`` runs the body with interrupts off,

@@ -20,7 +20,8 @@ from .platform import HostMemory
 from .registers import Registers
 
 __all__ = ["HostMemory", "MessageHeader", "DmaLayout", "Completion", "Copy", "RingFull",
-           "read_status", "start_dma", "TransmitRing", "ReceiveRings", "message_offsets"]
+           "read_status", "start_dma", "TransmitRing", "ReceiveRings", "message_bytes",
+           "packet_length", "message_offsets"]
 
 _MASK32 = 0xFFFF_FFFF
 
@@ -45,13 +46,23 @@ class MessageHeader(NamedTuple):
                      for i in range(0, MESSAGE_HEADER_BYTES, 4)))
 
 
+def message_bytes(ecx: int) -> int:
+    """Bytes a message takes in a packet: a packet is, per message, the 24-byte header
+    then ECX data bytes padded to a multiple of 4."""
+    return MESSAGE_HEADER_BYTES + (ecx + 3) // 4 * 4
+
+
+def packet_length(headers: Sequence[MessageHeader]) -> int:
+    """Bytes of the packet these messages make."""
+    return sum(message_bytes(header.ecx) for header in headers)
+
+
 def message_offsets(headers: Sequence[MessageHeader]) -> list[int]:
-    """Byte offset in the slot of each message's data: a packet is, per message, the
-    24-byte header then ECX data bytes padded to a multiple of 4."""
+    """Byte offset in the slot of each message's data."""
     offsets, offset = [], 0
     for header in headers:
         offsets.append(offset + MESSAGE_HEADER_BYTES)
-        offset += MESSAGE_HEADER_BYTES + (header.ecx + 3) // 4 * 4
+        offset += message_bytes(header.ecx)
     return offsets
 
 
@@ -151,8 +162,9 @@ def _entry(base: int, log2: int, size: int, index: int) -> int:
     return base + (index % (1 << log2)) * size
 
 
-class TransmitRing:
-    """The transmit ring of one adapter, as its driver fills it (after :func:`start_dma`).
+class _Rings:
+    """One adapter's rings in host memory, reached through ``regs`` for doorbells only
+    (after :func:`start_dma`); progress is read from the status block.
 
     Parameters
     ----------
@@ -163,11 +175,22 @@ class TransmitRing:
 
     def __init__(self, regs: Registers, memory: HostMemory, layout: DmaLayout):
         self.regs, self.memory, self.layout = regs, memory, layout
+
+    def _behind(self, tail: int, head: str) -> int:
+        """Entries up to ``tail`` the adapter has not consumed (status word ``head``)."""
+        return (tail - read_status(self.memory, self.layout)[head]) & _MASK32
+
+
+class TransmitRing(_Rings):
+    """The transmit ring, as the driver fills it."""
+
+    def __init__(self, regs: Registers, memory: HostMemory, layout: DmaLayout):
+        super().__init__(regs, memory, layout)
         self._tail = 0
 
     def pending(self) -> int:
         """Descriptors written that the adapter has not consumed yet."""
-        return (self._tail - read_status(self.memory, self.layout)["TX_HEAD"]) & _MASK32
+        return self._behind(self._tail, "TX_HEAD")
 
     def room(self) -> int:
         """Free descriptors."""
@@ -191,18 +214,12 @@ class TransmitRing:
         await self.regs.write("TX_RING_TAIL", index=self._tail)
 
 
-class ReceiveRings:
-    """The receive completion and copy rings of one adapter (after :func:`start_dma`).
-
-    Parameters
-    ----------
-    regs : Registers
-    memory : HostMemory
-    layout : DmaLayout
-    """
+class ReceiveRings(_Rings):
+    """The receive completion and copy rings: packets announced, copies out of their
+    slots to where the OS wants each message, then the ACK and the slot's release."""
 
     def __init__(self, regs: Registers, memory: HostMemory, layout: DmaLayout):
-        self.regs, self.memory, self.layout = regs, memory, layout
+        super().__init__(regs, memory, layout)
         self._taken = 0      # completions read
         self._copy_tail = 0
 
@@ -229,8 +246,21 @@ class ReceiveRings:
                 for i in range(0, len(data), MESSAGE_HEADER_BYTES)]
 
     def copy_room(self) -> int:
-        used = (self._copy_tail - read_status(self.memory, self.layout)["COPY_HEAD"]) & _MASK32
-        return (1 << self.layout.copy_ring_log2) - used
+        return (1 << self.layout.copy_ring_log2) - self._behind(self._copy_tail, "COPY_HEAD")
+
+    def copies_for(self, completion: Completion, answers) -> list[tuple[Copy, int]]:
+        """The copies a packet needs: ``answers(header)`` gives, per message, the
+        ``(address, length)`` the OS chose for its data, or None when it takes none.
+        Messages are found by their original lengths, whatever length the OS asked for.
+        Returns each copy with the index of its message."""
+        headers = self.headers(completion)
+        copies = []
+        for index, (header, offset) in enumerate(zip(headers, message_offsets(headers))):
+            answer = answers(header)
+            if answer is not None:
+                address, length = answer
+                copies.append((Copy(completion.slot, offset, length, address), index))
+        return copies
 
     async def copy(self, copies: Sequence[Copy]) -> int:
         """Queue copies out of receive slots and ring the doorbell (one register write;
@@ -254,3 +284,9 @@ class ReceiveRings:
         """Have the copies up to ``index`` (from :meth:`copy`) finished?"""
         head = read_status(self.memory, self.layout)["COPY_HEAD"]
         return ((head - index) & _MASK32) < 1 << 31
+
+    async def finish(self, completion: Completion) -> None:
+        """The OS has the packet (every copy done): acknowledge it to the peer and give
+        its slot back to the adapter (two register writes)."""
+        await self.regs.write("SEND_ACK", seq=completion.seq, count=completion.count)
+        await self.regs.write("RX_RELEASE", slot=completion.slot)

@@ -5,7 +5,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .register_bus import RegisterBusSignature
-from .register_map import REGISTER_MAP, Access, Param, RegisterMap
+from .register_map import REGISTER_MAP, Access, RegisterMap
 
 __all__ = ["RegisterFile", "register_layout"]
 
@@ -38,7 +38,7 @@ class RegisterFile(wiring.Component):
     Parameters
     ----------
     params : dict
-        Build parameters, for RW reset values given as :class:`Param`.
+        Build parameters, for RW reset values given as :class:`~hdl.register_map.Param`.
     register_map : RegisterMap
 
     Members
@@ -64,8 +64,8 @@ class RegisterFile(wiring.Component):
 
     def _rw_reset(self, register) -> dict:
         """Reset values of the RW fields (the ones stored here)."""
-        return {f.name: f.reset.value(self._params) if isinstance(f.reset, Param) else f.reset
-                for f in register.fields if f.access is Access.RW}
+        return {f.name: f.reset_for(self._params) for f in register.fields
+                if f.access is Access.RW}
 
     def port(self, name: str):
         """The port of register ``name`` (as declared, e.g. ``"TX_POST"``)."""

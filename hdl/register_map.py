@@ -121,6 +121,10 @@ class PlacedField:
     def mask(self) -> int:
         return ((1 << self.width) - 1) << self.offset
 
+    def reset_for(self, params: dict) -> int:
+        """The reset value in a build with ``params``."""
+        return self.reset.value(params) if isinstance(self.reset, Param) else self.reset
+
 
 @dataclass(frozen=True)
 class PlacedRegister:
@@ -146,8 +150,7 @@ class PlacedRegister:
         """The value reads return after reset, for a build with ``params``."""
         value = 0
         for f in self.fields:
-            reset = f.reset.value(params) if isinstance(f.reset, Param) else f.reset
-            value |= (reset << f.offset) & f.mask
+            value |= (f.reset_for(params) << f.offset) & f.mask
         return value
 
     def pack(self, **values) -> int:

@@ -1,5 +1,8 @@
-"""Packet slot buffers: the transmit slots (host fills, link reads) and the receive slots
-(link fills, host reads). Both are RAMs of 32-bit words with byte strobes."""
+"""Packet slot buffers: the transmit slots (host or DMA fills, link reads) and the receive
+slots (link fills, host or DMA reads). Both are RAMs of 32- or 64-bit words (the DMA data
+width) with byte strobes; the host's windows are 32 bits wide either way."""
+
+from typing import Callable
 
 from amaranth import Module, Signal
 from amaranth.lib import stream, wiring
@@ -35,12 +38,31 @@ def _host_read_port(m, memory, host, word_bytes: int):
         m.d.comb += host.rdata.eq(read.data.word_select(half, 32))
 
 
-def _check_word_bytes(word_bytes):
-    if word_bytes not in (4, 8):
-        raise ValueError(f"word_bytes must be 4 or 8 (32- or 64-bit RAM), not {word_bytes!r}")
+class _SlotRam(wiring.Component):
+    """What both buffers share: the slot geometry, checked, and a RAM of ``word_bytes``
+    words holding every slot, with the host window's reads on it. ``ports(words)`` gives
+    a subclass's own ports, sized by the RAM's depth."""
+
+    def __init__(self, slots: int, slot_size: int, max_slots: int, word_bytes: int,
+                 ports: Callable[[int], dict]):
+        check_slots(slots, slot_size, max_slots)
+        if word_bytes not in (4, 8):
+            raise ValueError(f"word_bytes must be 4 or 8 (32- or 64-bit RAM), not {word_bytes!r}")
+        self._slots, self._slot_size, self._word_bytes = slots, slot_size, word_bytes
+        self._shift = word_bytes.bit_length() - 1   # byte address -> RAM word
+        super().__init__({"host": In(RegisterBusSignature()), **ports(self._words)})
+
+    @property
+    def _words(self) -> int:
+        return self._slots * self._slot_size // self._word_bytes
+
+    def _ram(self, m) -> Memory:
+        m.submodules.ram = ram = Memory(shape=8 * self._word_bytes, depth=self._words, init=[])
+        _host_read_port(m, ram, self.host, self._word_bytes)
+        return ram
 
 
-class TxBuffer(wiring.Component):
+class TxBuffer(_SlotRam):
     """Transmit slots in a true dual-port RAM: the host fills one slot through its window
     while the link reads another for sending (or sending again).
 
@@ -68,12 +90,7 @@ class TxBuffer(wiring.Component):
     """
 
     def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
-        check_slots(slots, slot_size, max_slots)
-        _check_word_bytes(word_bytes)
-        self._slots, self._slot_size, self._word_bytes = slots, slot_size, word_bytes
-        words = slots * slot_size // word_bytes
-        super().__init__({
-            "host": In(RegisterBusSignature()),
+        super().__init__(slots, slot_size, max_slots, word_bytes, lambda words: {
             "dma_write_address": In(range(words)),
             "dma_write_data": In(8 * word_bytes),
             "dma_write_enable": In(word_bytes),
@@ -85,10 +102,8 @@ class TxBuffer(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        word_bytes = self._word_bytes
-        shift = word_bytes.bit_length() - 1
-        depth = self._slots * self._slot_size // word_bytes
-        m.submodules.ram = ram = Memory(shape=8 * word_bytes, depth=depth, init=[])
+        word_bytes, shift = self._word_bytes, self._shift
+        ram = self._ram(m)
         write = ram.write_port(granularity=8)
         with m.If(self.dma_write_enable.any()):
             m.d.comb += [write.addr.eq(self.dma_write_address), write.data.eq(self.dma_write_data),
@@ -99,13 +114,12 @@ class TxBuffer(wiring.Component):
                          write.data.eq(self.host.wdata.replicate(word_bytes // 4)),
                          write.en.eq((self.host.wstrb & self.host.write.replicate(4))
                                      << (4 * half))]
-        _host_read_port(m, ram, self.host, word_bytes)
 
         # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
         fifo = ResetInserter(self.read_start)(SyncFIFOBuffered(width=8, depth=8))
         m.submodules.ahead = fifo
         link_read = ram.read_port()
-        offset = Signal(range(depth * word_bytes + 1))  # next byte to fetch
+        offset = Signal(range(self._words * word_bytes + 1))  # next byte to fetch
         end = Signal.like(offset)
         in_flight = Signal()   # a word read was issued last clock
         lane = Signal(shift)   # its byte lane
@@ -130,9 +144,14 @@ class TxBuffer(wiring.Component):
         return m
 
 
-class RxBuffer(wiring.Component):
+class RxBuffer(_SlotRam):
     """Receive slots: the link writes a frame's payload byte by byte into a slot, the
-    host reads it through its window.
+    host reads it through its window and the DMA engine through its own read port.
+
+    Parameters
+    ----------
+    slots, slot_size, max_slots, word_bytes :
+        As for :class:`TxBuffer`.
 
     Members
     -------
@@ -146,12 +165,7 @@ class RxBuffer(wiring.Component):
     """
 
     def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
-        check_slots(slots, slot_size, max_slots)
-        _check_word_bytes(word_bytes)
-        self._slots, self._slot_size, self._word_bytes = slots, slot_size, word_bytes
-        words = slots * slot_size // word_bytes
-        super().__init__({
-            "host": In(RegisterBusSignature()),
+        super().__init__(slots, slot_size, max_slots, word_bytes, lambda words: {
             "dma_read_address": In(range(words)),
             "dma_read_data": Out(8 * word_bytes),
             "write": In(1),
@@ -162,10 +176,8 @@ class RxBuffer(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        word_bytes = self._word_bytes
-        shift = word_bytes.bit_length() - 1
-        depth = self._slots * self._slot_size // word_bytes
-        m.submodules.ram = ram = Memory(shape=8 * word_bytes, depth=depth, init=[])
+        word_bytes, shift = self._word_bytes, self._shift
+        ram = self._ram(m)
         link_write = ram.write_port(granularity=8)
         address = self.slot * self._slot_size + self.index
         m.d.comb += [
@@ -173,7 +185,6 @@ class RxBuffer(wiring.Component):
             link_write.data.eq(self.byte.replicate(word_bytes)),
             link_write.en.eq(self.write << address[:shift]),
         ]
-        _host_read_port(m, ram, self.host, word_bytes)
         dma_read = ram.read_port()
         m.d.comb += [dma_read.addr.eq(self.dma_read_address),
                      self.dma_read_data.eq(dma_read.data)]

@@ -7,39 +7,14 @@ import pytest
 
 from driver.dma_rings import (
     Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, RingFull, TransmitRing,
-    message_offsets, read_status, start_dma,
+    message_offsets, packet_length, read_status, start_dma,
 )
 from driver.registers import Registers
 from hdl.register_map import (
     HEADER_AREA_BYTES, HOST_STRUCTURES, MAX_SLOTS, REGISTER_MAP, RX_COMPLETION, RX_COPY,
     STATUS_BLOCK, TX_DESCRIPTOR,
 )
-
-
-class CountingBus:
-    """Registers as a dict; counts accesses."""
-
-    def __init__(self):
-        self.words, self.reads, self.writes = {}, 0, 0
-
-    async def read32(self, address):
-        self.reads += 1
-        return self.words.get(address, 0)
-
-    async def write32(self, address, value, byte_enable=0xF):
-        self.writes += 1
-        self.words[address] = value
-
-
-class Memory:
-    def __init__(self, size=1 << 20):
-        self.bytes = bytearray(size)
-
-    def read(self, address, length):
-        return bytes(self.bytes[address:address + length])
-
-    def write(self, address, data):
-        self.bytes[address:address + len(data)] = data
+from tests.fakes import ByteMemory, DictRegisterBus
 
 
 LAYOUT = DmaLayout.packed(0x100, tx_ring_log2=2, copy_ring_log2=2)
@@ -83,13 +58,14 @@ def test_message_offsets_follow_the_packet_format():
     headers = [MessageHeader(0, 0, ecx, 0, 0, 0) for ecx in (0, 5, 8, 1)]
     # 24-byte headers; data padded to 4: 0 -> 0, 5 -> 8, 8 -> 8.
     assert message_offsets(headers) == [24, 48, 80, 112]
+    assert packet_length(headers) == 112 + 4
     header = MessageHeader(1, 2, 3, 4, 5, 0xFFFFFFFF)
     assert MessageHeader.unpack(header.pack()) == header
     assert header.pack()[8:12] == bytes([3, 0, 0, 0])
 
 
 def test_send_writes_descriptors_and_one_doorbell():
-    bus, memory = CountingBus(), Memory()
+    bus, memory = DictRegisterBus(), ByteMemory(1 << 20)
     asyncio.run(start_dma(Registers(bus), memory, LAYOUT))
     assert register(bus, "DMA_CONTROL") == 1 and register(bus, "TX_RING_BASE") == LAYOUT.tx_ring
     ring = TransmitRing(Registers(bus), memory, LAYOUT)
@@ -114,7 +90,7 @@ def test_send_writes_descriptors_and_one_doorbell():
 
 
 def test_completions_headers_and_copies():
-    bus, memory = CountingBus(), Memory()
+    bus, memory = DictRegisterBus(), ByteMemory(1 << 20)
     rings = ReceiveRings(Registers(bus), memory, LAYOUT)
     assert rings.completions() == []
     headers = [MessageHeader(7, 8, 9, 10, 11, 12), MessageHeader(1, 1, 0, 1, 1, 1)]
@@ -137,3 +113,21 @@ def test_completions_headers_and_copies():
     assert asyncio.run(rings.copy([])) == 2 and bus.writes == writes  # no doorbell
     with pytest.raises(RingFull):
         asyncio.run(rings.copy(copies * 3))
+
+
+def test_a_packet_is_copied_where_the_os_says_then_acknowledged_and_released():
+    bus, memory = DictRegisterBus(), ByteMemory(1 << 20)
+    rings = ReceiveRings(Registers(bus), memory, LAYOUT)
+    headers = [MessageHeader(1, 0, 10, 0, 0, 0), MessageHeader(2, 0, 3, 0, 0, 0),
+               MessageHeader(3, 0, 7, 0, 0, 0)]
+    memory.write(LAYOUT.headers + 1 * HEADER_AREA_BYTES, b"".join(h.pack() for h in headers))
+    completion = Completion(slot=1, count=3, seq=9, length=24 * 3 + 12 + 4 + 8, index=0)
+    # The OS takes the first whole, ignores the second, takes 2 bytes of the third.
+    answers = {1: (0x5000, 10), 2: None, 3: (0x6001, 2)}
+    copies = rings.copies_for(completion, lambda h: answers[h.eax])
+    # Offsets by the original lengths: 24; 24+24+12 = 60 (skipped); 60+4+24 = 88.
+    assert copies == [(Copy(1, 24, 10, 0x5000), 0), (Copy(1, 88, 2, 0x6001), 2)]
+    asyncio.run(rings.finish(completion))
+    assert REGISTER_MAP["SEND_ACK"].unpack(register(bus, "SEND_ACK")) == {"seq": 9, "count": 3}
+    assert REGISTER_MAP["RX_RELEASE"].unpack(register(bus, "RX_RELEASE")) == {"slot": 1}
+    assert (bus.reads, bus.writes) == (0, 2)

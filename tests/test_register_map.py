@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from driver.registers import Registers
+from tests.fakes import DictRegisterBus
 from hdl.register_map import (
     REGISTER_MAP, Access, Block, Field, Param, Register, RegisterMap, Window,
 )
@@ -48,23 +49,9 @@ def test_map_refuses_overlaps_and_wide_registers():
     assert Param("tx_slots", lambda n: 2 * n).value({"tx_slots": 3}) == 6
 
 
-class FakeBus:
-    """A dict of 32-bit words, honouring byte enables."""
-
-    def __init__(self):
-        self.words = {}
-
-    async def read32(self, address):
-        return self.words.get(address, 0)
-
-    async def write32(self, address, value, byte_enable=0xF):
-        mask = sum(0xFF << 8 * lane for lane in range(4) if byte_enable >> lane & 1)
-        self.words[address] = (self.words.get(address, 0) & ~mask) | (value & mask)
-
-
 @pytest.mark.parametrize("offset,length", [(0, 4), (1, 2), (3, 9), (6, 17), (8, 0)])
 def test_window_copies_touch_only_their_bytes(offset, length):
-    bus = FakeBus()
+    bus = DictRegisterBus()
     regs = Registers(bus)
     base = REGISTER_MAP.window("TX_BUFFER").base
 

@@ -10,8 +10,8 @@ from driver.server_os import (
     AdapterOptions, AesEvent, CustomData, IoConfiguration, Needs, OsError, ResourceKind,
     ServerOs, TimerEvent,
 )
-from driver.sft3 import Answer, Code, MirrorSide
-from tests.fake_platform import AsyncioPlatform
+from driver.sft3 import Answer, Code, DriverError, MirrorSide
+from tests.fakes import AsyncioPlatform
 
 OPTIONS = AdapterOptions(ports=(0x0000, 0x1000, 0x2000), interrupts=(3, 5, 7))
 
@@ -159,6 +159,59 @@ def test_aes_events_fire_when_due_and_cancelled_ones_do_not():
     run(main())
     assert sorted(fired) == [("three", 3), ("timer", 1)]
     assert not os_.outstanding()
+
+
+def test_a_cancelled_interrupt_time_callback_does_not_run_and_the_timer_keeps_ticking():
+    os_ = make_os(clocks_per_tick=3)
+    tag = os_.allocate_resource_tag("msl", "timer", ResourceKind.TIMER)
+    fired = []
+
+    async def callback():
+        fired.append(os_.ticks)
+
+    async def main():
+        kept, cancelled = TimerEvent(callback, tag=tag), TimerEvent(callback, tag=tag)
+        os_.schedule_interrupt_time_callback(kept)
+        os_.schedule_interrupt_time_callback(cancelled)
+        os_.cancel_interrupt_time_callback(cancelled)
+        timer = asyncio.ensure_future(os_.run())
+        while os_.ticks < 4:
+            await os_.reschedule_last()
+        timer.cancel()
+
+    run(main())
+    assert fired == [1] and not os_.outstanding()
+
+
+def test_one_comm_driver_at_a_time_and_its_registration_is_booked():
+    os_ = make_os()
+    tag = os_.allocate_resource_tag("msl", "driver", ResourceKind.MSL_DRIVER)
+    os_.register_server_comm_driver("first", tag)
+    with pytest.raises(OsError, match="already registered"):
+        os_.register_server_comm_driver("second", tag)
+    assert os_.outstanding() == {"comm driver": ["first"]}
+    os_.deregister_server_comm_driver(tag)
+    with pytest.raises(OsError, match="no MSL driver"):
+        os_.deregister_server_comm_driver(tag)
+    assert os_.comm_driver is None and not os_.outstanding()
+
+
+def test_console_alerts_completions_and_errors_are_kept_in_order():
+    os_ = make_os()
+    side = MirrorSide(os_)
+    os_.output_to_screen("MSL: adapter at 0x1000 failed its self-test")
+    os_.queue_system_alert("MSL: peer server failed")
+
+    async def main():
+        await side.server_comm_completed(3)
+        os_.ticks = 7
+        await side.server_comm_driver_error(DriverError.TIME_OUT_ERROR)
+        await side.server_comm_completed(1)
+
+    run(main())
+    assert os_.console == ["MSL: adapter at 0x1000 failed its self-test"]
+    assert os_.alerts == ["MSL: peer server failed"]
+    assert side.completed == [3, 1] and side.errors == [(7, DriverError.TIME_OUT_ERROR)]
 
 
 def test_services_check_their_resource_tags():

@@ -1,5 +1,6 @@
-"""A :class:`driver.platform.Platform` on a plain asyncio loop, for fast tests of the OS
-model: one ``asyncio.sleep(0)`` per clock, host memory a bytearray."""
+"""Stand-ins for the fast unit tests: host memory as a bytearray, a register bus as a
+dict, and a :class:`driver.platform.Platform` on a plain asyncio loop (one
+``asyncio.sleep(0)`` per clock)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,23 @@ class ByteMemory:
 
     def write(self, address: int, data: bytes) -> None:
         self.data[address:address + len(data)] = data
+
+
+class DictRegisterBus:
+    """A :class:`driver.bus.RegisterBus` over a dict of 32-bit words, honouring byte
+    enables and counting accesses."""
+
+    def __init__(self):
+        self.words, self.reads, self.writes = {}, 0, 0
+
+    async def read32(self, address):
+        self.reads += 1
+        return self.words.get(address, 0)
+
+    async def write32(self, address, value, byte_enable=0xF):
+        self.writes += 1
+        mask = sum(0xFF << 8 * lane for lane in range(4) if byte_enable >> lane & 1)
+        self.words[address] = (self.words.get(address, 0) & ~mask) | (value & mask)
 
 
 class AsyncioPlatform:
