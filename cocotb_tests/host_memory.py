@@ -9,7 +9,7 @@ from cocotbext.axi import AxiBus, AxiRam
 
 from cocotb_tests.axil_binding import random_pauses
 
-__all__ = ["host_memory", "set_stall", "no_host_memory", "SLVERR_HOLE"]
+__all__ = ["host_memory", "set_stall", "no_host_memory", "share_memory", "SLVERR_HOLE"]
 
 #: Host addresses answered with SLVERR (reads and writes), for error tests.
 SLVERR_HOLE = (0x0010_0000, 0x0010_1000)
@@ -60,3 +60,10 @@ def no_host_memory(dut, prefix: str) -> None:
     that leave DMA off; an undriven input would be X in Icarus)."""
     for name in ("awready", "wready", "bvalid", "arready", "rvalid"):
         getattr(dut, f"{prefix}__{name}").value = 0
+
+
+def share_memory(ram: AxiRam, other: AxiRam) -> None:
+    """Make ``ram`` answer from ``other``'s bytes: two adapters in one server, whose DMA
+    masters reach the same host memory."""
+    for holder in (ram, ram.write_if, ram.read_if):
+        holder.mem = other.mem

@@ -7,6 +7,6 @@ from cocotb_tests.harness import cocotb_cases, run_case
 
 
 @pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_adapter_dma", "adapter_pair",
-                                              lane_width=10), ids=str)
+                                              lane_width=10, slot_size=1024), ids=str)
 def test_adapter_dma(case):
     run_case(case, extra_env={"MSL_DMA_PACKETS": "100"})

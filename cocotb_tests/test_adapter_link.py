@@ -10,7 +10,7 @@ import pytest
 from cocotb_tests.harness import cocotb_cases, run_case
 
 CASES = cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=10,
-                     dma_width=32) + [
+                     dma_width=32, slot_size=1024) + [
     case for case in cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=1)
     if case.test == "random_traffic_with_line_errors"]
 

@@ -7,6 +7,7 @@ from cocotb_tests.harness import cocotb_cases, run_case
 
 
 @pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_server_os", "adapter_pair",
-                                              lane_width=10, dma_width=32), ids=str)
+                                              lane_width=10, dma_width=32, slot_size=1024),
+                         ids=str)
 def test_server_os_on_pair(case):
     run_case(case)

@@ -141,9 +141,10 @@ def read_status(memory: HostMemory, layout: DmaLayout) -> dict:
 
 
 async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> None:
-    """Program the rings and start the engine: status block cleared, engine off (its
-    heads back to 0), registers set with both tails at 0, engine on."""
-    memory.write(layout.status, bytes(STATUS_BLOCK.size))
+    """Program the rings and start the engine: engine off (its heads back to 0),
+    registers set with both tails at 0, status block cleared, engine on. The block is
+    cleared last: a status write the engine had in flight when it was stopped lands
+    during the register writes, not over the cleared block."""
     await regs.write("DMA_CONTROL", enable=0)
     for name, value in (("TX_RING_BASE", layout.tx_ring), ("TX_RING_SIZE", layout.tx_ring_log2),
                         ("TX_RING_TAIL", 0),
@@ -154,6 +155,7 @@ async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> N
                         ("RX_COPY_SIZE", layout.copy_ring_log2), ("RX_COPY_TAIL", 0),
                         ("STATUS_BASE", layout.status)):
         await regs.write(name, value)
+    memory.write(layout.status, bytes(STATUS_BLOCK.size))
     await regs.write("DMA_CONTROL", enable=1)
 
 

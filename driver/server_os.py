@@ -149,6 +149,7 @@ class ServerOs:
         self.alerts: list[str] = []
         self.refuse_tags: set[ResourceKind] = set()   # tests: make a tag allocation fail
         self.memory_limit = memory_size               # tests: shrink to make allocs fail
+        self.aes_paused = False                       # tests: a server too busy for AES
         self._memory_base, self._memory_size = memory_base, memory_size
         self._next_tag = 0x5100
         self._tags: dict[int, tuple[str, ResourceKind]] = {}
@@ -377,6 +378,8 @@ class ServerOs:
         for event in timers:
             async with self.cpu.interrupts_disabled():
                 await event.callback()
+        if self.aes_paused:
+            return      # AES processes wait (their events stay scheduled)
         due = [event for event in self._aes if event.due <= self.ticks]
         for event in due:
             self._aes.discard(event)

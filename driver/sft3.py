@@ -38,6 +38,7 @@ class DriverError(enum.IntEnum):
     TIME_OUT_ERROR = 1
     EMERGENCY = 2          # the peer server said it is failing
     RECEIVE_ERROR = 3      # a receive failure the driver could not recover from
+    INVALID_REQUEST = 4    # DriverSend / DriverBuildSend refused a message
 
 
 @dataclass
@@ -87,6 +88,9 @@ class MirrorSide:
         Message counts passed to ServerCommCompleted.
     errors : list of (int, DriverError)
         (tick, code) of every ServerCommDriverError.
+    timeline : list of tuple
+        Everything above in the order it happened: ``("receive", header, code)``,
+        ``("completed", count)``, ``("error", code)``, ``("callback", header)``.
     """
 
     os: ServerOs
@@ -100,6 +104,7 @@ class MirrorSide:
     completed: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     send_results: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)
     _next_buffer: int = 0
     _attempts: dict = field(default_factory=dict)
 
@@ -117,11 +122,11 @@ class MirrorSide:
         """The OS sends a message (its data already at ESI): straight to DriverSend when
         nothing is queued and the driver can take it now, else onto the queue (which
         GetNextPacket drains after an acknowledgement)."""
-        driver = self.os.comm_driver
-        if driver is None or self.queue or not self._fits(header):
-            self.queue.append(header)
-            return
         async with self.os.cpu.interrupts_disabled():
+            driver = self.os.comm_driver
+            if driver is None or self.queue or not self._fits(header):
+                self.queue.append(header)
+                return
             self.send_results.append(await driver.driver_send(header))
 
     async def get_next_packet(self) -> None:
@@ -134,6 +139,7 @@ class MirrorSide:
     async def server_comm_completed(self, count: int) -> None:
         """ServerCommCompletedPointer: ``count`` more messages reached the peer."""
         self.completed.append(count)
+        self.timeline.append(("completed", count))
 
     # ---- receiving ----
 
@@ -153,6 +159,7 @@ class MirrorSide:
         answer = Answer(answer.code, ecx, esi if esi is not None else header.esi,
                         answer.callback)
         self.deliveries.append(Delivery(header, answer, answer.ecx, answer.esi))
+        self.timeline.append(("receive", header, answer.code))
         return answer
 
     def _buffer_for(self, length: int) -> int:
@@ -176,3 +183,10 @@ class MirrorSide:
     async def server_comm_driver_error(self, code: DriverError) -> None:
         """ServerCommDriverError."""
         self.errors.append((self.os.ticks, DriverError(code)))
+        self.timeline.append(("error", DriverError(code)))
+
+    async def emergency(self, reason: int = 1) -> None:
+        """The server is failing (the OS is about to abend): DriverEmergencySend, with
+        interrupts disabled."""
+        async with self.os.cpu.interrupts_disabled():
+            await self.os.comm_driver.driver_emergency_send(reason)

@@ -134,12 +134,14 @@ class MslAdapter(wiring.Component):
         for name in ("ID", "VERSION", "CAPS", "SLOT_SIZE"):
             m.d.comb += reg(name).value.as_value().eq(REGISTER_MAP[name].reset_value(p))
 
-        # Line, loopback and PHY.
+        # Line, loopback and PHY. In internal loopback the line is left dead, so a peer
+        # that is up cannot take the self-test's frames for its own.
+        internal = control.loopback == Loopback.INTERNAL
         m.d.comb += [
-            self.lane_tx.eq(phy.lane_tx),
-            self.lane_tx_in_frame.eq(phy.lane_tx_in_frame),
+            self.lane_tx.eq(Mux(internal, 0, phy.lane_tx)),
+            self.lane_tx_in_frame.eq(phy.lane_tx_in_frame & ~internal),
             phy.lane_rx.eq(self.lane_rx),
-            phy.loopback.eq(control.loopback == Loopback.INTERNAL),
+            phy.loopback.eq(internal),
             self.lane_loopback.eq(control.loopback == Loopback.EXTERNAL),
         ]
 

@@ -247,7 +247,7 @@ class Loopback(enum.IntEnum):
     """``CONTROL.loopback``."""
 
     OFF = 0       #: normal operation
-    INTERNAL = 1  #: the PHY receives its own transmit lane (the line is not used)
+    INTERNAL = 1  #: the PHY receives its own transmit lane (the line is left dead)
     EXTERNAL = 2  #: the ``lane_loopback`` pin asks the line card to loop the cable back
 
 

@@ -60,7 +60,9 @@ TOPS = {
                variants=({"data_width": 32}, {"data_width": 64})),
     "adapter_pair": Top(
         AdapterPairTop, "test top: two adapters cross-wired through the channel model",
-        variants=({"lane_width": 10}, {"lane_width": 1}, {"lane_width": 10, "dma_width": 64})),
+        variants=({"lane_width": 10}, {"lane_width": 1}, {"lane_width": 10, "dma_width": 64},
+                  # 4 KiB slots hold the chapter's 128 messages a packet (the driver tests)
+                  {"lane_width": 10, "slot_size": 4096})),
 }
 
 
@@ -74,7 +76,7 @@ class Variant:
     @property
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
-        short = {"lane_width": "w", "data_width": "d", "dma_width": "d"}
+        short = {"lane_width": "w", "data_width": "d", "dma_width": "d", "slot_size": "s"}
         suffix = "".join(f"_{short.get(k, k)}{v}" for k, v in sorted(self.params.items())
                          if k not in TOPS[self.top].fixed)
         return self.top + suffix

@@ -13,3 +13,18 @@ def test_every_generated_section_is_used():
     text = "".join(path.read_text() for path in DOCS_DIR.glob("*.md"))
     unused = [name for name in SECTIONS if f"<!-- generated: {name} -->" not in text]
     assert not unused, f"generated sections no document shows: {unused}"
+
+
+def test_driver_doc_maps_every_driver_test():
+    """docs/driver.md's behaviour table names every cocotb test of the driver, and only
+    tests that exist."""
+    import re
+
+    from cocotb_tests.harness import _cocotb_tests
+
+    text = (DOCS_DIR / "driver.md").read_text()
+    table = text.split("## Behaviours and their tests")[1].split("\n## ")[0]
+    named = set(re.findall(r"`([a-z0-9_]+)`", table)) - {"make"}
+    tests = set(_cocotb_tests("cocotb_tests.tb_msl_driver"))
+    assert named <= tests, f"named in docs/driver.md but no such test: {named - tests}"
+    assert tests <= named, f"driver tests docs/driver.md does not map: {tests - named}"

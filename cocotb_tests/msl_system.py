@@ -1,0 +1,199 @@
+"""Two mirrored servers on the adapter-pair top: each with its OS model, SFT III side
+and MSL driver, on its own adapter, host memory (AxiRam) and interrupt line.
+
+This is the testbench topology of the design brief (section 6). A :class:`Server` is
+what the tests drive: it makes messages in its host memory, sends them through its OS,
+loads and unloads the driver as the console would, and shows the OS's books.
+"""
+
+from __future__ import annotations
+
+import random
+
+import cocotb
+from cocotb.triggers import ClockCycles
+
+from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide
+from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
+from cocotb_tests.harness import top_params
+from driver.dma_rings import MessageHeader
+from driver.msl_driver import DriverSettings, MslDriver
+from driver.server_os import CustomData, ServerOs
+from driver.sft3 import Code, MirrorSide
+
+__all__ = ["PORT", "LINE", "LOAD_LINE", "Server", "MslSystem", "wait_for", "TEST_SETTINGS"]
+
+PORT, LINE = 0x1000, 5
+LOAD_LINE = f"PORT={PORT:#x} INT={LINE}"
+OS_POOL = (0x0001_0000, 0x0008_0000)       # AllocSemiPermMemory's memory
+SEND_REGION = (0x000A_0000, 0x000F_F000)    # data of messages this server sends
+RECEIVE_BUFFER = (0x0011_0000, 0x000E_0000)  # where its OS takes message data (base, size)
+
+#: Short timers, so timeouts happen in a few ten thousand clocks (1 tick = 1000 clocks;
+#: a full 4 KiB frame takes about 5000 clocks to gather and send at 10 bits a clock).
+#: The adapter's replays (5 × 5000 clocks) get their chance before the message timeout.
+TEST_SETTINGS = DriverSettings(adapter_timeout_ticks=12, message_timeout_ticks=30,
+                               ack_timeout_clocks=5000, retry_limit=5,
+                               self_test_clocks=12000)
+
+
+async def wait_for(clock, condition, clocks: int, what: str, step: int = 100) -> None:
+    """Poll ``condition()`` every ``step`` clocks; fail naming ``what`` after ``clocks``."""
+    for _ in range(max(1, clocks // step)):
+        if condition():
+            return
+        await ClockCycles(clock, step)
+    assert condition(), f"timed out after {clocks} clocks waiting for {what}"
+
+
+class Server:
+    """One simulated server: OS, SFT III side and MSL driver on adapter ``side``.
+
+    Parameters
+    ----------
+    side : AdapterSide
+    settings : DriverSettings
+    clocks_per_tick : int
+    io_space : dict, optional
+        Port → register bus; by default its own adapter at :data:`PORT`.
+    irqs : list, optional
+        Interrupt signals wired to the server's line :data:`LINE` (default: its adapter's).
+    """
+
+    def __init__(self, dut, side: AdapterSide, settings: DriverSettings,
+                 clocks_per_tick: int, io_space: dict | None = None, seed: int = 0,
+                 irqs: list | None = None):
+        self.dut, self.side, self.name = dut, side, side.name
+        platform = CocotbPlatform(dut.clk, side.memory)
+        self.os = ServerOs(platform, OS_POOL[0], OS_POOL[1], clocks_per_tick, name=side.name)
+        self.mirror = MirrorSide(self.os, *RECEIVE_BUFFER)
+        self.io_space = io_space if io_space is not None else {PORT: side.bus}
+        self.driver = MslDriver(self.os, self.mirror, self.io_space, settings)
+        self.memory = side.memory
+        self.rng = random.Random(seed)
+        self._next = SEND_REGION[0]
+        self.sent: list[tuple[MessageHeader, bytes]] = []
+        cocotb.start_soon(self.os.run())
+        for irq in irqs or [side.irq]:
+            cocotb.start_soon(watch_interrupt_line(irq, dut.clk, self.os, LINE))
+
+    # ---- console ----
+
+    async def load(self, line: str = LOAD_LINE, custom: CustomData | None = None) -> int:
+        """LOAD: DriverInitialize; when it fails on a first load the module is unloaded
+        (its resource tags go back to the OS)."""
+        code = await self.driver.initialize(line, custom)
+        if code and not self.driver.links:
+            self.os.unload(self.driver.module)
+        return code
+
+    async def unload(self) -> None:
+        """UNLOAD: DriverRemove, then the module's tags go back."""
+        await self.driver.remove()
+        self.os.unload(self.driver.module)
+
+    def assert_books_empty(self) -> None:
+        assert not self.os.outstanding(), f"{self.name}: left over: {self.os.outstanding()}"
+        assert not self.os.tags_of(self.driver.module), \
+            f"{self.name}: tags left: {self.os.tags_of(self.driver.module)}"
+
+    # ---- messages ----
+
+    def message(self, length: int, data: bytes | None = None) -> MessageHeader:
+        """A message with ``length`` random data bytes placed in host memory."""
+        data = self.rng.randbytes(length) if data is None else data
+        address = self._next
+        if address + length > SEND_REGION[1]:
+            raise AssertionError(f"{self.name}: send region exhausted")
+        self._next = (address + length + 4) & ~3
+        self.memory.write(address, data)
+        number = len(self.sent)
+        header = MessageHeader(0xA0000000 + number, self.rng.getrandbits(32), length,
+                               self.rng.getrandbits(32), address, self.rng.getrandbits(32))
+        self.sent.append((header, data))
+        return header
+
+    async def send(self, *lengths: int) -> list[MessageHeader]:
+        """The OS sends a message per length (to the driver now, or onto its queue)."""
+        headers = [self.message(length) for length in lengths]
+        for header in headers:
+            await self.mirror.send(header)
+        return headers
+
+    def taken(self) -> list[tuple[MessageHeader, bytes]]:
+        """Messages this server's OS accepted (codes 0 and 1), with the data copied."""
+        return [(d.header, self.mirror.data_of(d)) for d in self.mirror.accepted()
+                if d.answer.code in (Code.OK, Code.OK_CALLBACK)]
+
+    def stats(self) -> dict:
+        return self.driver.stats.snapshot()
+
+
+class MslSystem:
+    """Clock, reset, both adapters, both servers; :meth:`up` loads both drivers."""
+
+    def __init__(self, dut, settings: DriverSettings = TEST_SETTINGS,
+                 clocks_per_tick: int = 1000, stall: float = 0.1, seed: int | None = None):
+        self.dut = dut
+        self.seed = random.getrandbits(32) if seed is None else seed
+        dut._log.info("MslSystem seed %d", self.seed)
+        self.bench = AdapterPairBench(dut, top_params(), stall=stall, seed=self.seed,
+                                      memory_stall=0.0)
+        self.settings, self.clocks_per_tick = settings, clocks_per_tick
+        self.a: Server | None = None
+        self.b: Server | None = None
+
+    async def start(self) -> None:
+        """Clock, reset and the two servers (drivers not loaded)."""
+        await self.bench.start(self.seed)
+        self.a = Server(self.dut, self.bench.a, self.settings, self.clocks_per_tick,
+                        seed=self.seed)
+        self.b = Server(self.dut, self.bench.b, self.settings, self.clocks_per_tick,
+                        seed=self.seed + 1)
+
+    async def up(self) -> None:
+        """Start, load both drivers, wait until the link between them is up."""
+        await self.start()
+        for server in (self.a, self.b):
+            assert await server.load() == 0, f"{server.name}: {server.os.console}"
+        for side in self.bench.side.values():
+            await side.wait_link_up(40000)
+
+    async def clocks(self, count: int) -> None:
+        await ClockCycles(self.dut.clk, count)
+
+    async def until(self, condition, clocks: int, what: str) -> None:
+        try:
+            await wait_for(self.dut.clk, condition, clocks, what)
+        except AssertionError:
+            await self.describe()
+            raise
+
+    async def describe(self) -> None:
+        """Log both servers' state (for a failing test)."""
+        for server in (self.a, self.b):
+            if server is None:
+                continue
+            log = self.dut._log
+            stats = {k: v for k, v in server.stats().items() if v}
+            log.info("%s: driver %s", server.name, stats)
+            log.info("%s: console %s alerts %s errors %s", server.name, server.os.console,
+                     server.os.alerts, server.mirror.errors)
+            log.info("%s: deliveries %s, completed %s, queue %d, results %s", server.name,
+                     [tuple(d.header)[:3] for d in server.mirror.deliveries], server.mirror.completed,
+                     len(server.mirror.queue), server.mirror.send_results)
+            hardware = {k: v for k, v in (await server.side.stats()).items() if v}
+            log.info("%s: hardware %s", server.name, hardware)
+            log.info("%s: link %s tx %s", server.name,
+                     await server.side.regs.fields("LINK_STATUS"),
+                     await server.side.regs.fields("TX_STATE"))
+            for link in server.driver.links:
+                log.info("%s: posted %s pending %s received %s holding %s timers %s",
+                         server.name, list(link.posted), link.pending, list(link.received),
+                         link.holding, link.timers)
+
+    async def down(self) -> None:
+        """Unload both drivers and check every book is balanced."""
+        for server in (self.a, self.b):
+            await server.unload()
+            server.assert_books_empty()

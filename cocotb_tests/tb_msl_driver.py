@@ -1,0 +1,883 @@
+"""cocotb tests of the MSL driver: every entry point's behaviour on two servers whose
+adapters are cross-wired (docs/driver.md maps each behaviour to its tests).
+
+Each test checks against an independent view: the sender's own record of what it sent,
+the peer OS's deliveries, the OS's books, the hardware counters, and the packet-room
+rule of docs/dma.md (24-byte header, data padded to 4 bytes) computed here on its own.
+"""
+
+import dataclasses
+
+import cocotb
+
+from cocotb_tests.host_memory import SLVERR_HOLE, share_memory
+from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server
+from driver.dma_rings import MessageHeader
+from driver.msl_driver import BAD_COMMAND, GET_CONFIGURATION, GET_STATISTICS
+from driver.msl_hardware import tuning_record
+from driver.msl_statistics import MslConfiguration, MslStatistics, unpack_words
+from driver.server_os import CustomData, IoConfiguration, ResourceKind
+from driver.sft3 import Answer, Code, DriverError
+from hdl.register_map import ADAPTER_ID, TxSlotState
+
+SLOT = 4096
+MAX_DATA = SLOT - 24
+LONG = MAX_DATA       # a message that fills a slot: about 4100 clocks on the line
+HELD = (Code.HOLDOFF, Code.HOLDOFF_TOO)
+
+
+def same_messages(got, sent, what):
+    assert len(got) == len(sent), f"{what}: {len(got)} messages, {len(sent)} sent"
+    for index, ((header, data), (want_header, want_data)) in enumerate(zip(got, sent)):
+        assert header == want_header, f"{what}: message {index} header {header} != {want_header}"
+        assert data == want_data, f"{what}: message {index} data differs"
+
+
+def acked(server, count):
+    return lambda: sum(server.mirror.completed) >= count
+
+
+def errors(server):
+    return [code for _, code in server.mirror.errors]
+
+
+async def fill_window(system, server):
+    """Three long messages: two posted (both slots), the third pending: what the OS
+    sends next waits in its queue for GetNextPacket."""
+    await server.send(LONG, LONG, LONG)
+    assert server.mirror.packet_size_driver_can_now_handle == -1
+
+
+def packet_sizes(server):
+    """Record the message count of every packet ``server`` acknowledges."""
+    link = server.driver.links[0]
+    sizes, finish = [], link.receive.finish
+
+    async def recording(completion):
+        sizes.append(completion.count)
+        await finish(completion)
+    link.receive.finish = recording
+    return sizes
+
+
+def hold_while(server, condition, messages=None):
+    """Make ``server``'s OS hold (code 2) each of ``messages`` (their EAX values; all
+    when None) for as long as ``condition()`` is true."""
+    def answer(header, attempt):
+        if (messages is None or header.eax in messages) and condition():
+            return Answer(Code.HOLDOFF)
+        return Answer(Code.OK)
+    server.mirror.answer = answer
+
+
+async def idle_books_are_clean(server):
+    """No redelivery callback is left once no message is held."""
+    link = server.driver.links[0]
+    books = server.os.outstanding()
+    assert link.hold_event not in books.get("AES events", []), books
+    assert link.int_hold_event not in books.get("interrupt-time callbacks", []), books
+
+
+async def started(dut):
+    """The two servers with no driver loaded yet; returns the system and server a."""
+    system = MslSystem(dut)
+    await system.start()
+    return system, system.a
+
+
+# ---- DriverInitialize ----
+
+@cocotb.test()
+async def initialize_send_both_ways_and_remove_everything(dut):
+    """Both drivers load (self-tests pass, globals set, DriverTimeout scheduled and
+    rescheduling itself), messages go each way intact, and DriverRemove gives every
+    resource back."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    for server in (a, b):
+        assert server.os.console == [], server.os.console
+        assert server.mirror.max_comm_driver_data_length == MAX_DATA
+        assert server.mirror.packet_size_driver_can_now_handle == MAX_DATA
+        assert server.os.comm_driver is server.driver
+        assert {kind for _, kind in server.os.tags_of("MSL")} == set(ResourceKind)
+    await a.send(0, 1, 100, MAX_DATA)
+    await b.send(17, 3)
+    # The ACK comes after the copies: once acknowledged, the data is in place.
+    await system.until(lambda: acked(a, 4)() and acked(b, 2)(), 200000, "acknowledgements")
+    same_messages(b.taken(), a.sent, "a to b")
+    same_messages(a.taken(), b.sent, "b to a")
+    ticks_before = a.os.ticks, a.stats()["timeout_ticks"]
+    await system.clocks(10 * system.clocks_per_tick)
+    ran = a.stats()["timeout_ticks"] - ticks_before[1]
+    assert abs(ran - (a.os.ticks - ticks_before[0])) <= 1, "DriverTimeout is not run every tick"
+    assert a.driver.timeout_event in a.os.outstanding()["AES events"]
+    await system.down()
+    for side in system.bench.side.values():
+        assert await side.regs.field("CONTROL", "enable") == 0
+        assert await side.regs.read("INT_ENABLE") == 0
+
+
+@cocotb.test()
+async def initialize_fails_without_a_resource_tag(dut):
+    """Tags come first: a refused tag of any kind stops the load before anything else
+    is taken, with the reason on the console."""
+    system, a = await started(dut)
+    for kind in ResourceKind:
+        a.os.refuse_tags = {kind}
+        assert await a.load() != 0
+        assert kind.value in a.os.console[-1], a.os.console[-1]
+        a.assert_books_empty()
+    assert await a.side.regs.field("CONTROL", "enable") == 0, "the adapter was touched"
+
+
+@cocotb.test()
+async def two_adapters_on_one_server_chosen_port_third_refused_one_remove(dut):
+    """LOAD PORT= picks one adapter among those present (the other is not touched);
+    a second adapter loads as standby on the same, shared interrupt line (each ISR
+    claims only its own adapter's interrupts); a third is refused with nothing leaked;
+    one DriverRemove unloads both."""
+    system = MslSystem(dut)
+    await system.bench.start(system.seed)
+    bench = system.bench
+    share_memory(bench.b.memory, bench.a.memory)   # both DMA masters reach one server's RAM
+    io_space = {0x1000: bench.a.bus, 0x2000: bench.b.bus}
+    server = Server(dut, bench.a, TEST_SETTINGS, 1000, io_space, irqs=[bench.a.irq, bench.b.irq])
+    assert await server.load("PORT=0x2000 INT=5") == 0, server.os.console
+    assert await bench.a.regs.field("CONTROL", "enable") == 0, "adapter at 0x1000 touched"
+    assert await bench.b.regs.field("CONTROL", "enable") == 1
+    assert await server.load("PORT=0x1000 INT=5") == 0, server.os.console
+    books = server.os.outstanding()
+    assert await server.load("PORT=0x3000 INT=7") != 0
+    assert "supports 2" in server.os.console[-1], server.os.console
+    assert server.os.outstanding() == books, "the refused load left something behind"
+    for side in bench.side.values():        # the two adapters see each other: links up
+        await side.wait_link_up(40000)
+    await system.clocks(2000)
+    stats = server.stats()
+    assert stats["link_up_count"] >= 2 and stats["not_our_interrupts"] >= 1, stats
+    assert server.os.spurious_interrupts == 0
+    await server.unload()
+    server.assert_books_empty()
+    for side in bench.side.values():
+        assert await side.regs.field("CONTROL", "enable") == 0
+
+
+@cocotb.test()
+async def initialize_fails_on_a_bad_load_line(dut):
+    """ParseDriverParameters refuses a missing, invalid or unknown option, and the
+    console says which."""
+    system, a = await started(dut)
+    for line, named in (("PORT=0x1000", "INT"), ("PORT=0x1234 INT=5", "PORT"),
+                        ("PORT=0x1000 INT=6", "INT"), ("PORT=0x1000 INT=5 SPEED=9", "SPEED")):
+        assert await a.load(line) != 0, line
+        assert named in a.os.console[-1], (line, a.os.console[-1])
+        a.assert_books_empty()
+
+
+@cocotb.test()
+async def initialize_fails_on_conflicting_hardware_options(dut):
+    """RegisterHardwareOptions refuses a port another card has; nothing of ours stays."""
+    system, a = await started(dut)
+    tag = a.os.allocate_resource_tag("OTHER", "options", ResourceKind.IO_REGISTRATION)
+    other = IoConfiguration(port=PORT + 0x800, interrupt=9, io_tag=tag)
+    a.os.register_hardware_options(other)
+    assert await a.load() != 0
+    assert "conflicts" in a.os.console[-1], a.os.console
+    assert a.os.outstanding() == {"hardware options": [other]}
+    assert not a.os.tags_of("MSL")
+
+
+@cocotb.test()
+async def initialize_fails_when_the_interrupt_is_taken(dut):
+    """SetHardwareInterrupt refuses a line another driver holds unshared; the options
+    registered just before are given back."""
+    system, a = await started(dut)
+    tag = a.os.allocate_resource_tag("OTHER", "irq", ResourceKind.INTERRUPT)
+
+    async def other_isr():
+        return False
+    a.os.set_hardware_interrupt(5, other_isr, tag, shared=False)
+    assert await a.load() != 0
+    assert "interrupt 5" in a.os.console[-1], a.os.console
+    assert a.os.outstanding() == {"interrupts": [(5, other_isr)]}
+
+
+@cocotb.test()
+async def initialize_fails_without_memory(dut):
+    """AllocSemiPermMemory has no room for the rings: interrupt and options returned."""
+    system, a = await started(dut)
+    a.os.memory_limit = 4096
+    assert await a.load() != 0
+    assert "memory" in a.os.console[-1], a.os.console
+    a.assert_books_empty()
+
+
+class OtherCard:
+    """A card at a port that answers, but is not an MSL adapter."""
+
+    def __init__(self, bus):
+        self.bus = bus
+
+    async def read32(self, address):
+        return 0x12345678 if address == 0 else await self.bus.read32(address)
+
+    async def write32(self, address, value, byte_enable=0xF):
+        raise AssertionError("the driver wrote to a card that is not its own")
+
+
+@cocotb.test()
+async def initialize_fails_when_no_adapter_answers_or_the_id_is_wrong(dut):
+    """Before touching a card the driver reads its ID: nothing at the port, or another
+    card, is refused and the card is left alone."""
+    system, a = await started(dut)
+    assert await a.load("PORT=0x2000 INT=5") != 0
+    assert "no adapter answers at port 0x2000" in a.os.console[-1], a.os.console
+    a.assert_books_empty()
+    a.io_space[0x2000] = OtherCard(a.side.bus)
+    assert await a.load("PORT=0x2000 INT=5") != 0
+    assert "not an MSL adapter" in a.os.console[-1] and f"{ADAPTER_ID:#010x}" in \
+        a.os.console[-1], a.os.console
+    a.assert_books_empty()
+
+
+@cocotb.test()
+async def initialize_fails_when_the_self_test_fails(dut):
+    """A cut cable fails the external loopback self-test: the adapter is not registered,
+    the console says why, everything is returned -- and once the cable is mended the
+    same driver loads."""
+    system, a = await started(dut)
+    system.bench.channel["a_to_b"].set(cut=1)
+    assert await a.load() != 0
+    assert "self-test failed: external loopback" in a.os.console[-1], a.os.console
+    a.assert_books_empty()
+    assert a.os.comm_driver is None
+    assert await a.side.regs.field("CONTROL", "enable") == 0
+    system.bench.channel["a_to_b"].set(cut=0)
+    assert await a.load() == 0, a.os.console
+    await a.unload()
+    a.assert_books_empty()
+
+
+class AccessRecorder:
+    """A register bus that records every access's width (byte enables)."""
+
+    def __init__(self, bus):
+        self.bus, self.enables = bus, []
+
+    async def read32(self, address):
+        self.enables.append(0xF)
+        return await self.bus.read32(address)
+
+    async def write32(self, address, value, byte_enable=0xF):
+        self.enables.append(byte_enable)
+        await self.bus.write32(address, value, byte_enable)
+
+
+@cocotb.test()
+async def custom_data_is_loaded_with_32_bit_moves_and_verified(dut):
+    """The custom data file (a tuning table) is read with ReadRoutine and written to
+    the adapter with whole 32-bit accesses only; the adapter runs with those values and
+    GetMSLConfiguration reports them."""
+    system, a = await started(dut)
+    recorder = a.io_space[PORT] = AccessRecorder(a.side.bus)
+    custom = CustomData(tuning_record("ACK_TIMEOUT", 7000) + tuning_record("RETRY_LIMIT", 5))
+    assert await a.load(custom=custom) == 0, a.os.console
+    assert set(recorder.enables) == {0xF}, "a register access narrower than 32 bits"
+    assert await a.side.regs.read("ACK_TIMEOUT") == 7000
+    assert await a.side.regs.field("RETRY_LIMIT", "count") == 5
+    config = unpack_words(MslConfiguration, a.driver.configuration())
+    assert (config.ack_timeout_clocks, config.retry_limit) == (7000, 5)
+    await a.unload()
+    a.assert_books_empty()
+
+
+@cocotb.test()
+async def initialize_fails_on_bad_custom_data(dut):
+    """A record running past the end of the file, a value the adapter does not take,
+    or a register the driver owns: each fails the load with everything returned."""
+    system, a = await started(dut)
+    cases = ((tuning_record("ACK_TIMEOUT", 7000) + b"\x1c\x00\x00\x00", "past the end"),
+             (tuning_record("RETRY_LIMIT", 0x1234), "did not take"),
+             (tuning_record("CONTROL", 1), "not a tunable register"))
+    for data, why in cases:
+        assert await a.load(custom=CustomData(data)) != 0, why
+        assert why in a.os.console[-1], a.os.console
+        a.assert_books_empty()
+        assert await a.side.regs.field("CONTROL", "enable") == 0
+
+
+@cocotb.test()
+async def initialize_fails_when_another_msl_driver_is_registered(dut):
+    """RegisterServerCommDriver refuses a second MSL driver: the adapter is stopped and
+    every resource of this load returned."""
+    system, a = await started(dut)
+    tag = a.os.allocate_resource_tag("OTHER", "msl", ResourceKind.MSL_DRIVER)
+    other = object()
+    a.os.register_server_comm_driver(other, tag)
+    assert await a.load() != 0
+    assert "already registered" in a.os.console[-1], a.os.console
+    assert a.os.outstanding() == {"comm driver": [other]}
+    assert await a.side.regs.field("CONTROL", "enable") == 0
+
+
+# ---- DriverControl ----
+
+@cocotb.test()
+async def control_copies_configuration_and_statistics_or_their_size(dut):
+    """GetMSLConfiguration and GetMSLStatistics copy their tables to the caller's
+    buffer, or return the size for a null pointer; other functions get BAD_COMMAND."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await a.send(10, 20, 30)
+    await b.send(40)
+    await system.until(lambda: acked(a, 3)() and acked(b, 1)(), 100000, "acknowledgements")
+    buffer = 0x000F_8000
+    sizes = {}
+    for function, table in ((GET_CONFIGURATION, MslConfiguration),
+                            (GET_STATISTICS, MslStatistics)):
+        sizes[function] = await a.driver.driver_control(function, 0)
+        assert sizes[function] == 4 * len(dataclasses.fields(table))
+        assert await a.driver.driver_control(function, buffer) == 0
+    assert await a.driver.driver_control(GET_CONFIGURATION, buffer) == 0
+    config = unpack_words(MslConfiguration, a.memory.read(buffer, sizes[GET_CONFIGURATION]))
+    assert (config.adapters, config.port, config.interrupt) == (1, PORT, 5)
+    assert (config.slot_size, config.tx_slots, config.max_messages) == (SLOT, 2, 128)
+    assert config.max_data_length == MAX_DATA == a.mirror.max_comm_driver_data_length
+    assert await a.driver.driver_control(GET_STATISTICS, buffer) == 0
+    stats = unpack_words(MslStatistics, a.memory.read(buffer, sizes[GET_STATISTICS]))
+    assert stats.transmit_msg_count == len(a.sent) == 3
+    assert stats.receive_msg_count == len(b.sent) == 1
+    assert stats.messages_acknowledged == sum(a.mirror.completed) == 3
+    for function in (2, 3, 0xFFFF):
+        assert await a.driver.driver_control(function, buffer) == BAD_COMMAND == 0xFFFFFF81
+    await system.down()
+
+
+# ---- DriverSend ----
+
+@cocotb.test()
+async def send_accepts_a_second_packet_in_flight_and_holds_a_third_pending(dut):
+    """The dual transmit buffer: a second send is posted while the first is on the
+    line, a third waits (pending) and goes when an ACK frees a slot; the global says
+    exactly what can be taken at each step; counters and timers follow."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    seen = []
+    for length in (LONG, LONG, LONG, 8):
+        await a.send(length)
+        seen.append(a.mirror.packet_size_driver_can_now_handle)
+    link = a.driver.links[0]
+    assert seen == [MAX_DATA, MAX_DATA, -1, -1], seen
+    assert a.stats()["transmit_packet_count"] == 2 and link.pending is not None
+    assert len(a.mirror.queue) == 1, "the fourth message should wait in the OS queue"
+    assert link.timers.adapter and link.timers.message, link.timers
+    await system.until(acked(a, 4), 300000, "all four acknowledged")
+    same_messages(b.taken(), a.sent, "a to b")
+    stats = a.stats()
+    assert stats["transmit_msg_count"] == 4 and stats["transmit_packet_count"] == 4, stats
+    assert stats["transmit_complete_count"] >= 4, stats
+    assert (link.timers.adapter, link.timers.message) == (0, 0), link.timers
+    assert a.mirror.packet_size_driver_can_now_handle == MAX_DATA
+    await system.down()
+
+
+@cocotb.test()
+async def oversize_and_invalid_sends_are_refused_and_reported(dut):
+    """A message longer than MaxCommDriverDataLength, a header value that is not
+    32-bit, or DriverBuildSend outside GetNextPacket: non-zero, ServerCommDriverError,
+    and nothing reaches the peer."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    driver = a.driver
+    async with a.os.cpu.interrupts_disabled():
+        assert await driver.driver_send(MessageHeader(1, 2, MAX_DATA + 1, 4, 0x000A_0000, 6)) != 0
+        assert await driver.driver_send(MessageHeader(1 << 32, 2, 0, 4, 0, 6)) != 0
+        assert await driver.driver_build_send(MessageHeader(1, 2, 0, 4, 0, 6)) != 0
+    assert errors(a) == [DriverError.INVALID_REQUEST] * 3
+    assert a.stats()["invalid_requests"] == 3 and a.stats()["transmit_msg_count"] == 0
+    await a.send(5)                         # and the driver still works
+    await system.until(acked(a, 1), 50000, "the good message")
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+# ---- ACK path and DriverBuildSend ----
+
+@cocotb.test()
+async def ack_completes_and_get_next_packet_builds_one_packet_by_the_room_left(dut):
+    """ACK → ServerCommCompleted(count) → GetNextPacket → DriverBuildSend per queued
+    message into one packet; PacketSizeDriverCanNowHandle falls by header + padded data
+    each time, through 0 (a header only) to -1."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    sizes = packet_sizes(b)
+    await fill_window(system, a)
+    queued = (2000, 1000, 952, 0, 0, 5)
+    await a.send(*queued)
+    seen = []     # PacketSizeDriverCanNowHandle before and after each DriverBuildSend
+    build_send = a.driver.driver_build_send
+
+    async def recording(header):
+        before = a.mirror.packet_size_driver_can_now_handle
+        result = await build_send(header)
+        seen.append((before, a.mirror.packet_size_driver_can_now_handle))
+        return result
+    a.driver.driver_build_send = recording
+    await system.until(acked(a, 9), 400000, "nine acknowledged")
+    # The reference: a fresh packet takes MAX_DATA; each message uses 24 + align4(len).
+    room, expected = SLOT, []
+    for length in queued[:5]:
+        left = room - 24 - (length + 3) // 4 * 4
+        expected.append((room - 24, left - 24 if left >= 24 else -1))
+        room = left
+    assert expected[-2:] == [(48, 24), (24, 0)]        # down to a header only
+    assert seen == expected + [(MAX_DATA, SLOT - (24 + 8) - 24)], seen   # the 5-byte one
+    assert sizes == [1, 1, 1, 5, 1], sizes
+    assert sum(a.mirror.completed) == 9 and 5 in a.mirror.completed, a.mirror.completed
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+@cocotb.test()
+async def build_send_stops_at_128_messages(dut):
+    """GetNextPacket builds at most 128 messages into a packet, however much room is
+    left; the rest goes in the next."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    sizes = packet_sizes(b)
+    await fill_window(system, a)
+    await a.send(*[0] * 200)
+    await system.until(acked(a, 203), 600000, "203 acknowledged")
+    assert sizes == [1, 1, 1, 128, 72], sizes
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+# ---- DriverEmergencySend ----
+
+@cocotb.test()
+async def emergency_on_an_idle_link_is_immediate_and_both_carry_on(dut):
+    """With nothing on the line the EMERGENCY goes at once; the peer counts it, tells
+    its OS (ServerCommDriverError) and both keep sending and receiving."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await a.mirror.emergency(7)
+    await system.until(lambda: errors(b) == [DriverError.EMERGENCY], 20000, "b told")
+    assert a.stats()["emergencies_sent"] == 1 and a.stats()["emergencies_forced"] == 0
+    assert b.stats()["emergencies_received"] == 1
+    assert await b.side.regs.field("PEER_EMERGENCY", "reason") == 7
+    await a.send(50)
+    await b.send(60)
+    await system.until(lambda: acked(a, 1)() and acked(b, 1)(), 100000, "traffic after")
+    same_messages(b.taken(), a.sent, "a to b")
+    same_messages(a.taken(), b.sent, "b to a")
+    await system.down()
+
+
+@cocotb.test()
+async def emergency_waits_a_bounded_time_then_cuts_the_frame_on_the_line(dut):
+    """A long frame on the line: DriverEmergencySend waits its bounded time, then cuts
+    in; the peer gets the EMERGENCY, the cut frame is replayed and arrives once, intact."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await a.send(LONG)
+    regs = a.side.regs
+
+    async def sending():
+        return TxSlotState.SENDING in (await regs.fields("TX_STATE")).values()
+    for _ in range(400):
+        if await sending():
+            break
+    else:
+        raise AssertionError("the long frame never went on the line")
+    await a.mirror.emergency(3)
+    assert a.stats()["emergencies_forced"] == 1, a.stats()
+    await system.until(acked(a, 1), 100000, "the cut message acknowledged")
+    assert errors(b) == [DriverError.EMERGENCY]
+    assert (await b.side.stats())["rx_aborted"] >= 1
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+# ---- DriverISR: receiving ----
+
+@cocotb.test()
+async def receive_codes_callback_ignore_and_new_ecx_esi(dut):
+    """In a multi-message packet: code 0 with the OS's shorter ECX and own ESI, code 1
+    with the callback after the copy (original registers, new ECX/ESI), code 4 (nothing
+    copied); messages found by their original lengths; the ACK only after the last."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await fill_window(system, a)
+    shared_log = []
+    headers = await a.send(300, 301, 302, 303, 304)
+    own_buffer, ignored_buffer = 0x000F_0000, 0x000F_4000
+    b.memory.write(ignored_buffer, b"\xee" * 400)
+    callbacks = []
+
+    async def callback(header):
+        callbacks.append((header, b.memory.read(header.esi, header.ecx)))
+    script = {headers[1].eax: Answer(Code.OK, ecx=100, esi=own_buffer),
+              headers[2].eax: Answer(Code.OK_CALLBACK, callback=callback),
+              headers[3].eax: Answer(Code.IGNORE, esi=ignored_buffer)}
+    b.mirror.answer = lambda header, attempt: script.get(header.eax, Answer(Code.OK))
+    receive, completed = b.mirror.receive_server_comm, a.mirror.server_comm_completed
+
+    async def log_receive(header):
+        shared_log.append(("receive", header.eax))
+        return await receive(header)
+
+    async def log_completed(count):
+        shared_log.append(("completed", count))
+        await completed(count)
+    b.mirror.receive_server_comm, a.mirror.server_comm_completed = log_receive, log_completed
+    await system.until(acked(a, 8), 400000, "eight acknowledged")
+    sent = dict((h.eax, d) for h, d in a.sent)
+    taken = {h.eax: d for h, d in b.taken()}
+    assert taken[headers[0].eax] == sent[headers[0].eax]
+    assert taken[headers[1].eax] == sent[headers[1].eax][:100]
+    assert b.memory.read(own_buffer, 100) == sent[headers[1].eax][:100]
+    (called, data), = callbacks
+    assert called == headers[2]._replace(esi=called.esi) and called.esi != headers[2].esi
+    assert data == sent[headers[2].eax], "the callback came before the data was copied"
+    assert headers[3].eax not in taken and b.memory.read(ignored_buffer, 400) == b"\xee" * 400
+    assert taken[headers[4].eax] == sent[headers[4].eax]
+    last = shared_log.index(("receive", headers[4].eax))
+    assert ("completed", 5) in shared_log[last:], shared_log
+    assert all(entry != ("completed", 5) for entry in shared_log[:last]), shared_log
+    assert b.stats()["ignored_msg_count"] == 1 and b.stats()["callback_count"] == 1
+    await system.down()
+
+
+@cocotb.test()
+async def send_from_inside_receive_while_holding_does_not_deadlock(dut):
+    """Both OSes answer messages by sending from inside ReceiveServerComm, and hold
+    every third message off once: everything, replies included, arrives exactly once
+    and in order both ways."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    for server in (a, b):
+        def answer(header, attempt, server=server):
+            if header.eax % 3 == 0 and attempt == 0:
+                return Answer(Code.HOLDOFF_TOO)
+            return Answer(Code.OK)
+        server.mirror.answer = answer
+        receive = server.mirror.receive_server_comm
+
+        async def replying(header, server=server, receive=receive):
+            answer = await receive(header)
+            if answer.code not in HELD and header.ebx != 0xEC40:   # not a reply itself
+                reply = server.message(8)._replace(ebx=0xEC40)
+                server.sent[-1] = (reply, server.sent[-1][1])
+                await server.mirror.send(reply)
+            return answer
+        server.mirror.receive_server_comm = replying
+    for _ in range(8):
+        await a.send(40)
+        await b.send(40)
+    await system.until(lambda: acked(a, 16)() and acked(b, 16)(), 800000, "all acknowledged")
+    same_messages(b.taken(), a.sent, "a to b")
+    same_messages(a.taken(), b.sent, "b to a")
+    assert not errors(a) and not errors(b), (errors(a), errors(b))
+    assert a.stats()["held_msg_count"] and b.stats()["held_msg_count"]
+    await system.down()
+
+
+# ---- holdoff: DriverHoldOff / DriverIntHoldOff ----
+
+@cocotb.test()
+async def holdoff_is_redelivered_quickly_once_and_resumes_mid_packet(dut):
+    """A message held in the middle of a packet: the peer is told (HOLDOFF), the quick
+    AES retry delivers it, the messages before it are not delivered again, the rest of
+    the packet follows, and no redelivery callback is left behind."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await fill_window(system, a)
+    headers = await a.send(30, 31, 32, 33)
+    b.mirror.answer = lambda header, attempt: Answer(
+        Code.HOLDOFF if header == headers[2] and attempt < 3 else Code.OK)
+    await system.until(acked(a, 7), 400000, "all acknowledged")
+    order = [entry[1].eax for entry in b.mirror.timeline if entry[0] == "receive"]
+    want = [h.eax for h, _ in a.sent[:3]] + [headers[0].eax, headers[1].eax] + \
+        [headers[2].eax] * 4 + [headers[3].eax]
+    assert order == want, order
+    same_messages(b.taken(), a.sent, "a to b")
+    stats = b.stats()
+    assert stats["held_msg_count"] == 3 and stats["redeliveries_quick"] >= 1, stats
+    assert (await a.side.stats())["rx_holdoff"] >= 1, "the peer was not told"
+    await idle_books_are_clean(b)
+    await system.down()
+
+
+@cocotb.test()
+async def holdoff_on_a_busy_server_is_retried_every_tick_and_the_peer_waits(dut):
+    """No AES process gets to run: DriverIntHoldOff retries every tick and tells the
+    peer each time, so the peer does not time out although the hold lasts longer than
+    its message timeout; the message is then delivered once."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    b.os.aes_paused = True
+    until = b.os.ticks + TEST_SETTINGS.message_timeout_ticks + 15
+    hold_while(b, lambda: b.os.ticks < until)
+    await a.send(64)
+    await system.until(acked(a, 1), 100 * system.clocks_per_tick, "acknowledged")
+    b.os.aes_paused = False
+    stats = b.stats()
+    assert stats["redeliveries_quick"] == 0 and stats["redeliveries_tick"] >= 30, stats
+    assert stats["holdoffs_sent"] >= 30, stats
+    assert not errors(a), errors(a)
+    assert a.stats()["holdoffs_received"] >= 1
+    same_messages(b.taken(), a.sent, "a to b")
+    await idle_books_are_clean(b)
+    await system.down()
+
+
+# ---- DriverISR: emergency, receive errors, transmit errors ----
+
+@cocotb.test()
+async def emergency_during_holdoff_is_reported_after_the_held_messages(dut):
+    """EMERGENCY arrives while a packet is held: it is counted at once, but the OS is
+    told only after the held message and the rest of its packet are delivered; then the
+    driver keeps working."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await fill_window(system, a)
+    release = []
+    headers = await a.send(20, 21, 22)
+    hold_while(b, lambda: not release, messages={headers[1].eax})
+    await system.until(lambda: b.driver.links[0].holding, 300000, "the hold")
+    await a.mirror.emergency(9)
+    await system.until(lambda: b.stats()["emergencies_received"] == 1, 20000, "emergency")
+    await system.clocks(5 * system.clocks_per_tick)
+    assert not errors(b), "the OS was told during the hold"
+    release.append(True)
+    await system.until(lambda: errors(b), 20 * system.clocks_per_tick, "the report")
+    receives = [i for i, e in enumerate(b.mirror.timeline) if e[0] == "receive"]
+    error_at = b.mirror.timeline.index(("error", DriverError.EMERGENCY))
+    assert error_at > max(receives), b.mirror.timeline[-5:]
+    await a.send(7)
+    await system.until(acked(a, 7), 100000, "traffic after")
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+@cocotb.test()
+async def receive_errors_are_counted_by_cause_and_never_delivered_twice(dut):
+    """Bit errors and bursts on the line: damaged frames are counted per cause (the
+    driver's counters agree with the adapter's), replay recovers them, and every message
+    arrives exactly once, in order, intact, with no error reported to the OS."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    channel = system.bench.channel["a_to_b"]
+    channel.set_error_rate(1e-5)
+    lengths = [a.rng.randint(0, 300) for _ in range(30)]
+    for number, length in enumerate(lengths):
+        if number % 10 == 5:
+            await channel.kill_next_frame()      # at least a few damaged for sure
+            await channel.burst()
+        await a.send(length)
+    await system.until(acked(a, len(lengths)), 600000, "all acknowledged")
+    same_messages(b.taken(), a.sent, "a to b")
+    assert not errors(a) and not errors(b), (errors(a), errors(b))
+    stats, hardware = b.stats(), await b.side.stats()
+    assert stats["rx_error_count"] >= 1, "no damaged frame: raise the error rate"
+    assert stats["rx_crc_errors"] == hardware["rx_crc_error"]
+    assert stats["rx_code_errors"] == hardware["rx_code_error"]
+    assert stats["rx_sync_lost"] == hardware["rx_sync_lost"]
+    assert stats["rx_framing_errors"] == sum(hardware[k] for k in (
+        "rx_truncated", "rx_overlong", "rx_bad_delimiter", "rx_bad_header"))
+    await system.down()
+
+
+async def carries_traffic_again(system):
+    """After a reset (and a mended line): both links come up and a message gets
+    through, acknowledged (the sender had no acknowledgement before)."""
+    a, b = system.a, system.b
+    await system.bench.a.wait_link_up(40000)
+    await system.bench.b.wait_link_up(40000)
+    await a.send(65)
+    await system.until(acked(a, 1), 100000, "traffic after the reset")
+    assert b.taken()[-1] == a.sent[-1]
+
+
+@cocotb.test()
+async def fatal_receive_error_is_reported_and_the_link_starts_again(dut):
+    """The OS points a message's data at memory the adapter cannot write: the copy
+    fails, the message is not acknowledged, the OS is told (RECEIVE_ERROR), the link is
+    reset (the sender times out its packet) and then carries traffic again."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    bad = await a.send(64)
+    b.mirror.answer = lambda header, attempt: Answer(
+        Code.OK, esi=SLVERR_HOLE[0] if header == bad[0] else None)
+    await system.until(lambda: b.stats()["link_resets"], 100000, "the receive error")
+    assert errors(b) == [DriverError.RECEIVE_ERROR]
+    assert b.stats()["rx_fatal_errors"] == 1 and b.stats()["link_resets"] == 1
+    await system.until(lambda: a.stats()["link_resets"], 60 * system.clocks_per_tick,
+                       "the sender's timeout")
+    assert errors(a) == [DriverError.TIME_OUT_ERROR] and not a.mirror.completed
+    await carries_traffic_again(system)
+    await system.down()
+
+
+async def cut_line_system(dut, replay: str):
+    """A system whose adapters give up replaying before the message timeout
+    (``"short"``) or long after it (``"long"``), to see one error or the other."""
+    clocks, limit = {"short": (2500, 2), "long": (5000, 32)}[replay]
+    settings = dataclasses.replace(TEST_SETTINGS, ack_timeout_clocks=clocks, retry_limit=limit)
+    system = MslSystem(dut, settings=settings)
+    await system.up()
+    return system
+
+
+async def send_on_a_cut_line(dut, replay: str):
+    """a sends over a cut line until the driver gives up and resets the link."""
+    system = await cut_line_system(dut, replay)
+    system.bench.channel["a_to_b"].set(cut=1)
+    await system.a.send(80)
+    await system.until(lambda: system.a.stats()["link_resets"], 60 * system.clocks_per_tick,
+                       "the error and the reset")
+    return system
+
+
+@cocotb.test()
+async def transmit_error_is_reported_as_hardware_error_and_the_link_recovers(dut):
+    """The line is cut: the adapter replays up to its limit (the retries), then TX_ERROR;
+    the OS gets ServerCommDriverError(0); after the reset a mended line carries
+    traffic again."""
+    system = await send_on_a_cut_line(dut, "short")
+    a = system.a
+    assert errors(a) == [DriverError.HARDWARE_ERROR] and DriverError.HARDWARE_ERROR == 0
+    assert a.stats()["tx_error_count"] == 1 and a.stats()["link_resets"] == 1
+    assert (await a.side.stats())["tx_replays"] >= 2
+    system.bench.channel["a_to_b"].set(cut=0)
+    await carries_traffic_again(system)
+    await system.down()
+
+
+async def hold_then_fail(system, cut: str):
+    """b holds a's message; b's own message then fails on a cut line."""
+    a, b = system.a, system.b
+    release = []
+    hold_while(b, lambda: not release)
+    await a.send(12)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    system.bench.channel[cut].set(cut=1)
+    await b.send(13)
+    return release
+
+
+@cocotb.test()
+async def transmit_error_during_holdoff_is_reported_after_delivery(dut):
+    """While b holds a message, its own packet exhausts the retries: the OS is told only
+    once the held message is delivered."""
+    system = await cut_line_system(dut, "short")
+    a, b = system.a, system.b
+    release = await hold_then_fail(system, "b_to_a")
+    await system.until(lambda: b.stats()["tx_error_count"], 30 * system.clocks_per_tick,
+                       "the transmit error")
+    assert not errors(b), "reported during the hold"
+    release.append(True)
+    await system.until(lambda: errors(b), 10 * system.clocks_per_tick, "the report")
+    assert errors(b) == [DriverError.HARDWARE_ERROR]
+    timeline = b.mirror.timeline
+    assert timeline.index(("error", DriverError.HARDWARE_ERROR)) > max(
+        i for i, e in enumerate(timeline) if e[0] == "receive" and e[2] not in HELD)
+    same_messages(b.taken(), a.sent, "a to b")
+    system.bench.channel["b_to_a"].set(cut=0)
+    await system.down()
+
+
+# ---- DriverTimeout ----
+
+@cocotb.test()
+async def message_timeout_reports_time_out_error_and_the_link_recovers(dut):
+    """No ACK comes (the line to the peer is cut; the frame itself went out, so the
+    adapter watchdog is satisfied): TIME_OUT_ERROR, the transmit and receive state is
+    reset with the statistics kept, and once mended the link carries traffic again."""
+    system = await send_on_a_cut_line(dut, "long")
+    a = system.a
+    assert errors(a) == [DriverError.TIME_OUT_ERROR]
+    stats = a.stats()
+    assert stats["message_timeouts"] == 1 and stats["adapter_timeouts"] == 0, stats
+    assert stats["transmit_msg_count"] == 1 and stats["transmit_complete_count"] >= 1
+    link = a.driver.links[0]
+    assert not link.posted and a.mirror.packet_size_driver_can_now_handle == MAX_DATA
+    system.bench.channel["a_to_b"].set(cut=0)
+    await carries_traffic_again(system)
+    assert a.stats()["transmit_msg_count"] == 2, "statistics were cleared by the reset"
+    await system.down()
+
+
+@cocotb.test()
+async def adapter_timeout_reports_hardware_error(dut):
+    """The adapter cannot put the packet on the line (its receiver lost the peer, so
+    the link is down): the adapter watchdog fires first, HARDWARE_ERROR."""
+    system = MslSystem(dut)
+    await system.up()
+    a = system.a
+    system.bench.channel["b_to_a"].set(cut=1)
+    await system.until(lambda: a.stats()["link_down_count"] >= 1, 20000, "a's link down")
+    await a.send(100)
+    await system.until(lambda: a.stats()["link_resets"], 30 * system.clocks_per_tick,
+                       "the timeout")
+    assert errors(a) == [DriverError.HARDWARE_ERROR]
+    assert a.stats()["adapter_timeouts"] == 1 and a.stats()["message_timeouts"] == 0
+    system.bench.channel["b_to_a"].set(cut=0)
+    await system.down()
+
+
+@cocotb.test()
+async def timeout_during_holdoff_is_flagged_then_reported(dut):
+    """b's packet times out while b holds a message: only a pending flag until the held
+    message is delivered, then TIME_OUT_ERROR and the reset."""
+    system = await cut_line_system(dut, "long")
+    b = system.b
+    release = await hold_then_fail(system, "b_to_a")
+    await system.until(lambda: b.stats()["message_timeouts"], 60 * system.clocks_per_tick,
+                       "the timeout")
+    assert not errors(b) and b.driver.links[0].reset_pending
+    release.append(True)
+    await system.until(lambda: b.stats()["link_resets"], 10 * system.clocks_per_tick,
+                       "the report and the reset")
+    assert errors(b) == [DriverError.TIME_OUT_ERROR]
+    system.bench.channel["b_to_a"].set(cut=0)
+    await system.down()
+
+
+# ---- DriverRemove ----
+
+@cocotb.test()
+async def remove_delivers_held_messages_before_giving_everything_back(dut):
+    """DriverRemove while a message is held: the removal waits until it is delivered
+    (and acknowledged to the sender), then cancels, deregisters and frees everything."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    until = []
+    hold_while(b, lambda: not until or b.os.ticks < until[0])
+    await a.send(44)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    until.append(b.os.ticks + 5)
+    await b.unload()
+    b.assert_books_empty()
+    same_messages(b.taken(), a.sent, "a to b")
+    assert b.os.ticks >= until[0]
+    await system.until(acked(a, 1), 20000, "the ACK of the held message")
+    await a.unload()
+    a.assert_books_empty()

@@ -1,0 +1,324 @@
+"""The MSL driver module: DriverInitialize, DriverControl, DriverRemove, DriverTimeout
+and the four entry points it registers with the OS.
+
+A LOAD command runs :meth:`MslDriver.initialize` once per adapter (the LOAD line's
+``PORT=`` chooses which); the first adapter loaded carries the mirrored-server link and
+is registered with RegisterServerCommDriver, later ones (up to
+``DriverSettings.max_adapters``) are brought up and tested as standby links (fail-over
+to them is not implemented). :meth:`MslDriver.remove` unloads every adapter at once.
+The per-adapter run time (send path, ISR, holdoff, timeouts) is :class:`MslLink`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from hdl.register_map import Loopback
+
+from .bus import RegisterBus
+from .dma_rings import MessageHeader
+from .msl_hardware import (
+    TUNING_RECORD_BYTES, HardwareFault, apply_tuning, identify, quiesce, self_test,
+)
+from .msl_link import MslLink, ring_layout
+from .msl_statistics import MslConfiguration, MslStatistics
+from .registers import Registers
+from .server_os import (
+    AdapterOptions, AesEvent, CustomData, IoConfiguration, Needs, OsError, ResourceKind,
+    ServerOs,
+)
+from .sft3 import MirrorSide
+
+__all__ = ["MslDriver", "DriverSettings", "ResourceTags", "BAD_COMMAND", "GET_CONFIGURATION",
+           "GET_STATISTICS"]
+
+GET_CONFIGURATION = 0   #: DriverControl function numbers
+GET_STATISTICS = 1
+BAD_COMMAND = 0xFFFF_FF81   #: DriverControl's answer to any other function
+_SCRATCH_BYTES = 512        #: the self-test's pattern and its copy
+
+
+@dataclass(frozen=True)
+class DriverSettings:
+    """Driver tunables (times in OS ticks unless named in clocks).
+
+    The adapter timeout must be shorter than the message timeout, and the message
+    timeout longer than the adapter's own replay time (ACK_TIMEOUT × RETRY_LIMIT) when
+    the replays should be given their chance first.
+    """
+
+    options: AdapterOptions = AdapterOptions(ports=(0x1000, 0x2000, 0x3000, 0x4000),
+                                             interrupts=(3, 4, 5, 7, 9, 10, 11))
+    max_adapters: int = 2
+    max_messages: int = 128          #: per packet (the chapter's recommendation)
+    adapter_timeout_ticks: int = 5
+    message_timeout_ticks: int = 20
+    ack_timeout_clocks: int = 8000   #: programmed into ACK_TIMEOUT (custom data may tune)
+    retry_limit: int = 8             #: programmed into RETRY_LIMIT (custom data may tune)
+    self_test_modes: tuple = (Loopback.INTERNAL, Loopback.EXTERNAL)
+    self_test_clocks: int = 20000    #: per step of a self-test
+    emergency_wait_polls: int = 8    #: TX_STATE reads before an emergency cuts in
+    emergency_poll_clocks: int = 16
+    copy_wait_clocks: int = 50000    #: receive copies must finish within this
+    max_backoff: int = 4             #: DriverHoldOff's longest wait, in CRescheduleLast yields
+    remove_hold_ticks: int = 200     #: DriverRemove waits this long for held messages
+
+
+@dataclass
+class ResourceTags:
+    """The module's resource tags (allocated once, on the first load)."""
+
+    msl: int = 0
+    io: int = 0
+    interrupt: int = 0
+    timer: int = 0
+    aes: int = 0
+    memory: int = 0
+
+
+class _Refusal(Exception):
+    """DriverInitialize cannot go on (the message is for the console)."""
+
+
+@dataclass
+class _Unwind:
+    """What DriverInitialize has done so far, to be undone in reverse on failure."""
+
+    steps: list = field(default_factory=list)
+
+    def add(self, step) -> None:
+        self.steps.append(step)
+
+    async def run(self) -> None:
+        for step in reversed(self.steps):
+            result = step()
+            if inspect.isawaitable(result):
+                await result
+
+
+class MslDriver:
+    """The MSL driver module of one server.
+
+    Parameters
+    ----------
+    os : ServerOs
+    mirror : MirrorSide
+        The SFT III side it delivers to and takes messages from.
+    io_space : mapping of int to RegisterBus
+        The machine's adapters by port address (what ``PORT=`` selects).
+    settings : DriverSettings
+    module : str
+        Module name (owner of its resource tags).
+
+    Attributes
+    ----------
+    links : list of MslLink
+        Loaded adapters, the active one first.
+    stats : MslStatistics
+    """
+
+    def __init__(self, os: ServerOs, mirror: MirrorSide, io_space: Mapping[int, RegisterBus],
+                 settings: DriverSettings = DriverSettings(), module: str = "MSL"):
+        self.os, self.mirror, self.io_space = os, mirror, io_space
+        self.settings, self.module = settings, module
+        self.tags = ResourceTags()
+        self.stats = MslStatistics()
+        self.links: list[MslLink] = []
+        self.timeout_event: AesEvent | None = None
+        self._loaded = False
+
+    # ---- DriverInitialize ----
+
+    async def initialize(self, command_line: str, custom: CustomData | None = None) -> int:
+        """DriverInitialize for one adapter. Returns 0, or -1 with the reason on the
+        console and everything this call took given back."""
+        unwind = _Unwind()
+        try:
+            self._allocate_tags()
+            if len(self.links) >= self.settings.max_adapters:
+                raise _Refusal(f"{len(self.links)} adapter(s) already loaded; this driver "
+                               f"supports {self.settings.max_adapters}")
+            config = IoConfiguration(io_tag=self.tags.io, share_interrupt=True)
+            try:
+                self.os.parse_driver_parameters(config, self.settings.options,
+                                                Needs.PORT | Needs.INTERRUPT, command_line)
+                self.os.register_hardware_options(config)
+            except OsError as error:
+                raise _Refusal(str(error)) from None
+            unwind.add(lambda: self.os.deregister_hardware_options(config))
+            bus = self.io_space.get(config.port)
+            link = MslLink(self, Registers(bus) if bus is not None else None, config)
+            try:
+                self.os.set_hardware_interrupt(config.interrupt, link.isr, self.tags.interrupt,
+                                               shared=config.share_interrupt)
+            except OsError as error:
+                raise _Refusal(str(error)) from None
+            unwind.add(lambda: self.os.clear_hardware_interrupt(config.interrupt, link.isr))
+            await self._bring_up(link, custom, unwind)
+            if not self.links:
+                try:
+                    self.os.register_server_comm_driver(self, self.tags.msl)
+                except OsError as error:
+                    raise _Refusal(f"cannot register with the OS: {error}") from None
+                unwind.add(lambda: self.os.deregister_server_comm_driver(self.tags.msl))
+            await link.start(link.info, link.layout, active=not self.links)
+            if link.active:
+                self.mirror.max_comm_driver_data_length = link.max_data
+            if self.timeout_event is None:
+                self.timeout_event = AesEvent(self.driver_timeout, 1, self.tags.aes)
+                self.os.schedule_aes_event(self.timeout_event)
+            self.links.append(link)
+            return 0
+        except (_Refusal, HardwareFault) as failure:
+            await unwind.run()
+            if not self.links:
+                self._loaded = False   # the OS unloads the module and takes its tags back
+            self.os.output_to_screen(f"MSL: {failure}; driver not loaded")
+            return -1
+
+    def _allocate_tags(self) -> None:
+        if self._loaded:
+            return
+        wanted = (("msl", ResourceKind.MSL_DRIVER), ("io", ResourceKind.IO_REGISTRATION),
+                  ("interrupt", ResourceKind.INTERRUPT), ("timer", ResourceKind.TIMER),
+                  ("aes", ResourceKind.AES_PROCESS), ("memory", ResourceKind.MEMORY))
+        for name, kind in wanted:
+            tag = self.os.allocate_resource_tag(self.module, f"MSL {kind.value}", kind)
+            if not tag:
+                raise _Refusal(f"could not get a {kind.value} resource tag")
+            setattr(self.tags, name, tag)
+        self._loaded = True
+
+    async def _bring_up(self, link: MslLink, custom: CustomData | None,
+                        unwind: _Unwind) -> None:
+        """Memory, identity, reset, self-tests, tuning: the adapter ready to start."""
+        if link.regs is None:
+            raise HardwareFault(f"no adapter answers at port {link.config.port:#x}")
+        info = await identify(link.regs, link.config.port)
+        max_messages = min(self.settings.max_messages, info.max_messages)
+        size = ring_layout(0, info.tx_slots, max_messages).end + 64 + _SCRATCH_BYTES
+        block = self.os.alloc_semi_perm_memory(size, self.tags.memory)
+        if not block:
+            raise _Refusal(f"not enough memory for the adapter's rings ({size} bytes)")
+        unwind.add(lambda: self.os.free_semi_perm_memory(block))
+        link.block, link.info = block, info
+        link.layout = ring_layout(block, info.tx_slots, max_messages)
+        unwind.add(link.stop)
+        await quiesce(link.regs)
+        for mode in self.settings.self_test_modes:
+            await self_test(link.regs, self.os.memory, self.os.platform, link.layout,
+                            link.layout.end, mode, self.settings.self_test_clocks)
+        await link.regs.write("ACK_TIMEOUT", clocks=self.settings.ack_timeout_clocks)
+        await link.regs.write("RETRY_LIMIT", count=self.settings.retry_limit)
+        if custom is not None:
+            await self._load_custom_data(link, custom)
+        link.tuned = (await link.regs.read("ACK_TIMEOUT"),
+                      await link.regs.field("RETRY_LIMIT", "count"))
+
+    async def _load_custom_data(self, link: MslLink, custom: CustomData) -> None:
+        """The custom data file is a tuning table: ReadRoutine moves each record into
+        driver memory (byte moves), the adapter takes it with 32-bit moves only, and
+        every value is read back."""
+        record = bytearray(TUNING_RECORD_BYTES)
+        size = len(custom.data)
+        for offset in range(0, size, TUNING_RECORD_BYTES):
+            if self.os.read_routine(custom, offset, record, TUNING_RECORD_BYTES):
+                raise HardwareFault(f"custom data: record {offset // TUNING_RECORD_BYTES} "
+                                    f"runs past the end of the file ({size} bytes; records "
+                                    f"are {TUNING_RECORD_BYTES})")
+            await apply_tuning(link.regs, bytes(record))
+
+    # ---- the entry points registered with the OS (called with interrupts disabled) ----
+
+    @property
+    def active(self) -> MslLink:
+        return self.links[0]
+
+    async def driver_send(self, header: MessageHeader) -> int:
+        """DriverSend."""
+        return await self.active.send(header)
+
+    async def driver_build_send(self, header: MessageHeader) -> int:
+        """DriverBuildSend."""
+        return await self.active.build_send(header)
+
+    async def driver_emergency_send(self, reason: int = 1) -> None:
+        """DriverEmergencySend: always returns."""
+        if self.links:
+            await self.active.emergency_send(reason)
+
+    async def driver_control(self, function: int, buffer: int = 0) -> int:
+        """DriverControl: GetMSLConfiguration (0) or GetMSLStatistics (1) into host
+        memory at ``buffer``, or the table's size when ``buffer`` is 0; BAD_COMMAND for
+        any other function."""
+        async with self.os.cpu.interrupts_disabled():
+            tables = {GET_CONFIGURATION: self.configuration, GET_STATISTICS: self.stats.pack}
+            if function not in tables:
+                return BAD_COMMAND
+            data = tables[function]()
+            if buffer == 0:
+                return len(data)
+            self.os.memory.write(buffer, data)
+            return 0
+
+    def configuration(self) -> bytes:
+        table = MslConfiguration(adapters=len(self.links))
+        if self.links:
+            link = self.active
+            info, config = link.info, link.config
+            table.port, table.port_length = config.port, config.port_length
+            table.interrupt, table.shared_interrupt = config.interrupt, int(config.share_interrupt)
+            table.slot_size, table.tx_slots, table.rx_slots = (info.slot_size, info.tx_slots,
+                                                               info.rx_slots)
+            table.lane_width, table.max_messages = info.lane_width, link.max_messages
+            table.max_data_length = link.max_data
+            table.adapter_timeout_ticks = self.settings.adapter_timeout_ticks
+            table.message_timeout_ticks = self.settings.message_timeout_ticks
+            table.ack_timeout_clocks, table.retry_limit = link.tuned
+        return table.pack()
+
+    # ---- DriverTimeout ----
+
+    async def driver_timeout(self) -> None:
+        """DriverTimeout, a NoSleep AES event every tick: each adapter's timers, then
+        schedule itself again."""
+        async with self.os.cpu.interrupts_disabled():
+            if self.timeout_event is None:     # removed meanwhile
+                return
+            self.stats.timeout_ticks += 1
+            for link in self.links:
+                if link.active:
+                    await link.check_timeouts()
+            self.os.schedule_aes_event(self.timeout_event)
+
+    # ---- DriverRemove ----
+
+    async def remove(self) -> None:
+        """DriverRemove: every adapter this module loaded, and everything it took."""
+        for link in self.links:
+            await link.regs.write("INT_ENABLE", 0)
+        # Held messages were received and must still reach the OS (and be acknowledged,
+        # so the peer's OS learns it); the redelivery callbacks keep running meanwhile.
+        deadline = self.os.ticks + self.settings.remove_hold_ticks
+        while any(link.holding for link in self.links):
+            if self.os.ticks >= deadline:
+                self.os.queue_system_alert("MSL: held messages were not taken; removed anyway")
+                break
+            await self.os.reschedule_last()
+        async with self.os.cpu.interrupts_disabled():
+            for link in self.links:
+                await link.stop()
+            if self.timeout_event is not None:
+                self.os.cancel_aes_event(self.timeout_event)
+                self.timeout_event = None
+            if self.links:
+                self.os.deregister_server_comm_driver(self.tags.msl)
+                self.mirror.packet_size_driver_can_now_handle = -1
+                self.mirror.max_comm_driver_data_length = -1
+            for link in self.links:
+                self.os.clear_hardware_interrupt(link.config.interrupt, link.isr)
+                self.os.deregister_hardware_options(link.config)
+                self.os.free_semi_perm_memory(link.block)
+            self.links = []

@@ -1,0 +1,555 @@
+"""One loaded adapter at run time: the send path, the ISR, holdoff redelivery and the
+timeouts (docs/driver.md has the behaviours and their tests).
+
+Transmit. The adapter has ``tx_slots`` packet slots; the driver keeps up to that many
+packets *posted* (handed to the adapter, awaiting their ACK) and one more *pending*
+(built in host memory, posted when an ACK frees a slot) -- the chapter's dual transmit
+buffer. ``PacketSizeDriverCanNowHandle`` is kept equal to what the driver can take now:
+the largest message data while a new packet can still be started, the room left
+(minus a header) while GetNextPacket builds one, and -1 when nothing fits.
+
+Receive. Packets are delivered in order, message by message, each through
+ReceiveServerComm; a message held off (codes 2 and 3) stops delivery at that message
+until DriverHoldOff (quick AES retries with back-off) or DriverIntHoldOff (every tick)
+gets it accepted. A packet is acknowledged only when every message in it was accepted.
+While held, errors are recorded and reported only when the hold is over.
+
+Every method that runs here is called with the CPU's interrupts disabled (by the OS's
+dispatch, the OS's timer, the OS's send path, or the driver's own callbacks).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hdl.register_map import MESSAGE_HEADER_BYTES, REGISTER_MAP, TxSlotState
+
+from .bus import BusError
+from .dma_rings import (
+    Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_offsets,
+    packet_length, read_status, start_dma,
+)
+from .msl_hardware import AdapterInfo
+from .registers import Registers
+from .server_os import AesEvent, IoConfiguration, TimerEvent
+from .sft3 import Code, DriverError
+
+if TYPE_CHECKING:
+    from .msl_driver import MslDriver
+
+__all__ = ["MslLink", "RUN_CAUSES", "STANDBY_CAUSES", "ring_layout"]
+
+_MASK32 = 0xFFFF_FFFF
+_CAUSES = REGISTER_MAP["INT_PENDING"]
+
+
+def _causes(*names: str) -> int:
+    return _CAUSES.pack(**{name: 1 for name in names})
+
+
+#: Causes a carrying link enables (DMA_DONE is not: copies are watched in the status
+#: block, which costs no register read).
+RUN_CAUSES = _causes("rx_packet", "ack_received", "holdoff_received", "emergency_received",
+                     "rx_error", "tx_complete", "tx_error", "dma_error", "link_up",
+                     "link_down")
+#: A standby adapter only reports its link state.
+STANDBY_CAUSES = _causes("link_up", "link_down")
+
+#: Hardware counters behind each receive-error statistic (read on RX_ERROR only).
+_RX_ERROR_COUNTERS = {
+    "rx_crc_errors": ("STAT_RX_CRC_ERROR",),
+    "rx_code_errors": ("STAT_RX_CODE_ERROR",),
+    "rx_framing_errors": ("STAT_RX_TRUNCATED", "STAT_RX_OVERLONG", "STAT_RX_BAD_DELIMITER",
+                          "STAT_RX_BAD_HEADER"),
+    "rx_aborted_frames": ("STAT_RX_ABORTED",),
+    "rx_sync_lost": ("STAT_RX_SYNC_LOST",),
+}
+
+
+def ring_layout(base: int, tx_slots: int, max_messages: int) -> DmaLayout:
+    """The rings for an adapter, from ``base``: a transmit ring with room for every
+    slot's worth of descriptors (posted packets are at most ``tx_slots``)."""
+    log2 = max(4, (tx_slots * max_messages - 1).bit_length())
+    return DmaLayout.packed(base, tx_ring_log2=log2)
+
+
+@dataclass
+class Timers:
+    """DriverTimeout's countdowns, in ticks; 0 = not running."""
+
+    adapter: int = 0   # a posted packet has not gone out on the line yet
+    message: int = 0   # a posted packet has not been acknowledged yet
+
+
+class MslLink:
+    """One adapter the driver loaded, and the link it carries.
+
+    Parameters
+    ----------
+    driver : MslDriver
+        The module: OS, SFT III side, settings, statistics and resource tags.
+    regs : Registers
+        The adapter's registers (at the PORT it was loaded with).
+    config : IoConfiguration
+        Its registered options.
+    block : int
+        Host memory the driver allocated for it (rings and scratch).
+    """
+
+    def __init__(self, driver: MslDriver, regs: Registers, config: IoConfiguration,
+                 block: int = 0):
+        self.driver, self.regs, self.config, self.block = driver, regs, config, block
+        self.os, self.mirror, self.stats = driver.os, driver.mirror, driver.stats
+        self.settings = driver.settings
+        self.info: AdapterInfo | None = None
+        self.layout: DmaLayout | None = None
+        self.active = False          # carries the traffic (registered with the OS)
+        self.tuned = (0, 0)          # ACK_TIMEOUT and RETRY_LIMIT as loaded
+        self.timers = Timers()
+        self.hold_event = AesEvent(self.driver_hold_off, 1, driver.tags.aes)
+        self.int_hold_event = TimerEvent(self.driver_int_hold_off, driver.tags.timer)
+        self._hold_process = False
+        self._forget_state()
+        self._counter_base: dict[str, int] = {}
+
+    def _forget_state(self) -> None:
+        """Transmit, receive and indicator variables to their idle values (the
+        statistics are the driver's and stay)."""
+        self.posted: deque[int] = deque()           # message counts of posted packets
+        self.unsent = 0                             # posted packets not yet on the line
+        self.pending: list[MessageHeader] | None = None
+        self.building: list[MessageHeader] | None = None
+        self.acked_seen = 0
+        self.received: deque[Completion] = deque()  # announced, not yet fully delivered
+        self.headers: list[MessageHeader] | None = None
+        self.next_message = 0                       # index in received[0] to deliver next
+        self.holding = False
+        self.pending_errors: list[DriverError] = []
+        self.reset_pending = False
+        self.timers = Timers()
+
+    # ---- start and stop ----
+
+    async def start(self, info: AdapterInfo, layout: DmaLayout, active: bool) -> None:
+        """Rings programmed, link layer on, interrupts enabled."""
+        self.info, self.layout, self.active = info, layout, active
+        await self._start_rings()
+        await self.regs.write("CONTROL", enable=1)
+        await self.regs.write("INT_ENABLE", RUN_CAUSES if active else STANDBY_CAUSES)
+        self._publish()
+
+    async def _start_rings(self) -> None:
+        await start_dma(self.regs, self.os.memory, self.layout)
+        self.transmit = TransmitRing(self.regs, self.os.memory, self.layout)
+        self.receive = ReceiveRings(self.regs, self.os.memory, self.layout)
+        # The status block starts cleared; the adapter's count may not be 0 (the
+        # self-test's ACK, an earlier link), so take it from the register once.
+        self.acked_seen = await self.regs.read("TX_ACKED_MESSAGES")
+
+    async def reset_link(self) -> None:
+        """After a timeout or a fatal error: forget every packet both ways, restart the
+        adapter's sequence numbers (the peer's adapter follows) and the rings, so a new
+        link can come up. Statistics are kept."""
+        self._cancel_hold_callbacks()
+        self._forget_state()
+        await self.regs.write("DMA_CONTROL", enable=0)
+        await self.regs.write("COMMAND", link_reset=1)
+        await self._start_rings()
+        self._publish()
+        self.stats.link_resets += 1
+
+    # ---- what the OS may send now ----
+
+    @property
+    def max_data(self) -> int:
+        """MaxCommDriverDataLength: one message with its header fills a slot."""
+        return self.info.slot_size - MESSAGE_HEADER_BYTES
+
+    @property
+    def max_messages(self) -> int:
+        return min(self.settings.max_messages, self.info.max_messages)
+
+    def can_now_handle(self) -> int:
+        """PacketSizeDriverCanNowHandle: data bytes of the largest message the driver
+        would take now, 0 for a header only, -1 for none."""
+        if self.building is not None:
+            room = self.info.slot_size - packet_length(self.building)
+            if len(self.building) >= self.max_messages or room < MESSAGE_HEADER_BYTES:
+                return -1
+            return room - MESSAGE_HEADER_BYTES
+        return -1 if self.pending is not None else self.max_data
+
+    def _publish(self) -> None:
+        if self.active:
+            self.mirror.packet_size_driver_can_now_handle = self.can_now_handle()
+
+    # ---- DriverSend, DriverBuildSend ----
+
+    async def send(self, header: MessageHeader) -> int:
+        """DriverSend: one message as a packet of its own; posted at once when a slot
+        is free, else pending until an ACK frees one."""
+        if self.building is not None:
+            return await self._refuse("DriverSend while a packet is being built")
+        problem = self._check(header)
+        if problem:
+            return await self._refuse(problem)
+        self.stats.transmit_msg_count += 1
+        await self._transmit([header])
+        self._publish()
+        return 0
+
+    async def build_send(self, header: MessageHeader) -> int:
+        """DriverBuildSend: add a message to the packet GetNextPacket is building."""
+        if self.building is None:
+            return await self._refuse("DriverBuildSend outside GetNextPacket")
+        problem = self._check(header)
+        if problem:
+            return await self._refuse(problem)
+        self.building.append(header)
+        self.stats.transmit_msg_count += 1
+        self._publish()
+        return 0
+
+    def _check(self, header: MessageHeader) -> str | None:
+        if any(not 0 <= value <= _MASK32 for value in header):
+            return f"header values must be 32-bit: {header}"
+        if header.ecx > self.max_data:
+            return (f"message of {header.ecx} data bytes is longer than "
+                    f"MaxCommDriverDataLength ({self.max_data})")
+        if header.ecx > self.can_now_handle():
+            return (f"message of {header.ecx} data bytes does not fit now "
+                    f"(PacketSizeDriverCanNowHandle is {self.can_now_handle()})")
+        return None
+
+    async def _refuse(self, why: str) -> int:
+        """A request the driver cannot carry: non-zero to the caller, and the chapter's
+        ServerCommDriverError."""
+        self.stats.invalid_requests += 1
+        self.os.queue_system_alert(f"MSL: request refused: {why}")
+        await self._report(DriverError.INVALID_REQUEST)
+        return 1
+
+    async def _transmit(self, packet: list[MessageHeader]) -> None:
+        if len(self.posted) < self.info.tx_slots:
+            await self._post(packet)
+        else:
+            self.pending = packet     # MessageTransmitPending
+
+    async def _post(self, packet: list[MessageHeader]) -> None:
+        await self.transmit.send(packet)
+        self.posted.append(len(packet))
+        self.stats.transmit_packet_count += 1
+        self.unsent += 1
+        if not self.timers.adapter:
+            self.timers.adapter = self.settings.adapter_timeout_ticks
+        if not self.timers.message:
+            self.timers.message = self.settings.message_timeout_ticks
+
+    async def _send_more(self) -> None:
+        """A slot came free: post the pending packet, then let GetNextPacket build
+        packets out of what the OS queued while there is room for one."""
+        if self.pending is not None and len(self.posted) < self.info.tx_slots:
+            packet, self.pending = self.pending, None
+            await self._post(packet)
+        while self.pending is None and self.mirror.packet_size_now_available >= 0:
+            self.building = []
+            self._publish()
+            try:
+                await self.mirror.get_next_packet()
+            finally:
+                packet, self.building = self.building, None
+            if not packet:
+                break
+            await self._transmit(packet)
+        self._publish()
+
+    # ---- DriverEmergencySend ----
+
+    async def emergency_send(self, reason: int) -> None:
+        """Tell the peer this server is failing: at once when no frame is on the line,
+        else after a bounded wait, and then regardless -- the adapter cuts the frame on
+        the line short and replays it afterwards, so forcing is safe. Never raises."""
+        slots = [f"slot{n}" for n in range(self.info.tx_slots)]
+        try:
+            for _ in range(self.settings.emergency_wait_polls):
+                state = await self.regs.fields("TX_STATE")
+                if all(state[s] != TxSlotState.SENDING for s in slots):
+                    break
+                await self.os.platform.pause(self.settings.emergency_poll_clocks)
+            else:
+                self.stats.emergencies_forced += 1
+            await self.regs.write("SEND_EMERGENCY", reason=reason & 0xFF)
+            self.stats.emergencies_sent += 1
+        except BusError as error:
+            self.os.queue_system_alert(f"MSL: emergency notification not sent: {error}")
+
+    # ---- DriverISR ----
+
+    async def isr(self) -> bool:
+        """DriverISR: claim and clear this adapter's causes (False when none: the
+        interrupt on a shared line was another card's), then serve each."""
+        pending = await self.regs.read("INT_PENDING")
+        if not pending:
+            self.stats.not_our_interrupts += 1
+            return False
+        await self.regs.write("INT_PENDING", pending)
+        cause = _CAUSES.unpack(pending)
+        if cause["link_up"]:
+            self.stats.link_up_count += 1
+        if cause["link_down"]:
+            self.stats.link_down_count += 1
+        if not self.active:
+            return True
+        if cause["rx_error"]:
+            await self._count_receive_errors()
+        if cause["dma_error"]:
+            self.stats.dma_error_count += 1
+        if cause["tx_complete"]:
+            # The watchdog: a frame went out; keep watching while a posted packet has
+            # not been on the line yet (replays also complete, hence the floor at 0).
+            self.stats.transmit_complete_count += 1
+            self.unsent = max(0, self.unsent - 1)
+            self.timers.adapter = self.settings.adapter_timeout_ticks if self.unsent else 0
+        if cause["holdoff_received"]:
+            self.stats.holdoffs_received += 1
+            if self.posted:                  # the peer is holding, not lost: wait on
+                self.timers.message = self.settings.message_timeout_ticks
+        if cause["ack_received"]:
+            await self._acknowledged()
+        if cause["rx_packet"]:
+            self.received.extend(self.receive.completions())
+            if not self.holding:
+                await self._deliver()
+        if cause["emergency_received"]:
+            self.stats.emergencies_received += 1
+            await self._report(DriverError.EMERGENCY)
+        if cause["tx_error"]:
+            self.stats.tx_error_count += 1
+            await self._report(DriverError.HARDWARE_ERROR, reset=True)
+        return True
+
+    async def _count_receive_errors(self) -> None:
+        self.stats.rx_error_count += 1
+        for statistic, counters in _RX_ERROR_COUNTERS.items():
+            for counter in counters:
+                value = await self.regs.read(counter)
+                delta = (value - self._counter_base.get(counter, 0)) & _MASK32
+                self._counter_base[counter] = value
+                setattr(self.stats, statistic, getattr(self.stats, statistic) + delta)
+
+    async def note_counter_base(self) -> None:
+        """Remember the hardware's error counters, so statistics count from load time."""
+        for counters in _RX_ERROR_COUNTERS.values():
+            for counter in counters:
+                self._counter_base[counter] = await self.regs.read(counter)
+
+    async def _acknowledged(self) -> None:
+        """ACK received: ServerCommCompleted with the messages acknowledged, then send
+        what waits (the chapter's GetNextPacket step)."""
+        total = read_status(self.os.memory, self.layout)["TX_ACKED"]
+        count = (total - self.acked_seen) & _MASK32
+        self.acked_seen = total
+        if not count:
+            return
+        self.stats.acks_received += 1
+        self.stats.messages_acknowledged += count
+        left = count
+        while self.posted and left >= self.posted[0]:
+            left -= self.posted.popleft()
+        self.timers.message = self.settings.message_timeout_ticks if self.posted else 0
+        if not self.posted:
+            self.timers.adapter, self.unsent = 0, 0
+        await self.mirror.server_comm_completed(count)
+        await self._send_more()
+
+    # ---- delivering received packets ----
+
+    async def _deliver(self) -> bool:
+        """Hand the OS every announced message from where delivery stopped, in order.
+        Returns False when a message is held off (or delivery failed)."""
+        while self.received:
+            completion = self.received[0]
+            if self.headers is None:
+                self.headers = self.receive.headers(completion)
+            offsets = message_offsets(self.headers)
+            batch: list[Copy] = []
+            while self.next_message < len(self.headers):
+                header = self.headers[self.next_message]
+                answer = await self.mirror.receive_server_comm(header)
+                if answer.code in (Code.HOLDOFF, Code.HOLDOFF_TOO):
+                    if await self._copy(batch):
+                        await self._hold(completion)
+                    return False
+                if answer.code in (Code.OK, Code.OK_CALLBACK) and answer.ecx:
+                    # The OS may ask for less than the message has, never for more.
+                    length = min(answer.ecx, header.ecx)
+                    batch.append(Copy(completion.slot, offsets[self.next_message], length,
+                                      answer.esi))
+                if answer.code == Code.OK_CALLBACK:
+                    if not await self._copy(batch):
+                        return False
+                    batch = []
+                    self.stats.callback_count += 1
+                    await answer.callback(header._replace(ecx=answer.ecx, esi=answer.esi))
+                elif answer.code == Code.IGNORE:
+                    self.stats.ignored_msg_count += 1
+                self.next_message += 1
+                self.stats.receive_msg_count += 1
+            if not await self._copy(batch):
+                return False
+            await self.receive.finish(completion)   # the ACK: every message accepted
+            self.stats.receive_packet_count += 1
+            self.received.popleft()
+            self.headers, self.next_message = None, 0
+        if self.holding:
+            await self._end_hold()
+        return True
+
+    async def _copy(self, batch: list[Copy]) -> bool:
+        """Have the adapter copy message data to where the OS asked, and wait for it
+        in the status block. A copy that fails or never finishes is a fatal receive
+        error (the data cannot be delivered intact)."""
+        if not batch:
+            return True
+        memory, platform = self.os.memory, self.os.platform
+        errors_before = read_status(memory, self.layout)["DMA_ERRORS"]
+        index = await self.receive.copy(batch)
+        deadline = platform.clocks() + self.settings.copy_wait_clocks
+        while not self.receive.copied(index):
+            if platform.clocks() >= deadline:
+                await self._fatal_receive_error("receive copies did not finish")
+                return False
+            await platform.pause(8)
+        # The adapter writes the status block in one burst, COPY_HEAD before DMA_ERRORS:
+        # read it again until it holds still, so a half-written block is not trusted.
+        status = read_status(memory, self.layout)
+        while True:
+            await platform.pause(16)
+            again = read_status(memory, self.layout)
+            if again == status:
+                break
+            status = again
+        if status["DMA_ERRORS"] != errors_before:
+            await self._fatal_receive_error("a receive copy failed on the host bus")
+            return False
+        return True
+
+    async def _fatal_receive_error(self, why: str) -> None:
+        """Never deliver what may be wrong: report the link broken instead (after any
+        errors noted during a hold) and reset it; the peer times out its packet."""
+        self.stats.rx_fatal_errors += 1
+        self.os.queue_system_alert(f"MSL: {why}; the link is reset")
+        self.holding = False
+        self._cancel_hold_callbacks()
+        errors, self.pending_errors = self.pending_errors, []
+        for code in errors + [DriverError.RECEIVE_ERROR]:
+            await self._notify(code)
+        await self.reset_link()
+
+    # ---- holdoff (DriverHoldOff, DriverIntHoldOff) ----
+
+    async def _hold(self, completion: Completion) -> None:
+        """The OS held a message: tell the peer (so it does not time out) and make sure
+        redelivery is attempted soon (AES sleep) and every tick (timer)."""
+        self.stats.held_msg_count += 1
+        await self.regs.write("SEND_HOLDOFF", seq=completion.seq)
+        self.stats.holdoffs_sent += 1
+        if not self.holding:
+            self.holding = True
+            if not self._hold_process:
+                self.os.schedule_aes_event(self.hold_event)
+            self.os.schedule_interrupt_time_callback(self.int_hold_event)
+
+    async def _end_hold(self) -> None:
+        """Every held message is delivered: stop the other redelivery callback, then
+        report what happened meanwhile (and reset if an error asked for it)."""
+        self.holding = False
+        self._cancel_hold_callbacks()
+        errors, self.pending_errors = self.pending_errors, []
+        reset, self.reset_pending = self.reset_pending, False
+        for code in errors:
+            await self._notify(code)
+        if reset:
+            await self.reset_link()
+
+    def _cancel_hold_callbacks(self) -> None:
+        self.os.cancel_aes_event(self.hold_event)
+        self.os.cancel_interrupt_time_callback(self.int_hold_event)
+
+    async def driver_hold_off(self) -> None:
+        """DriverHoldOff, an AES sleep process: retry at once, then after a growing
+        number of CRescheduleLast yields, until the held messages are taken (by this
+        process or by DriverIntHoldOff)."""
+        self._hold_process = True
+        try:
+            backoff = 0
+            while self.holding:
+                async with self.os.cpu.interrupts_disabled():
+                    if not self.holding:
+                        return
+                    self.stats.redeliveries_quick += 1
+                    if await self._deliver():
+                        return
+                backoff = min(backoff + 1, self.settings.max_backoff)
+                for _ in range(backoff):
+                    await self.os.reschedule_last()
+                    if not self.holding:
+                        return
+        finally:
+            self._hold_process = False
+
+    async def driver_int_hold_off(self) -> None:
+        """DriverIntHoldOff, an interrupt-time callback (every tick while held): retry,
+        and if still held tell the peer again and come back next tick."""
+        if not self.holding:
+            return
+        self.stats.redeliveries_tick += 1
+        if await self._deliver():
+            return
+        if self.holding:
+            await self.regs.write("SEND_HOLDOFF", seq=self.received[0].seq)
+            self.stats.holdoffs_sent += 1
+            self.os.schedule_interrupt_time_callback(self.int_hold_event)
+
+    # ---- errors and DriverTimeout ----
+
+    async def _report(self, code: DriverError, reset: bool = False) -> None:
+        """ServerCommDriverError now, or -- while holding -- once every held message
+        is delivered (the mirror must not diverge)."""
+        if self.holding:
+            if code not in self.pending_errors:
+                self.pending_errors.append(code)
+            self.reset_pending |= reset
+            return
+        await self._notify(code)
+        if reset:
+            await self.reset_link()
+
+    async def _notify(self, code: DriverError) -> None:
+        self.stats.server_comm_errors += 1
+        await self.mirror.server_comm_driver_error(code)
+
+    async def check_timeouts(self) -> None:
+        """DriverTimeout's work for this adapter, once per tick."""
+        timers = self.timers
+        if timers.adapter:
+            timers.adapter -= 1
+            if not timers.adapter:
+                self.stats.adapter_timeouts += 1
+                await self._report(DriverError.HARDWARE_ERROR, reset=True)
+                return
+        if timers.message:
+            timers.message -= 1
+            if not timers.message:
+                self.stats.message_timeouts += 1
+                await self._report(DriverError.TIME_OUT_ERROR, reset=True)
+
+    async def stop(self) -> None:
+        """Adapter off (DriverRemove, or an initialisation that failed late)."""
+        self._cancel_hold_callbacks()
+        await self.regs.write("INT_ENABLE", 0)
+        await self.regs.write("CONTROL", enable=0)
+        await self.regs.write("DMA_CONTROL", enable=0)
+
