@@ -385,6 +385,35 @@ async def send_accepts_a_second_packet_in_flight_and_holds_a_third_pending(dut):
 
 
 @cocotb.test()
+async def send_and_receive_keep_the_register_budget(dut):
+    """docs/dma.md's budget, held by the driver: DriverSend writes one doorbell and
+    reads nothing; a received packet costs one read (INT_PENDING) and four writes
+    (clear, copy doorbell, SEND_ACK, RX_RELEASE)."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await a.send(32)                                  # steady state first
+    await system.until(acked(a, 1), 50000, "the first message")
+    await system.clocks(500)
+    sender, receiver = a.side.bus, b.side.bus
+    before = (sender.reads, sender.writes, receiver.reads, receiver.writes)
+    async with a.os.cpu.interrupts_disabled():       # the send alone, no ISR meanwhile
+        await a.send(100)
+        send_cost = (sender.reads - before[0], sender.writes - before[1])
+    await system.until(acked(a, 2), 50000, "the second message")
+    await system.clocks(500)
+    receive_cost = (receiver.reads - before[2], receiver.writes - before[3])
+    dut._log.info("DriverSend: %d reads, %d writes; received packet: %d reads, %d writes; "
+                  "sender's interrupts after: %d reads, %d writes", *send_cost, *receive_cost,
+                  sender.reads - before[0] - send_cost[0],
+                  sender.writes - before[1] - send_cost[1])
+    assert send_cost == (0, 1), send_cost
+    assert receive_cost == (1, 4), receive_cost
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+@cocotb.test()
 async def oversize_and_invalid_sends_are_refused_and_reported(dut):
     """A message longer than MaxCommDriverDataLength, a header value that is not
     32-bit, or DriverBuildSend outside GetNextPacket: non-zero, ServerCommDriverError,
@@ -731,6 +760,25 @@ async def fatal_receive_error_is_reported_and_the_link_starts_again(dut):
     await system.until(lambda: a.stats()["link_resets"], 60 * system.clocks_per_tick,
                        "the sender's timeout")
     assert errors(a) == [DriverError.TIME_OUT_ERROR] and not a.mirror.completed
+    await carries_traffic_again(system)
+    await system.down()
+
+
+@cocotb.test()
+async def unannounced_packet_is_a_fatal_receive_error(dut):
+    """The adapter cannot write a received packet's headers into host memory (its
+    header area answers SLVERR): the packet can be neither delivered nor received again,
+    so the OS is told (RECEIVE_ERROR), the link is reset and then works again."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await b.side.regs.write("RX_HEADERS_BASE", SLVERR_HOLE[0])   # a broken host region
+    await a.send(64)
+    await system.until(lambda: b.stats()["link_resets"], 100000, "the receive error")
+    assert errors(b) == [DriverError.RECEIVE_ERROR] and b.stats()["dma_error_count"] >= 1
+    assert not b.mirror.deliveries, "a packet that was never announced was delivered"
+    await system.until(lambda: a.stats()["link_resets"], 60 * system.clocks_per_tick,
+                       "the sender's timeout")
     await carries_traffic_again(system)
     await system.down()
 

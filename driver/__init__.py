@@ -8,5 +8,9 @@
 - :mod:`driver.cpu`: the CPU interrupt flag; :mod:`driver.server_os`: the NetWare
   services with their books; :mod:`driver.sft3`: the SFT III message side.
 
-The MSL driver's entry points are step 4's work in progress.
+- :mod:`driver.msl_driver`: the MSL driver module (DriverInitialize, DriverControl,
+  DriverTimeout, DriverRemove, the registered entry points); :mod:`driver.msl_link`:
+  one adapter at run time (send path, ISR, holdoff, timeouts);
+  :mod:`driver.msl_hardware`: identification, self-tests, tuning;
+  :mod:`driver.msl_statistics`: the tables DriverControl copies.
 """

@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hdl.register_map import MESSAGE_HEADER_BYTES, REGISTER_MAP, TxSlotState
+from hdl.register_map import MESSAGE_HEADER_BYTES, REGISTER_MAP, DmaErrorKind, TxSlotState
 
 from .bus import BusError
 from .dma_rings import (
@@ -144,9 +144,11 @@ class MslLink:
         await start_dma(self.regs, self.os.memory, self.layout)
         self.transmit = TransmitRing(self.regs, self.os.memory, self.layout)
         self.receive = ReceiveRings(self.regs, self.os.memory, self.layout)
-        # The status block starts cleared; the adapter's count may not be 0 (the
-        # self-test's ACK, an earlier link), so take it from the register once.
+        # The status block starts cleared; the adapter's counts may not be 0 (the
+        # self-test's ACK, an earlier link, earlier DMA errors): take them from the
+        # registers once.
         self.acked_seen = await self.regs.read("TX_ACKED_MESSAGES")
+        self.dma_errors_seen = await self.regs.read("STAT_DMA_ERRORS")
 
     async def reset_link(self) -> None:
         """After a timeout or a fatal error: forget every packet both ways, restart the
@@ -157,6 +159,7 @@ class MslLink:
         await self.regs.write("DMA_CONTROL", enable=0)
         await self.regs.write("COMMAND", link_reset=1)
         await self._start_rings()
+        await self.regs.write("INT_PENDING", RUN_CAUSES)   # news of the old link is stale
         self._publish()
         self.stats.link_resets += 1
 
@@ -306,6 +309,7 @@ class MslLink:
             await self._count_receive_errors()
         if cause["dma_error"]:
             self.stats.dma_error_count += 1
+            await self._dma_failed()
         if cause["tx_complete"]:
             # The watchdog: a frame went out; keep watching while a posted packet has
             # not been on the line yet (replays also complete, hence the floor at 0).
@@ -329,6 +333,24 @@ class MslLink:
             self.stats.tx_error_count += 1
             await self._report(DriverError.HARDWARE_ERROR, reset=True)
         return True
+
+    def _new_dma_errors(self, status: dict) -> bool:
+        """Has the adapter counted DMA errors since we last looked? (A block not yet
+        rewritten since the rings started reads 0: that is not news.)"""
+        grew = (status["DMA_ERRORS"] - self.dma_errors_seen) & _MASK32
+        if not grew or grew >= 1 << 31:
+            return False
+        self.dma_errors_seen = status["DMA_ERRORS"]
+        return True
+
+    async def _dma_failed(self) -> None:
+        """A DMA job failed outside the receive copies (those are checked as they run).
+        A failed write is a received packet the adapter could not announce: it can be
+        neither delivered nor received again, so the link is reported broken and reset.
+        A failed read drops a packet being gathered, which the adapter watchdog reports."""
+        status = await self._settled_status()
+        if self._new_dma_errors(status) and status["LAST_ERROR"]["kind"] == DmaErrorKind.HOST_WRITE:
+            await self._fatal_receive_error("a received packet could not be announced")
 
     async def _count_receive_errors(self) -> None:
         self.stats.rx_error_count += 1
@@ -407,14 +429,25 @@ class MslLink:
             await self._end_hold()
         return True
 
+    async def _settled_status(self) -> dict:
+        """The status block, read until two reads 16 clocks apart agree: the adapter
+        writes it in one burst (COPY_HEAD before DMA_ERRORS), so a half-written block
+        is not trusted."""
+        status = read_status(self.os.memory, self.layout)
+        while True:
+            await self.os.platform.pause(16)
+            again = read_status(self.os.memory, self.layout)
+            if again == status:
+                return status
+            status = again
+
     async def _copy(self, batch: list[Copy]) -> bool:
         """Have the adapter copy message data to where the OS asked, and wait for it
         in the status block. A copy that fails or never finishes is a fatal receive
         error (the data cannot be delivered intact)."""
         if not batch:
             return True
-        memory, platform = self.os.memory, self.os.platform
-        errors_before = read_status(memory, self.layout)["DMA_ERRORS"]
+        platform = self.os.platform
         index = await self.receive.copy(batch)
         deadline = platform.clocks() + self.settings.copy_wait_clocks
         while not self.receive.copied(index):
@@ -422,16 +455,7 @@ class MslLink:
                 await self._fatal_receive_error("receive copies did not finish")
                 return False
             await platform.pause(8)
-        # The adapter writes the status block in one burst, COPY_HEAD before DMA_ERRORS:
-        # read it again until it holds still, so a half-written block is not trusted.
-        status = read_status(memory, self.layout)
-        while True:
-            await platform.pause(16)
-            again = read_status(memory, self.layout)
-            if again == status:
-                break
-            status = again
-        if status["DMA_ERRORS"] != errors_before:
+        if self._new_dma_errors(await self._settled_status()):
             await self._fatal_receive_error("a receive copy failed on the host bus")
             return False
         return True
