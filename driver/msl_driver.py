@@ -17,7 +17,7 @@ from typing import Mapping
 
 from hdl.register_map import Loopback
 
-from .bus import RegisterBus
+from .bus import BusError, RegisterBus
 from .dma_rings import MessageHeader
 from .msl_hardware import (
     TUNING_RECORD_BYTES, HardwareFault, apply_tuning, identify, quiesce, self_test,
@@ -171,7 +171,7 @@ class MslDriver:
                 self.os.schedule_aes_event(self.timeout_event)
             self.links.append(link)
             return 0
-        except (_Refusal, HardwareFault) as failure:
+        except (_Refusal, HardwareFault, BusError) as failure:
             await unwind.run()
             if not self.links:
                 self._loaded = False   # the OS unloads the module and takes its tags back
