@@ -99,9 +99,10 @@ class Server:
 
     # ---- messages ----
 
-    def message(self, length: int, data: bytes | None = None) -> MessageHeader:
-        """A message with ``length`` random data bytes placed in host memory."""
-        data = self.rng.randbytes(length) if data is None else data
+    def message(self, length: int, **fields) -> MessageHeader:
+        """A message with ``length`` random data bytes placed in host memory; ``fields``
+        set header values of its own (``ebx=...``)."""
+        data = self.rng.randbytes(length)
         address = self._next
         if address + length > SEND_REGION[1]:
             raise AssertionError(f"{self.name}: send region exhausted")
@@ -109,7 +110,8 @@ class Server:
         self.memory.write(address, data)
         number = len(self.sent)
         header = MessageHeader(0xA0000000 + number, self.rng.getrandbits(32), length,
-                               self.rng.getrandbits(32), address, self.rng.getrandbits(32))
+                               self.rng.getrandbits(32), address,
+                               self.rng.getrandbits(32))._replace(**fields)
         self.sent.append((header, data))
         return header
 

@@ -163,7 +163,7 @@ class MslDriver:
                 except OsError as error:
                     raise _Refusal(f"cannot register with the OS: {error}") from None
                 unwind.add(lambda: self.os.deregister_server_comm_driver(self.tags.msl))
-            await link.start(link.info, link.layout, active=not self.links)
+            await link.start(active=not self.links)
             if link.active:
                 self.mirror.max_comm_driver_data_length = link.max_data
             if self.timeout_event is None:

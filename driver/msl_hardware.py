@@ -71,13 +71,10 @@ async def quiesce(regs: Registers) -> None:
 
 
 async def _wait(platform: Platform, clocks: int, ready) -> bool:
-    """Poll ``ready()`` (an awaitable-returning or plain callable) every 32 clocks."""
+    """Poll ``await ready()`` every 32 clocks; False after ``clocks`` clocks."""
     deadline = platform.clocks() + clocks
     while True:
-        result = ready()
-        if hasattr(result, "__await__"):
-            result = await result
-        if result:
+        if await ready():
             return True
         if platform.clocks() >= deadline:
             return False
@@ -94,23 +91,34 @@ async def self_test(regs: Registers, memory: HostMemory, platform: Platform,
     pattern = bytes((i * 7 + 3) & 0xFF for i in range(256))
     memory.write(scratch, pattern)
     memory.write(scratch + 256, bytes(256))
+    header = MessageHeader(0x5E1F, 0x7E57, len(pattern), 0, scratch, 0)
+    transmit, receive = TransmitRing(regs, memory, layout), ReceiveRings(regs, memory, layout)
+    found: list = []
+
+    async def link_up():
+        return await regs.field("LINK_STATUS", "up")
+
+    async def came_back():
+        found.extend(receive.completions())
+        return bool(found)
+
     await start_dma(regs, memory, layout)
     await regs.write("CONTROL", enable=1, loopback=mode)
     try:
-        if not await _wait(platform, clocks, lambda: regs.field("LINK_STATUS", "up")):
+        if not await _wait(platform, clocks, link_up):
             raise HardwareFault(f"self-test failed: {where}: the link did not come up")
-        header = MessageHeader(0x5E1F, 0x7E57, len(pattern), 0, scratch, 0)
-        transmit, receive = TransmitRing(regs, memory, layout), ReceiveRings(regs, memory, layout)
         await transmit.send([header])
-        found = []
-        if not await _wait(platform, clocks, lambda: found.extend(receive.completions()) or found):
+        if not await _wait(platform, clocks, came_back):
             raise HardwareFault(f"self-test failed: {where}: the test packet did not come back")
         got = receive.headers(found[0])
         if got != [header]:
             raise HardwareFault(f"self-test failed: {where}: the header came back as {got}")
         copies = receive.copies_for(found[0], lambda h: (scratch + 256, h.ecx))
         index = await receive.copy([copy for copy, _ in copies])
-        if not await _wait(platform, clocks, lambda: receive.copied(index)):
+
+        async def copied():
+            return receive.copied(index)
+        if not await _wait(platform, clocks, copied):
             raise HardwareFault(f"self-test failed: {where}: the receive copy did not finish")
         if memory.read(scratch + 256, len(pattern)) != pattern:
             raise HardwareFault(f"self-test failed: {where}: the data came back damaged")

@@ -31,7 +31,7 @@ from .dma_rings import (
     Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_offsets,
     packet_length, read_status, start_dma,
 )
-from .msl_hardware import AdapterInfo
+from .msl_hardware import AdapterInfo, quiesce
 from .registers import Registers
 from .server_os import AesEvent, IoConfiguration, TimerEvent
 from .sft3 import Code, DriverError
@@ -107,7 +107,6 @@ class MslLink:
         self.layout: DmaLayout | None = None
         self.active = False          # carries the traffic (registered with the OS)
         self.tuned = (0, 0)          # ACK_TIMEOUT and RETRY_LIMIT as loaded
-        self.timers = Timers()
         self.hold_event = AesEvent(self.driver_hold_off, 1, driver.tags.aes)
         self.int_hold_event = TimerEvent(self.driver_int_hold_off, driver.tags.timer)
         self._hold_process = False
@@ -132,10 +131,12 @@ class MslLink:
 
     # ---- start and stop ----
 
-    async def start(self, info: AdapterInfo, layout: DmaLayout, active: bool) -> None:
-        """Rings programmed, link layer on, interrupts enabled."""
-        self.info, self.layout, self.active = info, layout, active
+    async def start(self, active: bool) -> None:
+        """Rings programmed (``info`` and ``layout`` set by the bring-up), receive-error
+        counters noted, link layer on, interrupts enabled."""
+        self.active = active
         await self._start_rings()
+        await self._note_counter_base()
         await self.regs.write("CONTROL", enable=1)
         await self.regs.write("INT_ENABLE", RUN_CAUSES if active else STANDBY_CAUSES)
         self._publish()
@@ -361,8 +362,9 @@ class MslLink:
                 self._counter_base[counter] = value
                 setattr(self.stats, statistic, getattr(self.stats, statistic) + delta)
 
-    async def note_counter_base(self) -> None:
-        """Remember the hardware's error counters, so statistics count from load time."""
+    async def _note_counter_base(self) -> None:
+        """Remember the hardware's error counters, so statistics count from load time
+        (not the self-tests' or the link's start-up)."""
         for counters in _RX_ERROR_COUNTERS.values():
             for counter in counters:
                 self._counter_base[counter] = await self.regs.read(counter)
@@ -573,7 +575,5 @@ class MslLink:
     async def stop(self) -> None:
         """Adapter off (DriverRemove, or an initialisation that failed late)."""
         self._cancel_hold_callbacks()
-        await self.regs.write("INT_ENABLE", 0)
-        await self.regs.write("CONTROL", enable=0)
-        await self.regs.write("DMA_CONTROL", enable=0)
+        await quiesce(self.regs)
 

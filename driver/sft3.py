@@ -57,9 +57,7 @@ class Delivery:
     """One message handed to the receive handler and the answer it got."""
 
     header: MessageHeader
-    answer: Answer
-    ecx: int          # what the driver was told to copy
-    esi: int
+    answer: Answer    # with the ECX and ESI the driver was told to use
 
 
 @dataclass
@@ -158,7 +156,7 @@ class MirrorSide:
             esi = self._buffer_for(ecx)
         answer = Answer(answer.code, ecx, esi if esi is not None else header.esi,
                         answer.callback)
-        self.deliveries.append(Delivery(header, answer, answer.ecx, answer.esi))
+        self.deliveries.append(Delivery(header, answer))
         self.timeline.append(("receive", header, answer.code))
         return answer
 
@@ -178,7 +176,8 @@ class MirrorSide:
 
     def data_of(self, delivery: Delivery) -> bytes:
         """The bytes the driver copied for an accepted delivery."""
-        return self.os.memory.read(delivery.esi, delivery.ecx) if delivery.ecx else b""
+        length = min(delivery.answer.ecx, delivery.header.ecx)   # never more than it has
+        return self.os.memory.read(delivery.answer.esi, length) if length else b""
 
     async def server_comm_driver_error(self, code: DriverError) -> None:
         """ServerCommDriverError."""
