@@ -35,10 +35,12 @@ SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDI
 # Simulators a target needs: the one named by SIM, or both.
 NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 
-.PHONY: help setup test demo bench rtl lint clean distclean check-sims
+.PHONY: help setup test demo phy-demo soak bench rtl lint clean distclean check-sims
 
 help:
-	@echo "make demo    two cross-wired link PHYs exchange frames with injected errors (SIM=icarus)"
+	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=icarus)"
+	@echo "make soak    seeded fault campaigns on the mirrored servers (SIM=verilator; SEEDS=5)"
+	@echo "make phy-demo  two cross-wired link PHYs exchange frames with injected errors"
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
 	@echo "make bench   DMA throughput and register accesses per packet (SIM=verilator by default)"
 	@echo "make rtl     Verilog of every top into sim_build/rtl/"
@@ -73,7 +75,16 @@ test: check-sims
 
 demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 demo: check-sims
+	$(SIM_ENV) $(VPY) -m cocotb_tests.mirror_demo
+
+phy-demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
+phy-demo: check-sims
 	$(SIM_ENV) $(VPY) -m cocotb_tests.phy_demo
+
+SEEDS ?= 5
+soak: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
+soak: check-sims
+	$(SIM_ENV) $(VPY) -m cocotb_tests.soak --seeds $(SEEDS) $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS))
 
 bench: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 bench: check-sims

@@ -56,7 +56,8 @@ def waves_enabled() -> bool:
 
 
 class _Icarus2005(Icarus):
-    """Icarus for Verilog-2005 sources (built with ``-g2005``), writing VCD.
+    """Icarus for Verilog-2005 sources (built with ``-g2005``), writing VCD (the whole
+    design, or ``+dumpdepth=N`` scopes deep).
 
     The generated Verilog wakes each ``always @*`` block at time 0 through a
     ``reg init = 0`` trigger; Icarus fires it only under Verilog-2005 rules (in its
@@ -71,16 +72,23 @@ class _Icarus2005(Icarus):
         with open(self.iverilog_dump_file, "w") as f:
             f.write("module cocotb_iverilog_dump();\n"
                     "reg [8*1024-1:0] path;\n"
+                    "integer depth;\n"
                     "initial begin\n"
                     '  if ($value$plusargs("dumpfile_path=%s", path)) $dumpfile(path);\n'
                     f'  else $dumpfile("{default}");\n'
-                    f"  $dumpvars(0, {self.hdl_toplevel});\n"
+                    '  if (!$value$plusargs("dumpdepth=%d", depth)) depth = 0;\n'
+                    f"  $dumpvars(depth, {self.hdl_toplevel});\n"
                     "end\n"
                     "endmodule\n")
 
     def _test_command(self):
         return [["-vcd" if arg == "-fst" else arg for arg in command]
                 for command in super()._test_command()]
+
+
+#: Changes whenever the way a build is made changes (a new dump module), so cached
+#: builds are remade.
+_BUILD_RECIPE = 2
 
 
 def _runner(sim: str):
@@ -137,7 +145,7 @@ def build(sim: str, variant: Variant, waves: bool = False) -> tuple[Path, Path]:
     params = rtl_dir / f"{variant.name}.json"
     inputs = [verilog] + ([VERILATOR_WAIVERS] if sim == "verilator" else [])
     fingerprint = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)
-                                 + repr((sim, waves)).encode()).hexdigest()
+                                 + repr((sim, waves, _BUILD_RECIPE)).encode()).hexdigest()
     stamp = build_dir / "build.stamp"
     with locked(f"{sim}-{build_dir.name}"):
         if not stamp.exists() or stamp.read_text() != fingerprint:
@@ -190,31 +198,36 @@ def cocotb_cases(module: str, top: str, **match) -> list[CocotbCase]:
             for test in _cocotb_tests(module)]
 
 
-def waves_path(case: CocotbCase) -> Path:
+def waves_path(case: CocotbCase, run_name: str | None = None) -> Path:
     """Where a case's VCD goes when waveforms are on."""
-    return SIM_BUILD / "waves" / case.sim / case.variant.name / f"{case.test}.vcd"
+    return SIM_BUILD / "waves" / case.sim / case.variant.name / f"{run_name or case.test}.vcd"
 
 
 def run_case(case: CocotbCase, extra_env: dict | None = None,
              waves: bool | None = None, seed: int | None = None,
-             stream: bool = False) -> Path:
+             stream: bool = False, run_name: str | None = None,
+             waves_depth: int = 0) -> Path:
     """Build (if needed) and run one case; fail unless the cocotb test ran and passed.
 
     ``waves``: force waveforms on or off (default: the ``WAVES`` knob). ``seed``: the
     random seed (default: ``COCOTB_RANDOM_SEED`` or cocotb's choice). ``stream``: show
-    the simulator's log on the console instead of keeping it in ``sim.log``. Returns
-    the test's folder (``sim.log``, ``results.xml`` and any files the test wrote).
+    the simulator's log on the console instead of keeping it in ``sim.log``.
+    ``run_name``: the run's folder (and VCD) name, for several runs of one test at once
+    (default: the test's name). ``waves_depth``: dump only that many scopes deep
+    (Icarus; 0: everything). Returns the run's folder (``sim.log``, ``results.xml``
+    and any files the test wrote).
     """
     waves = waves_enabled() if waves is None else waves
     build_dir, params = build(case.sim, case.variant, waves)
-    test_dir = build_dir / case.test
+    test_dir = build_dir / (run_name or case.test)
     test_dir.mkdir(parents=True, exist_ok=True)
-    waves_file = waves_path(case)
+    waves_file = waves_path(case, run_name)
     plusargs, test_args = [], []
     if waves:
         waves_file.parent.mkdir(parents=True, exist_ok=True)
         if case.sim == "icarus":
             plusargs.append(f"+dumpfile_path={waves_file}")
+            plusargs.append(f"+dumpdepth={waves_depth}")
         else:
             test_args += ["--trace-file", str(waves_file)]
     log = test_dir / "sim.log"

@@ -7,6 +7,7 @@ from cocotb_tests.harness import cocotb_cases, run_case
 
 
 @pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_msl_driver", "adapter_pair",
-                                              lane_width=10, slot_size=4096), ids=str)
+                                              lane_width=10, slot_size=4096, tx_slots=2),
+                                              ids=str)
 def test_msl_driver(case):
     run_case(case)

@@ -16,11 +16,12 @@ from hdl.register_map import (
     STATUS_BLOCK, TX_DESCRIPTOR,
 )
 
+from .bus import BusError
 from .platform import HostMemory
 from .registers import Registers
 
 __all__ = ["HostMemory", "MessageHeader", "DmaLayout", "Completion", "Copy", "RingFull",
-           "read_status", "start_dma", "TransmitRing", "ReceiveRings", "message_bytes",
+           "read_status", "stop_dma", "start_dma", "TransmitRing", "ReceiveRings", "message_bytes",
            "packet_length", "message_offsets"]
 
 _MASK32 = 0xFFFF_FFFF
@@ -140,12 +141,27 @@ def read_status(memory: HostMemory, layout: DmaLayout) -> dict:
     return STATUS_BLOCK.unpack(memory.read(layout.status, STATUS_BLOCK.size))
 
 
-async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> None:
-    """Program the rings and start the engine: engine off (its heads back to 0),
-    registers set with both tails at 0, status block cleared, engine on. The block is
-    cleared last: a status write the engine had in flight when it was stopped lands
-    during the register writes, not over the cleared block."""
+#: DMA_STATUS reads to wait for the engine's job to end once enable falls (the longest
+#: job, a full slot with host memory pausing, ends within a few of them).
+STOP_POLLS = 2000
+
+
+async def stop_dma(regs: Registers) -> None:
+    """Engine off: clear ``enable`` and wait until the job under way has ended (an AXI
+    burst cannot be cut). After this the engine touches no host memory, its heads are 0,
+    and nothing it gathered is posted. Raises BusError if it never stops."""
     await regs.write("DMA_CONTROL", enable=0)
+    for _ in range(STOP_POLLS):
+        if not await regs.field("DMA_STATUS", "busy"):
+            return
+    raise BusError(f"the DMA engine is still busy after {STOP_POLLS} status reads")
+
+
+async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> None:
+    """Program the rings and start the engine: engine stopped (its heads back to 0, no
+    job under way), registers set with both tails at 0, status block cleared, engine
+    on."""
+    await stop_dma(regs)
     for name, value in (("TX_RING_BASE", layout.tx_ring), ("TX_RING_SIZE", layout.tx_ring_log2),
                         ("TX_RING_TAIL", 0),
                         ("RX_COMPLETION_BASE", layout.completions),

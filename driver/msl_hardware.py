@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hdl.register_map import ADAPTER_ID, REGISTER_MAP, VERSION, Access, Loopback
 
 from .bus import BusError
-from .dma_rings import DmaLayout, MessageHeader, ReceiveRings, TransmitRing, start_dma
+from .dma_rings import DmaLayout, MessageHeader, ReceiveRings, TransmitRing, start_dma, stop_dma
 from .platform import HostMemory, Platform
 from .registers import Registers
 
@@ -65,7 +65,7 @@ async def quiesce(regs: Registers) -> None:
     restarted, stale causes cleared. Safe to call on an adapter in any state."""
     await regs.write("INT_ENABLE", 0)
     await regs.write("CONTROL", enable=0, loopback=Loopback.OFF)
-    await regs.write("DMA_CONTROL", enable=0)
+    await stop_dma(regs)       # before the OS frees the rings the engine may be writing
     await regs.write("COMMAND", link_reset=1)
     await regs.write("INT_PENDING", _ALL_CAUSES)
 

@@ -29,7 +29,7 @@ from hdl.register_map import MESSAGE_HEADER_BYTES, REGISTER_MAP, DmaErrorKind, T
 from .bus import BusError
 from .dma_rings import (
     Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_offsets,
-    packet_length, read_status, start_dma,
+    packet_length, read_status, start_dma, stop_dma,
 )
 from .msl_hardware import AdapterInfo, quiesce
 from .registers import Registers
@@ -125,6 +125,7 @@ class MslLink:
         self.headers: list[MessageHeader] | None = None
         self.next_message = 0                       # index in received[0] to deliver next
         self.holding = False
+        self.held_since: int | None = None          # tick of the peer's first HOLDOFF
         self.pending_errors: list[DriverError] = []
         self.reset_pending = False
         self.timers = Timers()
@@ -157,11 +158,10 @@ class MslLink:
         link can come up. Statistics are kept."""
         self._cancel_hold_callbacks()
         self._forget_state()
-        await self.regs.write("DMA_CONTROL", enable=0)
+        await stop_dma(self.regs)   # no more reads of the forgotten messages' data
         await self.regs.write("COMMAND", link_reset=1)
         await self._start_rings()
         await self.regs.write("INT_PENDING", RUN_CAUSES)   # news of the old link is stale
-        self._publish()
         self.stats.link_resets += 1
 
     # ---- what the OS may send now ----
@@ -319,8 +319,11 @@ class MslLink:
             self.timers.adapter = self.settings.adapter_timeout_ticks if self.unsent else 0
         if cause["holdoff_received"]:
             self.stats.holdoffs_received += 1
-            if self.posted:                  # the peer is holding, not lost: wait on
-                self.timers.message = self.settings.message_timeout_ticks
+            if self.posted:                  # the peer is holding, not lost: wait on,
+                if self.held_since is None:  # but not for ever
+                    self.held_since = self.os.ticks
+                if self.os.ticks - self.held_since < self.settings.hold_limit_ticks:
+                    self.timers.message = self.settings.message_timeout_ticks
         if cause["ack_received"]:
             await self._acknowledged()
         if cause["rx_packet"]:
@@ -383,6 +386,7 @@ class MslLink:
         while self.posted and left >= self.posted[0]:
             left -= self.posted.popleft()
         self.timers.message = self.settings.message_timeout_ticks if self.posted else 0
+        self.held_since = None              # the hold (if any) was of an acknowledged packet
         if not self.posted:
             self.timers.adapter, self.unsent = 0, 0
         await self.mirror.server_comm_completed(count)
@@ -470,9 +474,7 @@ class MslLink:
         self.holding = False
         self._cancel_hold_callbacks()
         errors, self.pending_errors = self.pending_errors, []
-        for code in errors + [DriverError.RECEIVE_ERROR]:
-            await self._notify(code)
-        await self.reset_link()
+        await self._tell(errors + [DriverError.RECEIVE_ERROR], reset=True)
 
     # ---- holdoff (DriverHoldOff, DriverIntHoldOff) ----
 
@@ -495,10 +497,7 @@ class MslLink:
         self._cancel_hold_callbacks()
         errors, self.pending_errors = self.pending_errors, []
         reset, self.reset_pending = self.reset_pending, False
-        for code in errors:
-            await self._notify(code)
-        if reset:
-            await self.reset_link()
+        await self._tell(errors, reset)
 
     def _cancel_hold_callbacks(self) -> None:
         self.os.cancel_aes_event(self.hold_event)
@@ -549,9 +548,20 @@ class MslLink:
                 self.pending_errors.append(code)
             self.reset_pending |= reset
             return
-        await self._notify(code)
+        await self._tell([code], reset)
+
+    async def _tell(self, codes: list[DriverError], reset: bool) -> None:
+        """ServerCommDriverError for each code; with ``reset``, the link is reset first,
+        so the adapter has stopped reading the forgotten messages' data when the OS
+        hears of it (and may reuse that memory). Then every slot is free, and what the
+        OS queued meanwhile, which no ACK of ours will ever ask for, goes out through
+        GetNextPacket."""
         if reset:
             await self.reset_link()
+        for code in codes:
+            await self._notify(code)
+        if reset:
+            await self._send_more()
 
     async def _notify(self, code: DriverError) -> None:
         self.stats.server_comm_errors += 1

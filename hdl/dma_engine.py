@@ -84,6 +84,8 @@ class DmaEngine(wiring.Component):
         STAT_DMA_ERRORS, for the status block.
     error_kind, error_response : Out
         The last failure (DMA_STATUS).
+    busy : Out(1)
+        A job is under way (DMA_STATUS.busy): ``enable`` is obeyed only between jobs.
     """
 
     def __init__(self, tx_slots: int, rx_slots: int, slot_size: int, data_width: int = 32,
@@ -111,7 +113,7 @@ class DmaEngine(wiring.Component):
             "rx_read_address": Out(word_address), "rx_read_data": In(data_width),
             "announced": Out(1), "acknowledged": Out(1), "copied": Out(1), "failed": Out(1),
             "error": Out(1), "error_count": In(32), "error_kind": Out(2),
-            "error_response": Out(2),
+            "error_response": Out(2), "busy": Out(1),
         })
 
     def elaborate(self, platform):
@@ -254,7 +256,7 @@ class DmaEngine(wiring.Component):
             consume_descriptor()
             m.next = "IDLE"
 
-        with m.FSM(name="dma"):
+        with m.FSM(name="dma") as fsm:
             with m.State("IDLE"):
                 with m.If(self.acked_messages != acked_seen):
                     m.d.sync += [dirty.eq(1), raise_acknowledged.eq(1)]
@@ -316,7 +318,9 @@ class DmaEngine(wiring.Component):
                 with m.Elif(mover.done):
                     consume_descriptor()
                     m.d.sync += [build_offset.eq(message_end), build_count.eq(build_count + 1)]
-                    with m.If(last):
+                    # A packet finished after enable fell is abandoned with the rest:
+                    # the driver has forgotten it and may be reusing its memory.
+                    with m.If(last & self.enable):
                         m.d.comb += [self.post.eq(1), self.post_slot.eq(build_slot),
                                      self.post_length.eq(message_end),
                                      self.post_count.eq(build_count + 1)]
@@ -434,4 +438,5 @@ class DmaEngine(wiring.Component):
                         m.d.sync += [self.error_kind.eq(DmaErrorKind.HOST_WRITE),
                                      self.error_response.eq(mover.error_response)]
                     m.next = "IDLE"
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

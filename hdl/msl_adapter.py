@@ -189,6 +189,7 @@ class MslAdapter(wiring.Component):
             dma.rx_read_data.eq(rx_buffer.dma_read_data),
             reg("DMA_STATUS").value.error_kind.eq(dma.error_kind),
             reg("DMA_STATUS").value.error_response.eq(dma.error_response),
+            reg("DMA_STATUS").value.busy.eq(dma.busy),
         ]
 
         # Transmit side: a packet posted by the DMA engine or by TX_POST (the engine

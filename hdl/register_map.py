@@ -431,9 +431,12 @@ REGISTER_MAP = RegisterMap(
                 Field("index", 32, Access.RW),)),
             Register("STATUS_BASE", "host address of the status block", (
                 Field("address", 32, Access.RW),)),
-            Register("DMA_STATUS", "the last DMA failure", (
+            Register("DMA_STATUS", "the last DMA failure, and whether a job is under way", (
                 Field("error_kind", 2, Access.RO, 0, "", DmaErrorKind),
-                Field("error_response", 2, Access.RO, 0, "AXI response (2 SLVERR, 3 DECERR)"),)),
+                Field("error_response", 2, Access.RO, 0, "AXI response (2 SLVERR, 3 DECERR)"),
+                Field("busy", 1, Access.RO, 0,
+                      "a job is under way; clearing DMA_CONTROL.enable lets it finish (an AXI "
+                      "burst cannot be cut), so wait for 0 before programming the rings again"),)),
         )),
         Block("statistics", 0x800, tuple(
             Register(f"STAT_{name.upper()}", meaning, (Field("count", 32, Access.RO),))

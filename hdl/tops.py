@@ -62,7 +62,10 @@ TOPS = {
         AdapterPairTop, "test top: two adapters cross-wired through the channel model",
         variants=({"lane_width": 10}, {"lane_width": 1}, {"lane_width": 10, "dma_width": 64},
                   # 4 KiB slots hold the chapter's 128 messages a packet (the driver tests)
-                  {"lane_width": 10, "slot_size": 4096})),
+                  {"lane_width": 10, "slot_size": 4096},
+                  # the mirrored servers: more packets in flight than the peer has
+                  # receive slots, so a slow receiver refuses DATA (busy) for real
+                  {"lane_width": 10, "slot_size": 4096, "tx_slots": 4})),
 }
 
 
@@ -76,7 +79,8 @@ class Variant:
     @property
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
-        short = {"lane_width": "w", "data_width": "d", "dma_width": "d", "slot_size": "s"}
+        short = {"lane_width": "w", "data_width": "d", "dma_width": "d", "slot_size": "s",
+                 "tx_slots": "t"}
         suffix = "".join(f"_{short.get(k, k)}{v}" for k, v in sorted(self.params.items())
                          if k not in TOPS[self.top].fixed)
         return self.top + suffix

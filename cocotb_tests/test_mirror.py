@@ -1,0 +1,81 @@
+"""The main job and the fault campaigns, in the regression.
+
+``test_mirrored_servers``: a short ``make demo`` run on each simulator; its mirror check
+must pass. On Icarus it also dumps the waveform, and the frame timeline read out of the
+VCD (:mod:`linkmodel.frame_timeline`, reference decoder) must show every message each
+server sent, in order, with its six header values and data, in good DATA frames on its
+lane; the GTKWave save file must name only signals the VCD has.
+
+``test_soak_slice``: one seeded run of several fault campaigns (``make soak`` runs them
+all, many seeds), on one simulator (Verilator when both are selected: it is faster).
+"""
+
+import json
+
+import pytest
+from vcdvcd import VCDVCD
+
+from cocotb_tests.harness import CocotbCase, run_case, selected_simulators, waves_path
+from cocotb_tests.mirror_demo import WAVES_DEPTH
+from cocotb_tests.soak import mirror_variant
+from linkmodel.frame_timeline import DEFAULT_LANES, timeline
+from linkmodel.gtkwave_save import write_save_file
+
+MODULE = "cocotb_tests.tb_mirror"
+DEMO = {"seed": 11, "bit_error_rate": 3e-5,
+        "workload": {"messages": 16, "max_size": 600, "holdoff": 0.1}}
+SLICE = ("burst_errors", "lost_acks", "slots_full", "holdoff_storm", "emergency_mid_frame")
+
+
+@pytest.mark.parametrize("sim", selected_simulators())
+def test_mirrored_servers(sim):
+    case = CocotbCase(sim, mirror_variant(), MODULE, "mirrored_servers")
+    waves = sim == "icarus"
+    folder = run_case(case, extra_env={"MIRROR_CONFIG": json.dumps(DEMO)}, waves=waves,
+                      seed=DEMO["seed"], waves_depth=WAVES_DEPTH)
+    summary = json.loads((folder / "mirror_summary.json").read_text())
+    assert summary["replicas_equal"] and summary["logs_equal"]
+    assert all(d["delivered"] == d["sent"] == DEMO["workload"]["messages"]
+               for d in summary["directions"].values())
+    if not waves:
+        return
+    vcd = str(waves_path(case))
+    sent = json.loads((folder / "sent_messages.json").read_text())
+    frames = timeline(vcd)
+    for direction in DEFAULT_LANES:
+        tag = 0xA0000000 if direction[0] == "a" else 0xB0000000   # the workload's EAX
+        seen, on_line = set(), []
+        for frame in frames:
+            if frame.direction == direction and frame.kind == "DATA" and frame.status == "good":
+                for header, data in zip(frame.messages, frame.data):
+                    # not the self-test's packets; once each (a replay carries them again)
+                    if header[0] & 0xF0000000 == tag and header[0] not in seen:
+                        seen.add(header[0])
+                        on_line.append([header, data])
+        assert on_line == sent[direction[0]], f"{direction}: the waveform's messages differ"
+    # What reached b through the erroring channel: the frames the channel damaged are
+    # the ones the decoder rejects (one bad frame per damaged one, at least).
+    hit = summary["channel"]["a_to_b"]["frames_hit"]
+    received = timeline(vcd, {"a_to_b": "b__lane_rx"})
+    assert hit, "the channel damaged no frame: the decoder's verdicts went untested"
+    assert sum(f.status != "good" for f in received) >= hit
+    good_sent = {(f.kind, f.seq, f.length, tuple(map(tuple, f.messages))) for f in frames
+                 if f.direction == "a_to_b" and f.status == "good"}
+    assert all((f.kind, f.seq, f.length, tuple(map(tuple, f.messages))) in good_sent
+               for f in received if f.status == "good")
+    save, count = write_save_file(vcd)
+    names = set(VCDVCD(vcd, only_sigs=True).signals)
+    listed = [line for line in save.read_text().splitlines()
+              if line and line[0] not in "@-[" ]
+    assert count == len(listed) > 50 and set(listed) <= names
+
+
+@pytest.mark.parametrize("kind", SLICE)
+def test_soak_slice(kind):
+    sim = "verilator" if "verilator" in selected_simulators() else selected_simulators()[0]
+    config = {"kind": kind, "seed": 1, "workload": {"messages": 30}}
+    folder = run_case(CocotbCase(sim, mirror_variant(), MODULE, "soak_run"),
+                      extra_env={"MIRROR_CONFIG": json.dumps(config)}, seed=1,
+                      run_name=f"soak-{kind}-1", waves=False)
+    record = json.loads((folder / "soak_result.json").read_text())
+    assert record["problems"] == []
