@@ -62,8 +62,8 @@ async def expect_dma_error(side: DmaSide, kind: DmaErrorKind, response: int,
     """The DMA_ERROR interrupt, with DMA_STATUS, the counter and the status block."""
     pending = await side.take_interrupt(200_000)
     assert pending & cause_bit("DMA_ERROR"), f"INT_PENDING {pending:#x}"
-    assert await side.side.regs.fields("DMA_STATUS") == {"error_kind": kind,
-                                                         "error_response": response}
+    status = await side.side.regs.fields("DMA_STATUS")
+    assert (status["error_kind"], status["error_response"]) == (kind, response), status
     assert (await side.side.stats())["dma_errors"] == errors
     status = side.status()
     assert status["DMA_ERRORS"] == errors
