@@ -22,7 +22,7 @@ import os
 import sys
 
 from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case, waves_path
-from hdl.tops import variants
+from cocotb_tests.mirrored_servers import MIRROR_BUILDS, mirror_variant
 from linkmodel.frame_timeline import timeline
 from linkmodel.gtkwave_save import write_save_file
 
@@ -31,10 +31,6 @@ MODULE, TEST = "cocotb_tests.tb_mirror", "mirrored_servers"
 #: blocks' ports; the whole design would be some 10 MB a thousand clocks.
 WAVES_DEPTH = 2
 
-#: The builds by lane width: 10 bits a clock with 4 KiB slots and four transmit slots;
-#: a true serial line (1 bit a clock) with 1 KiB slots.
-LANE_VARIANTS = {10: {"lane_width": 10, "slot_size": 4096, "tx_slots": 4},
-                 1: {"lane_width": 1}}
 
 
 def parse_args(argv):
@@ -46,7 +42,7 @@ def parse_args(argv):
     parser.add_argument("--ber", type=float, default=1e-5, help="bit error rate of the line")
     parser.add_argument("--holdoff", type=float, default=0.03,
                         help="probability that the OS holds a delivery off")
-    parser.add_argument("--lane-width", type=int, choices=sorted(LANE_VARIANTS), default=10)
+    parser.add_argument("--lane-width", type=int, choices=sorted(MIRROR_BUILDS), default=10)
     parser.add_argument("--seed", type=int,
                         default=int(os.environ["COCOTB_RANDOM_SEED"])
                         if os.environ.get("COCOTB_RANDOM_SEED") else None)
@@ -71,8 +67,7 @@ def config_of(args) -> dict:
 
 def run(args) -> tuple[dict, str | None]:
     """Run the demo's cocotb test (log streamed); return its summary and VCD path."""
-    variant = variants("adapter_pair", **LANE_VARIANTS[args.lane_width])[0]
-    case = CocotbCase(args.sim, variant, MODULE, TEST)
+    case = CocotbCase(args.sim, mirror_variant(args.lane_width), MODULE, TEST)
     waves = not args.no_waves
     try:
         folder = run_case(case, extra_env={"MIRROR_CONFIG": json.dumps(config_of(args))},
@@ -122,13 +117,17 @@ def report(summary: dict, sim: str, vcd: str | None) -> None:
     flipped = sum(c["bits_flipped"] for c in summary["channel"].values())
     replays = sum(hardware[s]["tx_replays"] for s in "ab")
     held = sum(stats[s]["held_msg_count"] for s in "ab")
+    reported = {side: summary["servers"][side]["errors"] for side in "ab"}
     print(f"Errors recovered: the line flipped {flipped} bits in {damaged} frames; the "
           f"adapters replayed {replays} DATA frames; the OSes held {held} deliveries off; "
-          f"no error reached either OS.")
+          f"errors reported to the OSes during the traffic: "
+          f"{reported if any(reported.values()) else 'none'}.")
     finale = summary["finale"]
-    print(f"Finale: server a failed and sent EMERGENCY; b was told ({', '.join(finale['b_errors'])}),"
-          f" kept its replica and applied {finale['b_operations_alone']} more operations alone;"
-          f" b's books balanced at unload.")
+    print(f"Finale: server a failed and sent EMERGENCY; b was told "
+          f"({', '.join(finale['b_errors'])}), "
+          f"{'kept' if finale['b_replica_kept'] else 'did NOT keep'} a's half of the store "
+          f"as a held it, applied {finale['b_operations_alone']} more operations alone; "
+          f"b's books balanced at unload: {summary['books_balanced']['b']}.")
     lost = {k: sum(d[k] for d in summary["directions"].values())
             for k in ("lost", "duplicated", "reordered", "corrupted")}
     print(f"Mirror check: replicas identical: {summary['replicas_equal']}; message logs "

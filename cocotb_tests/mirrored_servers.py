@@ -22,9 +22,6 @@ from dataclasses import dataclass
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from cocotb.utils import get_sim_time
-
-from cocotb_tests.channel_bfm import CLOCK_NS
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.mirror_replica import Operation, Replica, audit
 from cocotb_tests.msl_system import SEND_REGION, MslSystem, Server
@@ -32,14 +29,30 @@ from driver.dma_rings import MessageHeader
 from driver.msl_driver import GET_STATISTICS, DriverSettings
 from driver.msl_statistics import MslStatistics, unpack_words
 from driver.sft3 import Answer, Code, DriverError
+from hdl.tops import Variant, variants
 
-__all__ = ["Workload", "MIRROR_SETTINGS", "MirroredServer", "MirrorRun", "SCRATCH"]
+__all__ = ["Workload", "MIRROR_SETTINGS", "MIRROR_BUILDS", "mirror_variant", "MirroredServer",
+           "MirrorRun", "SCRATCH", "EAX_BASE"]
+
+#: The builds the mirror runs on, by lane width: 10 bits a clock with 4 KiB slots and
+#: four transmit slots against two receive slots (so a slow receiver refuses DATA for
+#: real); a true serial line with 1 KiB slots.
+MIRROR_BUILDS = {10: {"lane_width": 10, "slot_size": 4096, "tx_slots": 4},
+                 1: {"lane_width": 1}}
+
+
+def mirror_variant(lane_width: int = 10) -> Variant:
+    return variants("adapter_pair", **MIRROR_BUILDS[lane_width])[0]
 
 #: Timers for long runs on a noisy line: the adapter replays up to 16 times (a NAK
 #: replays at once, a lost frame after 5000 clocks) well inside the message timeout.
 MIRROR_SETTINGS = DriverSettings(adapter_timeout_ticks=60, message_timeout_ticks=150,
                                  hold_limit_ticks=200, ack_timeout_clocks=5000,
                                  retry_limit=16, self_test_clocks=12000)
+
+#: EAX of a server's n-th message: EAX_BASE[server] + n (tells the workload's messages
+#: from the self-test's on the line).
+EAX_BASE = {"a": 0xA0000000, "b": 0xB0000000}
 
 #: Host memory outside everything the OS and the driver use: GetMSLStatistics' buffer.
 SCRATCH = 0x001F_0000
@@ -96,13 +109,13 @@ class Workload:
 
 class SendArea:
     """The host memory a server's messages live in until they are acknowledged: a ring,
-    released in send order (completions come in that order; abandoned messages are
+    released oldest first (completions come in send order, and abandoned messages are
     released with them)."""
 
     def __init__(self, base: int, end: int):
         self.base, self.end = base, end
         self.head = base
-        self.live: deque = deque()    # [address, length, released], oldest first
+        self.live: deque = deque()    # (address, length), oldest first
 
     def allocate(self, length: int) -> int | None:
         """An address for ``length`` bytes, or None while the ring is full."""
@@ -121,16 +134,11 @@ class SendArea:
         else:
             return None
         self.head = (address + length + 3) & ~3
-        self.live.append([address, length, False])
+        self.live.append((address, length))
         return address
 
     def release_oldest(self, count: int) -> None:
-        for entry in self.live:
-            if count == 0:
-                break
-            if not entry[2]:
-                entry[2], count = True, count - 1
-        while self.live and self.live[0][2]:
+        for _ in range(count):
             self.live.popleft()
 
 
@@ -154,7 +162,6 @@ class MirroredServer:
         self.received: list[tuple[MessageHeader, bytes]] = []
         self.outstanding: deque[int] = deque()   # indices not completed nor abandoned
         self.completed: set[int] = set()
-        self.abandoned: set[int] = set()
         self.errors: list[DriverError] = []
         self.stopped = False                     # the OS stopped sending (crash, failure)
         self.halted = False                      # the server stopped altogether
@@ -169,6 +176,9 @@ class MirroredServer:
         self.mirror.server_comm_completed = self._completed
         self.mirror.server_comm_driver_error = self._error
 
+    def _clock(self) -> int:
+        return self.server.os.platform.clocks()
+
     # ---- the OS's side of the driver's calls ----
 
     def _answer(self, header: MessageHeader, attempt: int) -> Answer:
@@ -182,14 +192,22 @@ class MirroredServer:
         async def apply(copied: MessageHeader) -> None:
             data = self.server.memory.read(copied.esi, copied.ecx)
             self.received.append((header, data))
-            self.last_receive_clock = _clock()
+            self.last_receive_clock = self._clock()
             try:
                 self.replica.apply(Operation.decode(data))
             except ValueError:
                 pass      # the audit counts it as corrupted
         return Answer(Code.OK_CALLBACK, esi=esi, callback=apply)
 
+    def _handed(self) -> int:
+        """Outstanding messages the driver has (the rest wait in the OS's queue)."""
+        return len(self.outstanding) - len(self.mirror.queue)
+
     async def _completed(self, count: int) -> None:
+        handed = self._handed()
+        if count > handed:
+            raise AssertionError(f"{self.name}: ServerCommCompleted({count}) with only "
+                                 f"{handed} messages handed to the driver")
         for _ in range(count):
             index = self.outstanding.popleft()
             self.completed.add(index)
@@ -201,10 +219,11 @@ class MirroredServer:
         if self.stop_on_error and code != DriverError.EMERGENCY:
             self.stopped = True
         if code in _RESETTING:
-            # Everything handed to the driver is forgotten; what is queued stays queued.
-            handed = len(self.outstanding) - len(self.mirror.queue)
+            # Everything handed to the driver is forgotten (never to be completed);
+            # what is queued stays queued.
+            handed = self._handed()
             for _ in range(handed):
-                self.abandoned.add(self.outstanding.popleft())
+                self.outstanding.popleft()
             self.area.release_oldest(handed)
         await self._os_error(code)
 
@@ -212,7 +231,7 @@ class MirroredServer:
 
     def _header(self, number: int, data: bytes, address: int) -> MessageHeader:
         rng = self.rng
-        return MessageHeader((0xA0000000 if self.name == "a" else 0xB0000000) + number,
+        return MessageHeader(EAX_BASE[self.name] + number,
                              rng.getrandbits(32), len(data), rng.getrandbits(32), address,
                              rng.getrandbits(32))
 
@@ -237,7 +256,7 @@ class MirroredServer:
             self.sent.append((header, data))
             self.outstanding.append(number)
             if self.first_send_clock is None:
-                self.first_send_clock = _clock()
+                self.first_send_clock = self._clock()
             await self.mirror.send(header)
             if number % w.burst == w.burst - 1 and w.pause_clocks:
                 await ClockCycles(clock, self.rng.randint(0, w.pause_clocks))
@@ -253,10 +272,6 @@ class MirroredServer:
         assert await driver.driver_control(GET_STATISTICS, SCRATCH) == 0
         table = unpack_words(MslStatistics, self.server.memory.read(SCRATCH, size))
         return dataclasses.asdict(table)
-
-
-def _clock() -> int:
-    return int(get_sim_time("ns") // CLOCK_NS)
 
 
 class MirrorRun:
@@ -289,7 +304,8 @@ class MirrorRun:
         for index, server in enumerate((self.system.a, self.system.b)):
             self.servers[server.name] = MirroredServer(server, self.workload,
                                                        self.seed * 2 + index)
-        self.started_clock = _clock()
+        self._clock = self.system.a.os.platform.clocks
+        self.started_clock = self._clock()
 
     async def traffic(self, deadline_clocks: int, progress: bool = True) -> bool:
         """Both servers send their workload at once; returns once every message is
@@ -297,15 +313,15 @@ class MirrorRun:
         clock = self.dut.clk
         senders = [cocotb.start_soon(s.send_all(clock)) for s in self.servers.values()]
         total = self.workload.messages * len(self.servers)
-        reported, start = 0, _clock()
-        while _clock() - start < deadline_clocks:
+        reported, start = 0, self._clock()
+        while self._clock() - start < deadline_clocks:
             done = all(task.done() for task in senders) and all(
                 s.settled() for s in self.servers.values())
             applied = sum(len(s.received) for s in self.servers.values())
             if progress and (applied * 10 // total > reported or done):
                 reported = applied * 10 // total
                 self.log.info("progress: %d of %d messages applied (%d%%), %d clocks",
-                              applied, total, 100 * applied // total, _clock() - start)
+                              applied, total, 100 * applied // total, self._clock() - start)
             if done:
                 return True
             await ClockCycles(clock, 200)
@@ -355,7 +371,7 @@ class MirrorRun:
             }
         return {"seed": self.seed, "workload": dataclasses.asdict(self.workload),
                 "lane_width": self.system.bench.params["lane_width"],
-                "clocks": _clock() - self.started_clock,
+                "clocks": self._clock() - self.started_clock,
                 "directions": directions, "servers": servers,
                 "channel": {d: c.counters() for d, c in self.channel.items()},
                 "replicas_equal": self.replicas_equal(), "logs_equal": self.logs_equal()}

@@ -23,17 +23,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from cocotb_tests.harness import SIM_BUILD, SIMULATORS, CocotbCase, build, run_case
+from cocotb_tests.mirrored_servers import mirror_variant
 from cocotb_tests.soak_faults import FAULTS
-from hdl.tops import variants
 
 MODULE, TEST = "cocotb_tests.tb_mirror", "soak_run"
 COLUMNS = ("sent", "delivered", "lost", "duplicated", "reordered", "corrupted", "dropped")
-
-
-def mirror_variant():
-    """The build the mirrored servers run on: 10-bit lane, 4 KiB slots, four transmit
-    slots against two receive slots (so a slow receiver refuses DATA for real)."""
-    return variants("adapter_pair", lane_width=10, slot_size=4096, tx_slots=4)[0]
 
 
 def parse_args(argv):

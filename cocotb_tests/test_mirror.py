@@ -17,7 +17,7 @@ from vcdvcd import VCDVCD
 
 from cocotb_tests.harness import CocotbCase, run_case, selected_simulators, waves_path
 from cocotb_tests.mirror_demo import WAVES_DEPTH
-from cocotb_tests.soak import mirror_variant
+from cocotb_tests.mirrored_servers import EAX_BASE, mirror_variant
 from linkmodel.frame_timeline import DEFAULT_LANES, timeline
 from linkmodel.gtkwave_save import write_save_file
 
@@ -43,7 +43,7 @@ def test_mirrored_servers(sim):
     sent = json.loads((folder / "sent_messages.json").read_text())
     frames = timeline(vcd)
     for direction in DEFAULT_LANES:
-        tag = 0xA0000000 if direction[0] == "a" else 0xB0000000   # the workload's EAX
+        tag = EAX_BASE[direction[0]]
         seen, on_line = set(), []
         for frame in frames:
             if frame.direction == direction and frame.kind == "DATA" and frame.status == "good":

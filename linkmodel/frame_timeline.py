@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from hdl.frame_format import FrameKind, LinkCommand, NakReason
 
+from .frames import kind_name
 from .vcd_lanes import decode_lane
 
 __all__ = ["TimelineEntry", "packet_messages", "timeline", "DEFAULT_LANES"]
@@ -65,13 +66,6 @@ def packet_messages(payload: bytes) -> list[tuple[tuple[int, ...], bytes]]:
     return messages
 
 
-def _kind_name(kind: int) -> str:
-    try:
-        return FrameKind(kind).name
-    except ValueError:
-        return f"kind {kind}"
-
-
 def _detail(header: dict) -> str:
     try:
         if header["kind"] == FrameKind.LINK:
@@ -91,7 +85,7 @@ def timeline(vcd_path: str, lanes: dict[str, str] | None = None,
         for frame in decode_lane(vcd_path, lane, clock).frames:
             h = frame.header
             entry = TimelineEntry(
-                frame.start, direction, _kind_name(h["kind"]) if h else "?",
+                frame.start, direction, kind_name(h["kind"]) if h else "?",
                 h["seq"] if h else None, h["count"] if h else None,
                 h["length"] if h else None,
                 "good" if frame.good else ",".join(frame.errors), _detail(h) if h else "")

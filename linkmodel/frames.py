@@ -16,7 +16,7 @@ from hdl.frame_format import (
     CRC_BYTES, HEADER_BYTES, ControlSymbol, FrameKind, pack_header, unpack_header,
 )
 
-__all__ = ["Frame", "ParsedFrame", "frame_symbols", "FrameParser"]
+__all__ = ["Frame", "ParsedFrame", "frame_symbols", "FrameParser", "kind_name"]
 
 _KINDS = {kind.value for kind in FrameKind}
 
@@ -36,11 +36,16 @@ class Frame:
                            length=len(self.payload))
 
     def describe(self) -> str:
-        try:
-            kind = FrameKind(self.kind).name
-        except ValueError:
-            kind = f"kind {self.kind}"
-        return f"{kind} seq={self.seq} count={self.count} aux={self.aux} len={len(self.payload)}"
+        return (f"{kind_name(self.kind)} seq={self.seq} count={self.count} aux={self.aux} "
+                f"len={len(self.payload)}")
+
+
+def kind_name(kind: int) -> str:
+    """A frame kind's name (``"DATA"``), or ``"kind N"`` for a value no kind has."""
+    try:
+        return FrameKind(kind).name
+    except ValueError:
+        return f"kind {kind}"
 
 
 def frame_symbols(frame: Frame) -> list[tuple[int, bool]]:

@@ -63,5 +63,5 @@ def test_send_area_wraps_and_never_overlaps_live_messages():
     area.release_oldest(1)                                            # 40..80 free
     assert area.allocate(45) == 32                                    # after 0..30
     assert area.allocate(24) is None                                  # 80..100 too short
-    live = sorted((a, a + n) for a, n, _ in area.live)
+    live = sorted((a, a + n) for a, n in area.live)
     assert all(end <= start for (_, end), (start, _) in zip(live, live[1:]))
