@@ -42,7 +42,7 @@ help:
 	@echo "make soak    seeded fault campaigns on the mirrored servers (SIM=verilator; SEEDS=5)"
 	@echo "make phy-demo  two cross-wired link PHYs exchange frames with injected errors"
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
-	@echo "make bench   DMA throughput and register accesses per packet (SIM=verilator by default)"
+	@echo "make bench   link goodput, latency, register accesses, simulator speed; DMA throughput"
 	@echo "make rtl     Verilog of every top into sim_build/rtl/"
 	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: hdl/verilator_waivers.vlt)"
 	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
@@ -88,6 +88,7 @@ soak: check-sims
 
 bench: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 bench: check-sims
+	$(SIM_ENV) $(VPY) -m cocotb_tests.bench_link
 	$(SIM_ENV) $(VPY) -m cocotb_tests.bench_dma
 
 rtl: $(STAMP)

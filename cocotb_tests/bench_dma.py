@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from cocotb_tests.harness import SIM_BUILD, SIMULATORS, CocotbCase, run_case
+from cocotb_tests.bench_cli import common_options, run, settle_seed
+from cocotb_tests.harness import CocotbCase, run_case
 from hdl.tops import variants
 
 MODULE = "cocotb_tests.tb_bench_dma"
@@ -30,21 +30,13 @@ MODULE = "cocotb_tests.tb_bench_dma"
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sim", choices=SIMULATORS,
-                        default=os.environ.get("SIM") or "verilator")
+    common_options(parser, "dma", "simulator (default verilator)")
     parser.add_argument("--packets", type=int, default=100,
                         help="packets each way for the register counts (default 100)")
-    parser.add_argument("--seed", type=int,
-                        default=int(os.environ["COCOTB_RANDOM_SEED"])
-                        if os.environ.get("COCOTB_RANDOM_SEED") else None,
-                        help="random seed (default: COCOTB_RANDOM_SEED, else a new one)")
-    parser.add_argument("--out", type=Path, default=SIM_BUILD / "bench",
-                        help="folder for dma.json and dma.png")
     args = parser.parse_args(argv)
     if args.packets < 1:
         parser.error("--packets must be at least 1")
-    if args.seed is None:
-        args.seed = int.from_bytes(os.urandom(4), "little")
+    settle_seed(args)
     return args
 
 
@@ -126,19 +118,7 @@ def plot(results: dict, path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        results = measure(args)
-    except AssertionError as failure:
-        raise SystemExit(f"A measurement run failed: {failure}") from None
-    report(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "dma.json").write_text(json.dumps(results, indent=2) + "\n")
-    plot(results, args.out / "dma.png")
-    print()
-    print(f"Wrote {args.out / 'dma.json'} and {args.out / 'dma.png'} "
-          f"(repeat with --seed {args.seed}).")
-    return 0
+    return run(parse_args(argv), "dma", measure, report, plot)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,10 @@ class Server:
         self.sent.append((header, data))
         return header
 
+    def recycle_send_region(self) -> None:
+        """Every message sent so far is completed: their data memory may be reused."""
+        self._next = SEND_REGION[0]
+
     async def send(self, *lengths: int) -> list[MessageHeader]:
         """The OS sends a message per length (to the driver now, or onto its queue)."""
         headers = [self.message(length) for length in lengths]

@@ -195,8 +195,8 @@ async def emergency_overtakes_a_long_data_frame(dut):
 @cocotb.test()
 async def retry_limit_halts_and_link_reset_recovers(dut):
     """A cut line: A replays RETRY_LIMIT times, halts with TX_ERROR and the slot FAILED.
-    After the line is restored, a link reset restarts sequence numbers on both sides
-    and packets flow again."""
+    After the line is restored, a link reset restarts sequence numbers on both sides;
+    B is held down (PEER_RESET) until it acknowledges, and then packets flow again."""
     bench = await up_bench(dut)
     a, b = bench.a, bench.b
     await a.regs.write("ACK_TIMEOUT", clocks=scale(bench, 2000))
@@ -209,6 +209,15 @@ async def retry_limit_halts_and_link_reset_recovers(dut):
     assert await b.regs.read("INT_RAW") & cause_bit("LINK_DOWN")  # B lost sync
     bench.channel["a_to_b"].set(cut=0)
     await a.regs.write("COMMAND", link_reset=1)
+    # B resets on A's RESET, but holds the link down until its driver acknowledges.
+    assert await b.wait_until("LINK_STATUS", "held", 1, scale(bench, 20000))
+    assert await b.regs.read("INT_RAW") & cause_bit("PEER_RESET")
+    # Several of A's HELLOs go unanswered meanwhile.
+    await ClockCycles(dut.clk, 4 * bench.params["hello_interval"] + scale(bench, 500))
+    assert not await a.regs.field("LINK_STATUS", "up"), "A came up while B was held"
+    assert not await a.regs.field("LINK_STATUS", "resetting"), "B's RESET_ACK was lost"
+    await b.regs.write("COMMAND", link_reset=1)
+    assert not await b.regs.field("LINK_STATUS", "resetting"), "the acknowledgement sent RESET"
     await a.wait_link_up(scale(bench, 20000))
     await b.wait_link_up(scale(bench, 20000))
     assert await a.regs.fields("TX_SEQ") == {"next": 0, "base": 0, "send": 0, "retries": 0}

@@ -792,6 +792,41 @@ async def unannounced_packet_is_a_fatal_receive_error(dut):
     await system.down()
 
 
+@cocotb.test()
+async def peer_reset_is_acknowledged_and_reported_as_time_out(dut):
+    """b resets the link while each side holds the other's message: a's adapter empties
+    its slots and holds the link down (PEER_RESET) until a's driver resets too. a's OS
+    hears TIME_OUT_ERROR at once (not by its message timer) for its unacknowledged
+    message, b's held message is dropped, never delivered, and then both directions carry
+    traffic again, every message once."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    release = []
+    hold_while(a, lambda: not release)
+    hold_while(b, lambda: not release)
+    from_a, from_b = await a.send(40), await b.send(50)
+    for server in (a, b):
+        await system.until(lambda: server.driver.links[0].holding, 100000, "the holds")
+    # b resets at once, hold or not, as its driver does on a fatal receive error.
+    async with b.os.cpu.interrupts_disabled():
+        await b.driver.links[0]._tell([DriverError.HARDWARE_ERROR], reset=True)
+    await system.until(lambda: errors(a), 20000, "a's report of the peer's reset")
+    assert errors(a) == [DriverError.TIME_OUT_ERROR] and a.stats()["peer_resets"] == 1
+    assert errors(b) == [DriverError.HARDWARE_ERROR]
+    assert a.stats()["message_timeouts"] == 0 and a.stats()["link_resets"] == 1
+    assert not await a.side.regs.field("LINK_STATUS", "held"), "a's driver did not acknowledge"
+    release.append(True)
+    await carries_traffic_again(system)
+    await b.send(33)
+    await system.until(acked(b, 1), 100000, "b's traffic after the reset")
+    assert from_b[0] not in [header for header, _ in a.taken()], "a dropped message arrived"
+    assert [header for header, _ in a.taken()] == [b.sent[-1][0]]
+    assert [header for header, _ in b.taken()] == [a.sent[-1][0]]
+    assert from_a[0] not in [header for header, _ in b.taken()]
+    await system.down()
+
+
 async def cut_line_system(dut, replay: str):
     """A system whose adapters give up replaying before the message timeout
     (``"short"``) or long after it (``"long"``), to see one error or the other."""

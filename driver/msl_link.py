@@ -53,9 +53,10 @@ def _causes(*names: str) -> int:
 #: block, which costs no register read).
 RUN_CAUSES = _causes("rx_packet", "ack_received", "holdoff_received", "emergency_received",
                      "rx_error", "tx_complete", "tx_error", "dma_error", "link_up",
-                     "link_down")
-#: A standby adapter only reports its link state.
-STANDBY_CAUSES = _causes("link_up", "link_down")
+                     "link_down", "peer_reset")
+#: A standby adapter only reports its link state (and acknowledges the peer's resets,
+#: without which its link stays down).
+STANDBY_CAUSES = _causes("link_up", "link_down", "peer_reset")
 
 #: Hardware counters behind each receive-error statistic (read on RX_ERROR only).
 _RX_ERROR_COUNTERS = {
@@ -304,6 +305,10 @@ class MslLink:
             self.stats.link_up_count += 1
         if cause["link_down"]:
             self.stats.link_down_count += 1
+        if cause["peer_reset"]:
+            # Every other cause read with it is news of the old link.
+            await self._peer_reset()
+            return True
         if not self.active:
             return True
         if cause["rx_error"]:
@@ -539,6 +544,24 @@ class MslLink:
             self.os.schedule_interrupt_time_callback(self.int_hold_event)
 
     # ---- errors and DriverTimeout ----
+
+    async def _peer_reset(self) -> None:
+        """The peer reset the link. Our adapter has emptied every slot and holds the link
+        down until we acknowledge, which our own reset does (stop DMA, link_reset,
+        rings restarted). What we posted and the peer never acknowledged may or may not
+        have reached its OS: ours hears TIME_OUT_ERROR, as it would from our message
+        timer. What the peer sent and we had not acknowledged, the peer counts as failed
+        (its reset told its OS), so it is dropped here."""
+        if not await self.regs.field("LINK_STATUS", "held"):
+            return          # a reset of ours since then acknowledged it already
+        self.stats.peer_resets += 1
+        if not self.active:
+            await self.reset_link()
+            return
+        errors, self.pending_errors = self.pending_errors, []
+        if (self.posted or self.pending is not None) and DriverError.TIME_OUT_ERROR not in errors:
+            errors.append(DriverError.TIME_OUT_ERROR)
+        await self._tell(errors, reset=True)
 
     async def _report(self, code: DriverError, reset: bool = False) -> None:
         """ServerCommDriverError now, or -- while holding -- once every held message

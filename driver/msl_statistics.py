@@ -66,6 +66,7 @@ class MslStatistics:
     message_timeouts: int = 0           #: a packet was never acknowledged
     server_comm_errors: int = 0         #: ServerCommDriverError calls
     link_resets: int = 0                #: transmit/receive state reset after an error
+    peer_resets: int = 0                #: PEER_RESET interrupts (the peer reset the link)
     link_up_count: int = 0              #: LINK_UP interrupts
     link_down_count: int = 0            #: LINK_DOWN interrupts
     not_our_interrupts: int = 0         #: ISR calls on a shared line for another card

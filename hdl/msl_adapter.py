@@ -156,6 +156,7 @@ class MslAdapter(wiring.Component):
             reg("LINK_STATUS").value.up.eq(link.up),
             reg("LINK_STATUS").value.resetting.eq(link.resetting),
             reg("LINK_STATUS").value.tx_halted.eq(transmit.halted),
+            reg("LINK_STATUS").value.held.eq(link.held),
         ]
 
         # DMA: registers, host memory, slots.
@@ -259,6 +260,7 @@ class MslAdapter(wiring.Component):
         m.d.comb += [
             receive.enable.eq(enable),
             receive.reset.eq(link.local_reset),
+            receive.quiet.eq(link.quiet),
             rx_buffer.write.eq(receive.write),
             rx_buffer.slot.eq(receive.write_slot),
             rx_buffer.index.eq(receive.write_index),
@@ -307,6 +309,7 @@ class MslAdapter(wiring.Component):
             events.tx_error.eq(transmit.error),
             events.link_up.eq(link.went_up),
             events.link_down.eq(link.went_down),
+            events.peer_reset.eq(link.peer_reset),
             interrupts.enable.eq(reg("INT_ENABLE").fields),
             interrupts.set.eq(reg("INT_RAW").data.as_value()
                               & reg("INT_RAW").written.replicate(len(INTERRUPT_CAUSES))),
@@ -340,6 +343,7 @@ class MslAdapter(wiring.Component):
             link_events.rx_duplicates.eq(receive.duplicate),
             link_events.rx_out_of_order.eq(receive.out_of_order),
             link_events.rx_while_disabled.eq(receive.while_disabled),
+            link_events.rx_stale.eq(receive.stale),
             link_events.dma_errors.eq(dma.error),
             dma.error_count.eq(link_statistics.counts.dma_errors),
         ]

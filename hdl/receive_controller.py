@@ -26,6 +26,7 @@ class _Action(enum.Enum, shape=3):
     DUP_HELD = 4      # DATA received, not yet acknowledged: answer HOLDOFF
     OUT_OF_ORDER = 5  # DATA ahead of the expected one: NAK
     IGNORE = 6        # link layer disabled
+    STALE = 7         # DATA, ACK, NAK or HOLDOFF sent before a link reset
 
 
 class ReceiveController(wiring.Component):
@@ -43,6 +44,10 @@ class ReceiveController(wiring.Component):
     holds, and gives slots back with RX_RELEASE. Requests naming a sequence number not
     awaiting acknowledgement, or a slot not FULL, are refused (``command_refused``).
 
+    While the link is being reset (``quiet``) only LINK and EMERGENCY frames are acted
+    on: a DATA frame or an answer still on the line from before the reset would carry a
+    sequence number of the old link, which the restarted numbering would misread.
+
     Parameters
     ----------
     slots, slot_size : int
@@ -51,7 +56,7 @@ class ReceiveController(wiring.Component):
     -------
     rx : In(FrameRxSignature)
         Frames from the PHY.
-    enable, reset : In(1)
+    enable, reset, quiet : In(1)
     write, write_slot, write_index, write_byte : Out
         Into the receive buffer.
     send_ack, send_ack_seq, send_ack_count, send_holdoff, send_holdoff_seq,
@@ -64,7 +69,7 @@ class ReceiveController(wiring.Component):
     ready, info_*, head_*, expected, ack_next : Out
         Status for the registers.
     packet, error, command_refused, busy_refusal, duplicate, out_of_order,
-    while_disabled : Out(1)
+    while_disabled, stale : Out(1)
         One-clock events. ``received`` has one per good frame, by kind.
     packet_slot, packet_seq, packet_count, packet_length : Out
         With ``packet``: where the packet landed and what its header said.
@@ -74,7 +79,7 @@ class ReceiveController(wiring.Component):
         self._slots, self._slot_size = slots, slot_size
         super().__init__({
             "rx": In(FrameRxSignature),
-            "enable": In(1), "reset": In(1),
+            "enable": In(1), "reset": In(1), "quiet": In(1),
             "write": Out(1), "write_slot": Out(range(slots)), "write_index": Out(16),
             "write_byte": Out(8),
             "send_ack": In(1), "send_ack_seq": In(8), "send_ack_count": In(8),
@@ -98,7 +103,7 @@ class ReceiveController(wiring.Component):
             "packet_count": Out(8), "packet_length": Out(16),
             "error": Out(1), "command_refused": Out(1),
             "busy_refusal": Out(1), "duplicate": Out(1), "out_of_order": Out(1),
-            "while_disabled": Out(1), "received": Out(KindEvents),
+            "while_disabled": Out(1), "stale": Out(1), "received": Out(KindEvents),
         })
 
     def elaborate(self, platform):
@@ -132,6 +137,8 @@ class ReceiveController(wiring.Component):
             ahead = distance(h.seq, expected)
             with m.If(~self.enable):
                 m.d.sync += action.eq(_Action.IGNORE)
+            with m.Elif(self.quiet & (h.kind != FrameKind.LINK) & (h.kind != FrameKind.EMERGENCY)):
+                m.d.sync += action.eq(_Action.STALE)
             with m.Elif(h.kind != FrameKind.DATA):
                 m.d.sync += action.eq(_Action.CONTROL)
             with m.Elif(ahead == 0):
@@ -155,7 +162,7 @@ class ReceiveController(wiring.Component):
             m.d.sync += filling.eq(0)
         with m.If(rx.end & ~good):
             m.d.comb += self.error.eq(1)
-            with m.If(self.enable):
+            with m.If(self.enable & ~self.quiet):
                 m.d.comb += [self.nak_request.eq(1), self.nak_request_seq.eq(expected)]
         with m.If(good):
             for kind in FrameKind:
@@ -185,6 +192,8 @@ class ReceiveController(wiring.Component):
                                  self.nak_request_seq.eq(expected)]
                 with m.Case(_Action.IGNORE):
                     m.d.comb += self.while_disabled.eq(1)
+                with m.Case(_Action.STALE):
+                    m.d.comb += self.stale.eq(1)
                 with m.Case(_Action.CONTROL):
                     m.d.comb += [
                         self.ack_received.eq(header.kind == FrameKind.ACK),
@@ -246,8 +255,9 @@ class ReceiveController(wiring.Component):
         m.d.comb += [self.head_valid.eq(valid), self.head_slot.eq(best_slot),
                      self.head_seq.eq(seq[best_slot]), self.head_count.eq(count[best_slot])]
 
-        # A link reset empties every slot and restarts at seq 0.
+        # A link reset empties every slot and restarts at seq 0; a frame arriving across
+        # it belongs to the old link and is not committed when it ends.
         with m.If(self.reset):
             m.d.sync += [full.eq(0), filling.eq(0), expected.eq(0), ack_next.eq(0),
-                         have_last_ack.eq(0)]
+                         have_last_ack.eq(0), action.eq(_Action.STALE)]
         return m

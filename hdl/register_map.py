@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 ADAPTER_ID = 0x4D534C31  #: "MSL1": the value a driver checks in ``ID``.
-VERSION = (3, 0)         #: (major, minor) of this register map.
+VERSION = (4, 0)         #: (major, minor) of this register map.
 MAX_SLOTS = 8            #: Register room for slots; a build has 2..MAX_SLOTS of each.
 MAX_MESSAGES = 128       #: Messages per packet the adapter accepts in TX_POST.
 MESSAGE_HEADER_BYTES = 24  #: EAX, EBX, ECX, EDX, ESI, EDI.
@@ -266,6 +266,8 @@ INTERRUPT_CAUSES = (
     ("DMA_ERROR", "a DMA job failed (DMA_STATUS, STAT_DMA_ERRORS, the status block)"),
     ("LINK_UP", "the link came up"),
     ("LINK_DOWN", "the link went down"),
+    ("PEER_RESET", "the peer reset the link: every slot here was emptied and the link "
+                   "stays down (LINK_STATUS.held) until COMMAND.link_reset acknowledges"),
 )
 
 #: Link-layer statistics counters: (name, what one count means). The PHY's own counters
@@ -279,6 +281,8 @@ LINK_COUNTERS = (
     ("rx_duplicates", "DATA received again after it was accepted (answered, not delivered)"),
     ("rx_out_of_order", "DATA ahead of the expected sequence number (discarded, NAK sent)"),
     ("rx_while_disabled", "frame received while CONTROL.enable was 0 (ignored)"),
+    ("rx_stale", "DATA, ACK, NAK or HOLDOFF received while the link was being reset "
+                 "(sent on the old link; ignored)"),
     ("dma_errors", "DMA job ended by an error response or a bad descriptor"),
 )
 
@@ -327,13 +331,17 @@ REGISTER_MAP = RegisterMap(
                 Field("loopback", 2, Access.RW, 0, "loopback mode", Loopback),)),
             Register("COMMAND", "one-shot commands", (
                 Field("link_reset", 1, Access.CMD, 0,
-                      "restart sequence numbers both ways (drops unacknowledged packets)"),
+                      "restart sequence numbers both ways (drops unacknowledged packets); "
+                      "with LINK_STATUS.held, acknowledges the peer's reset instead of "
+                      "starting one"),
                 Field("clear_counters", 1, Access.CMD, 0, "zero every STAT register"),)),
             Register("LINK_STATUS", "link state", (
                 Field("in_sync", 1, Access.RO, 0, "the receiver holds symbol sync"),
                 Field("up", 1, Access.RO, 0, "the peer answered the HELLO exchange"),
                 Field("resetting", 1, Access.RO, 0, "a link reset awaits RESET_ACK"),
-                Field("tx_halted", 1, Access.RO, 0, "transmitter stopped after TX_ERROR"),)),
+                Field("tx_halted", 1, Access.RO, 0, "transmitter stopped after TX_ERROR"),
+                Field("held", 1, Access.RO, 0,
+                      "the peer reset the link; down until COMMAND.link_reset"),)),
             Register("ACK_TIMEOUT", "clocks to wait for an ACK before replaying", (
                 Field("clocks", 32, Access.RW, 65536),)),
             Register("RETRY_LIMIT", "replays of a packet before TX_ERROR", (

@@ -23,6 +23,7 @@ from .lane import LANE_WIDTHS
 from .link_phy import LinkPhy
 from .msl_adapter import MslAdapter
 from .testbench.adapter_pair_top import AdapterPairTop
+from .testbench.clock_only_top import ClockOnlyTop
 from .testbench.codec_top import CodecTop
 from .testbench.dma_top import DmaTop
 from .testbench.phy_pair_top import PhyPairTop
@@ -66,6 +67,8 @@ TOPS = {
                   # the mirrored servers: more packets in flight than the peer has
                   # receive slots, so a slow receiver refuses DATA (busy) for real
                   {"lane_width": 10, "slot_size": 4096, "tx_slots": 4})),
+    "clock_only": Top(ClockOnlyTop, "test top: a counter on the clock (simulator speed "
+                      "yardstick for make bench)"),
 }
 
 
