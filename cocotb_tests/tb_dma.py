@@ -25,7 +25,8 @@ def random_job(bench):
     else:
         host_address = random.randrange(0, HOST_REGION - length)
     host_address = max(0, min(host_address, HOST_REGION - length))
-    local_address = random.randrange(0, bench.local_size - length + 1)
+    # (an empty transfer still needs an address the local port can hold)
+    local_address = random.randrange(0, bench.local_size - max(length, 1) + 1)
     return random.random() < 0.5, host_address, local_address, length
 
 
