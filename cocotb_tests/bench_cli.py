@@ -11,7 +11,7 @@ from typing import Callable
 
 from cocotb_tests.harness import SIM_BUILD, SIMULATORS
 
-__all__ = ["common_options", "settle_seed", "run"]
+__all__ = ["common_options", "settle_seed", "run", "print_header"]
 
 
 def common_options(parser: argparse.ArgumentParser, stem: str, sim_help: str) -> None:
@@ -30,6 +30,12 @@ def settle_seed(args: argparse.Namespace) -> None:
     """A new seed when none was given (printed with the results, so a run repeats)."""
     if args.seed is None:
         args.seed = int.from_bytes(os.urandom(4), "little")
+
+
+def print_header(header: str) -> None:
+    """A table's column titles, underlined."""
+    print(header)
+    print("-" * len(header))
 
 
 def run(args: argparse.Namespace, stem: str, measure: Callable, report: Callable,

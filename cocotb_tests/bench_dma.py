@@ -21,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from cocotb_tests.bench_cli import common_options, run, settle_seed
+from cocotb_tests.bench_cli import common_options, print_header, run, settle_seed
 from cocotb_tests.harness import CocotbCase, run_case
 from hdl.tops import variants
 
@@ -67,8 +67,7 @@ def report(results: dict) -> None:
     header = f"{'bus':>4} {'direction':9} {'alignment':10} " + " ".join(
         f"{'stall ' + format(s, 'g'):>10}" for s in sorted({r['stall'] for r in
                                                              results['mover_throughput']}))
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     rows = {}
     for r in results["mover_throughput"]:
         key = (r["data_width"], r["direction"], "aligned" if r["aligned"] else "misaligned")
@@ -80,8 +79,7 @@ def report(results: dict) -> None:
     print("Register accesses per packet (DMA rings; counted by the AXI4-Lite binding)")
     header = (f"{'side':4} {'sent':>5} {'recv':>5} {'send reads':>11} {'send writes':>12} "
               f"{'recv reads':>11} {'recv writes':>12}")
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for r in results["register_accesses"]:
         print(f"{r['side']:4} {r['packets_sent']:>5} {r['packets_received']:>5} "
               f"{r['send_reads_per_packet']:>11.2f} {r['send_writes_per_packet']:>12.2f} "

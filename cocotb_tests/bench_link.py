@@ -25,7 +25,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from cocotb_tests.bench_cli import common_options, run, settle_seed
+from cocotb_tests.bench_cli import common_options, print_header, run, settle_seed
 from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case
 from cocotb_tests.mirrored_servers import MIRROR_BUILDS, mirror_variant
 from hdl.tops import variants
@@ -69,9 +69,7 @@ def _run(args, sim, variant, test, env=None) -> dict:
     print(f"  {test} on {variant.name} ({sim}) ...", flush=True)
     folder = run_case(CocotbCase(sim, variant, MODULE, test), extra_env=env, waves=False,
                       seed=args.seed)
-    name = {"link_goodput": "link_goodput.json", "idle_latency": "idle_latency.json"}.get(
-        test, "rate.json")
-    return json.loads((folder / name).read_text())
+    return json.loads((folder / f"{test}.json").read_text())
 
 
 def measure(args) -> dict:
@@ -113,8 +111,7 @@ def report(results: dict) -> None:
           f"a frame in ~47); total: first DriverSend to last ACK. MB/s (steady) at {mhz} MHz")
     header = (f"{'lane':>4} {'mode':8} {'dir':5} {'size':>5} {'msg/pkt':>8} {'steady':>7} "
               f"{'total':>6} {'bound':>6} {'of bound':>8} {'MB/s':>7} {'replays':>7}")
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for r in results["goodput"]:
         mbs = r["goodput_steady"] * r["lane_width"] * mhz / 8
         print(f"{r['lane_width']:>4} {r['mode']:8} {r['direction']:5} {r['size']:>5} "
@@ -125,8 +122,7 @@ def report(results: dict) -> None:
     print("Latency of a 64-byte message on an idle link, DriverSend to the peer's "
           "ReceiveServerComm (clocks)")
     header = f"{'lane':>4} {'min':>7} {'median':>7} {'max':>7} {'line bound':>10} {'ratio':>6}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for r in results["latency"]:
         print(f"{r['lane_width']:>4} {r['min_clocks']:>7} {r['median_clocks']:>7.0f} "
               f"{r['max_clocks']:>7} {r['serialization_bound_clocks']:>10.0f} "
@@ -134,8 +130,7 @@ def report(results: dict) -> None:
     print()
     print("Register accesses (reads/writes): idle link, one 64-byte message at a time")
     header = f"{'lane':>4} {'DriverSend':>11} {'received packet':>16} {'ACK at sender':>14}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for r in results["latency"]:
         s = r["samples"][-1]
         print(f"{r['lane_width']:>4} {s['send_reads']:>5}/{s['send_writes']:<5} "
@@ -151,8 +146,7 @@ def report(results: dict) -> None:
     print()
     print("Simulator speed: simulated clocks per wall-second")
     header = f"{'simulator':10} {'design':28} {'load':10} {'clocks':>8} {'clocks/s':>10}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for r in results["rates"]:
         print(f"{r['sim']:10} {r['design']:28} {r['load']:10} {r['clocks']:>8} "
               f"{r['clocks_per_second']:>10.0f}")

@@ -21,7 +21,8 @@ from driver.msl_driver import DriverSettings, MslDriver
 from driver.server_os import CustomData, ServerOs
 from driver.sft3 import Code, MirrorSide
 
-__all__ = ["PORT", "LINE", "LOAD_LINE", "Server", "MslSystem", "wait_for", "TEST_SETTINGS"]
+__all__ = ["PORT", "LINE", "LOAD_LINE", "Server", "MslSystem", "wait_for", "TEST_SETTINGS",
+           "same_messages"]
 
 PORT, LINE = 0x1000, 5
 LOAD_LINE = f"PORT={PORT:#x} INT={LINE}"
@@ -35,6 +36,14 @@ RECEIVE_BUFFER = (0x0011_0000, 0x000E_0000)  # where its OS takes message data (
 TEST_SETTINGS = DriverSettings(adapter_timeout_ticks=12, message_timeout_ticks=30,
                                ack_timeout_clocks=5000, retry_limit=5,
                                self_test_clocks=12000)
+
+
+def same_messages(got, sent, what):
+    """``got`` (header, data) pairs are ``sent``, one for one, in order."""
+    assert len(got) == len(sent), f"{what}: {len(got)} messages, {len(sent)} sent"
+    for index, ((header, data), (want_header, want_data)) in enumerate(zip(got, sent)):
+        assert header == want_header, f"{what}: message {index} header {header} != {want_header}"
+        assert data == want_data, f"{what}: message {index} data differs"
 
 
 async def wait_for(clock, condition, clocks: int, what: str, step: int = 100) -> None:
@@ -130,6 +139,10 @@ class Server:
         """Messages this server's OS accepted (codes 0 and 1), with the data copied."""
         return [(d.header, self.mirror.data_of(d)) for d in self.mirror.accepted()
                 if d.answer.code in (Code.OK, Code.OK_CALLBACK)]
+
+    def acknowledged(self) -> int:
+        """Messages the driver reported completed (ServerCommCompleted counts)."""
+        return sum(self.mirror.completed)
 
     def stats(self) -> dict:
         return self.driver.stats.snapshot()

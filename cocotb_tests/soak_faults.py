@@ -20,7 +20,9 @@ import cocotb
 from cocotb.triggers import ClockCycles, Event
 
 from cocotb_tests.mirrored_servers import EAX_BASE, MirrorRun
+from driver.dma_rings import MESSAGE_HEADER_BYTES
 from driver.sft3 import DriverError
+from hdl.frame_format import FRAME_OVERHEAD_BYTES
 from hdl.register_map import TxSlotState
 
 __all__ = ["Fault", "FAULTS", "BIT_ERROR_RATES", "judge"]
@@ -82,7 +84,7 @@ async def _every(run: MirrorRun, rng: random.Random, low: int, high: int, action
 # ---- bit errors ----
 
 #: Line bits of the longest frame: a full 4 KiB slot and the frame's 12 bytes.
-_LONGEST_FRAME_BITS = 10 * (4096 + 12)
+_LONGEST_FRAME_BITS = 10 * (4096 + FRAME_OVERHEAD_BYTES)
 
 
 def _shape_bit_errors(workload, rng, seed):
@@ -92,7 +94,7 @@ def _shape_bit_errors(workload, rng, seed):
     # packet (window 1). Past 16 tries the adapter gives up, which is then a fair error.
     frame_bits = int(0.5 / rate)
     if frame_bits < _LONGEST_FRAME_BITS:
-        largest = max(16, min(workload.max_size, frame_bits // 10 - 36))
+        largest = max(16, min(workload.max_size, frame_bits // 10 - FRAME_OVERHEAD_BYTES - MESSAGE_HEADER_BYTES))
         workload = dataclasses.replace(workload, window=1, burst=1,
                                        min_size=min(workload.min_size, largest),
                                        max_size=largest)

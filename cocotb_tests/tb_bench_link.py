@@ -1,6 +1,7 @@
 """Measurements for ``python -m cocotb_tests.bench_link`` (not part of the regression).
 
-Each test writes its numbers as JSON into its test folder; the script collects them.
+Each test writes its numbers into ``<test name>.json`` in its test folder; the script
+collects them.
 Every measurement also checks what it moved (the peer's OS got exactly what was sent,
 in order), so a number never comes from a broken run.
 
@@ -16,18 +17,15 @@ import statistics
 import time
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 
-from cocotb_tests.channel_bfm import CLOCK_NS
+from cocotb_tests.channel_bfm import start_clock_and_reset
 from cocotb_tests.harness import top_params
 from cocotb_tests.mirrored_servers import MIRROR_SETTINGS
-from cocotb_tests.msl_system import MslSystem, Server
+from cocotb_tests.msl_system import MslSystem, Server, same_messages
 from driver.dma_rings import MESSAGE_HEADER_BYTES
-from hdl.frame_format import CRC_BYTES, HEADER_BYTES
+from hdl.frame_format import FRAME_OVERHEAD_BYTES
 
-#: Line bytes a DATA frame adds to its payload: START, header, CRC, END.
-FRAME_BYTES = 1 + HEADER_BYTES + CRC_BYTES + 1
 #: One 8b/10b symbol per byte.
 LINE_BITS_PER_BYTE = 10
 #: Messages per direction and point at least: the steady-state window then spans about
@@ -37,7 +35,7 @@ MIN_MESSAGES = 48
 
 def frame_clocks(payload: int, lane_width: int) -> float:
     """Clocks a frame with ``payload`` bytes spends on the line."""
-    return (FRAME_BYTES + payload) * LINE_BITS_PER_BYTE / lane_width
+    return (FRAME_OVERHEAD_BYTES + payload) * LINE_BITS_PER_BYTE / lane_width
 
 
 def _env_ints(name: str, default: str) -> list[int]:
@@ -86,20 +84,14 @@ def check_delivered(sender: Server, receiver: Server, sent_from: int = 0,
                     taken_from: int = 0) -> None:
     """The receiver's OS took, from ``taken_from`` on, exactly what the sender sent from
     ``sent_from`` on (the receive buffer is a ring: check each point as it ends)."""
-    got, sent = receiver.taken()[taken_from:], sender.sent[sent_from:]
-    assert len(got) == len(sent), f"{len(got)} delivered of {len(sent)} sent"
-    for index, ((header, data), (want_header, want_data)) in enumerate(zip(got, sent)):
-        assert header == want_header and data == want_data, f"message {index} differs"
+    same_messages(receiver.taken()[taken_from:], sender.sent[sent_from:],
+                  f"{sender.name} to {receiver.name}")
 
 
 def write_json(name: str, data) -> None:
     """Into the test's folder, where the script collects it."""
     with open(name, "w") as file:
         json.dump(data, file, indent=2)
-
-
-def completed(server: Server) -> int:
-    return sum(server.mirror.completed)
 
 
 def bus_counts(server: Server) -> tuple[int, int]:
@@ -126,7 +118,7 @@ async def link_goodput(dut):
             for sender, _ in senders:
                 sender.recycle_send_region()
                 marks[sender.name].clear()
-            before = {s.name: {"completed": completed(s), "stats": s.stats(),
+            before = {s.name: {"completed": s.acknowledged(), "stats": s.stats(),
                                "bus": bus_counts(s), "sent": len(s.sent),
                                "taken": len(s.taken()),
                                "replays": (await s.side.stats())["tx_replays"]}
@@ -136,7 +128,7 @@ async def link_goodput(dut):
                 cocotb.start_soon(sender.send(*[size] * count))
             for sender, _ in senders:
                 goal = before[sender.name]["completed"] + count
-                await system.until(lambda s=sender, g=goal: completed(s) >= g,
+                await system.until(lambda s=sender, g=goal: s.acknowledged() >= g,
                                    int(40 * count * frame_clocks(size + 24, lane)) + 200000,
                                    f"{count} messages of {size} bytes from {sender.name}")
             for sender, receiver in senders:
@@ -192,13 +184,13 @@ async def idle_latency(dut):
     for _ in range(repeats):
         await system.clocks(3000)                      # idle: every ACK and interrupt done
         a_before, b_before = bus_counts(a), bus_counts(b)
-        goal = completed(a) + 1
+        goal = a.acknowledged() + 1
         async with a.os.cpu.interrupts_disabled():     # DriverSend alone, no ISR meanwhile
             started = a.os.platform.clocks()
             header, = await a.send(size)
             send = [n - o for n, o in zip(bus_counts(a), a_before)]
         await system.until(lambda: header.eax in arrived, 200000, "the delivery")
-        await system.until(lambda: completed(a) >= goal, 200000, "the ACK")
+        await system.until(lambda: a.acknowledged() >= goal, 200000, "the ACK")
         await system.clocks(1000)
         receive = [n - o for n, o in zip(bus_counts(b), b_before)]
         ack = [n - o - s for n, o, s in zip(bus_counts(a), a_before, send)]
@@ -229,7 +221,8 @@ async def load_rate(dut):
     count = max(64, int(2 * timed / frame_clocks(280, lane)) + 64)
     for sender in (a, b):
         cocotb.start_soon(sender.send(*[256] * count))
-    await system.until(lambda: completed(a) and completed(b), 200000, "the first ACKs")
+    await system.until(lambda: a.acknowledged() and b.acknowledged(), 200000,
+                       "the first ACKs")
 
     async def data_frames():
         return (await a.side.stats())["rx_data"] + (await b.side.stats())["rx_data"]
@@ -240,23 +233,20 @@ async def load_rate(dut):
     moved = await data_frames() - before
     assert moved > 0, "no DATA frame was received while the clock was timed"
     for sender, receiver in ((a, b), (b, a)):
-        done = completed(sender)       # acknowledged: the receiver's copies are finished
+        done = sender.acknowledged()   # acknowledged: the receiver's copies are finished
         assert receiver.taken()[:done] == sender.sent[:done], \
             "a delivery differs from what was sent"
     result = {"clocks": timed, "seconds": wall, "clocks_per_second": timed / wall,
               "data_frames": moved}
     dut._log.info("two adapters under load: %.0f clocks/s", result["clocks_per_second"])
-    write_json("rate.json", result)
+    write_json("load_rate.json", result)
 
 
 @cocotb.test()
 async def clock_rate(dut):
     """Simulated clocks per wall-second of a design that is only a clock and a counter."""
     timed = int(os.environ.get("MSL_BENCH_CLOCKS", "20000"))
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
-    dut.rst.value = 1
-    await ClockCycles(dut.clk, 4)
-    dut.rst.value = 0
+    await start_clock_and_reset(dut)
     await ClockCycles(dut.clk, 1000)
     start = int(dut.count.value)
     wall = time.perf_counter()
@@ -265,4 +255,4 @@ async def clock_rate(dut):
     assert int(dut.count.value) - start == timed, "the counter did not count every clock"
     result = {"clocks": timed, "seconds": wall, "clocks_per_second": timed / wall}
     dut._log.info("clock only: %.0f clocks/s", result["clocks_per_second"])
-    write_json("rate.json", result)
+    write_json("clock_rate.json", result)

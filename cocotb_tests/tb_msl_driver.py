@@ -11,7 +11,7 @@ import dataclasses
 import cocotb
 
 from cocotb_tests.host_memory import SLVERR_HOLE, share_memory
-from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server
+from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server, same_messages
 from driver.dma_rings import MessageHeader
 from driver.msl_driver import BAD_COMMAND, GET_CONFIGURATION, GET_STATISTICS
 from driver.msl_hardware import tuning_record
@@ -26,15 +26,8 @@ LONG = MAX_DATA       # a message that fills a slot: about 4100 clocks on the li
 HELD = (Code.HOLDOFF, Code.HOLDOFF_TOO)
 
 
-def same_messages(got, sent, what):
-    assert len(got) == len(sent), f"{what}: {len(got)} messages, {len(sent)} sent"
-    for index, ((header, data), (want_header, want_data)) in enumerate(zip(got, sent)):
-        assert header == want_header, f"{what}: message {index} header {header} != {want_header}"
-        assert data == want_data, f"{what}: message {index} data differs"
-
-
 def acked(server, count):
-    return lambda: sum(server.mirror.completed) >= count
+    return lambda: server.acknowledged() >= count
 
 
 def errors(server):

@@ -24,6 +24,7 @@ __all__ = [
     "HEADER_FIELDS",
     "HEADER_BYTES",
     "CRC_BYTES",
+    "FRAME_OVERHEAD_BYTES",
     "FrameHeader",
     "FrameStatus",
     "STATUS_FLAGS",
@@ -79,6 +80,8 @@ HEADER_FIELDS = (
 )
 HEADER_BYTES = sum(width for _, width, _ in HEADER_FIELDS) // 8
 CRC_BYTES = 4
+#: Line bytes a frame adds to its payload: START, header, CRC, END (one symbol each byte).
+FRAME_OVERHEAD_BYTES = 1 + HEADER_BYTES + CRC_BYTES + 1
 
 #: The header as a layout; its value's byte ``i`` is header byte ``i`` on the wire.
 FrameHeader = data.StructLayout({name: unsigned(width) for name, width, _ in HEADER_FIELDS})
