@@ -47,7 +47,8 @@ class DmaEngine(wiring.Component):
     run of descriptors is not slowed by a status write after each). Interrupt events
     (errors too) are raised only after the status block that shows their cause is in
     host memory, so a driver that takes the interrupt finds the news there (a failed
-    status write raises ``failed`` at once).
+    status write raises ``failed`` at once); and a status block carrying a new ACK
+    count always raises ``acknowledged``, whatever news it was written for.
 
     While ``enable`` is 0 the engine takes no job, forgets packets waiting to be
     announced and a packet half gathered, and its heads return to 0.
@@ -420,6 +421,10 @@ class DmaEngine(wiring.Component):
                     acked_seen.eq(self.acked_messages),
                     dirty.eq(0),
                 ]
+                # An ACK counted since IDLE last looked is in this block too: raise its
+                # event with it, or the driver would never be told to read it.
+                with m.If(self.acked_messages != acked_seen):
+                    m.d.sync += raise_acknowledged.eq(1)
                 m.next = "STATUS_WRITE"
             with m.State("STATUS_WRITE"):
                 job(1, self.status_base, _SCRATCH, 0, STATUS_BLOCK.size)
