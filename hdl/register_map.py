@@ -23,7 +23,8 @@ from .phy_statistics import PHY_COUNTERS
 __all__ = [
     "Access", "Param", "Field", "Reserved", "Register", "Block", "Window", "RegisterMap",
     "PlacedRegister", "PlacedField", "REGISTER_MAP", "INTERRUPT_CAUSES", "LINK_COUNTERS",
-    "ADAPTER_ID", "VERSION", "MAX_SLOTS", "MAX_MESSAGES", "TxSlotState", "Loopback",
+    "ADAPTER_ID", "VERSION", "MAX_SLOTS", "MAX_MESSAGES", "DEFAULT_ACK_TIMEOUT",
+    "DEFAULT_RETRY_LIMIT", "TxSlotState", "Loopback",
     "HostStructure", "TX_DESCRIPTOR", "RX_COMPLETION", "RX_COPY", "STATUS_BLOCK",
     "HOST_STRUCTURES", "MESSAGE_HEADER_BYTES", "HEADER_AREA_BYTES", "DmaErrorKind",
 ]
@@ -32,6 +33,8 @@ ADAPTER_ID = 0x4D534C31  #: "MSL1": the value a driver checks in ``ID``.
 VERSION = (4, 0)         #: (major, minor) of this register map.
 MAX_SLOTS = 8            #: Register room for slots; a build has 2..MAX_SLOTS of each.
 MAX_MESSAGES = 128       #: Messages per packet the adapter accepts in TX_POST.
+DEFAULT_ACK_TIMEOUT = 65536  #: ACK_TIMEOUT after reset, unless a build chooses another.
+DEFAULT_RETRY_LIMIT = 8      #: RETRY_LIMIT after reset, unless a build chooses another.
 MESSAGE_HEADER_BYTES = 24  #: EAX, EBX, ECX, EDX, ESI, EDI.
 #: Bytes of host memory per receive slot for its messages' headers.
 HEADER_AREA_BYTES = MAX_MESSAGES * MESSAGE_HEADER_BYTES
@@ -59,12 +62,19 @@ class Param:
     derive: Callable[[int], int] | None = None
     text: str = ""
 
+    #: The value when ``params`` does not name the parameter (a top that builds the
+    #: adapter with its default, e.g. the timers'); None: the parameter is required.
+    default: int | None = None
+
     def value(self, params: dict) -> int:
-        value = params[self.name]
+        value = params.get(self.name, self.default)
+        if value is None:
+            raise KeyError(f"build parameter {self.name!r} is needed for this reset value")
         return self.derive(value) if self.derive else value
 
     def __str__(self) -> str:
-        return self.text or f"`{self.name}`"
+        text = self.text or f"`{self.name}`"
+        return text if self.default is None else f"{text} (default {self.default})"
 
 
 @dataclass(frozen=True)
@@ -343,9 +353,11 @@ REGISTER_MAP = RegisterMap(
                 Field("held", 1, Access.RO, 0,
                       "the peer reset the link; down until COMMAND.link_reset"),)),
             Register("ACK_TIMEOUT", "clocks to wait for an ACK before replaying", (
-                Field("clocks", 32, Access.RW, 65536),)),
+                Field("clocks", 32, Access.RW,
+                      Param("ack_timeout", default=DEFAULT_ACK_TIMEOUT)),)),
             Register("RETRY_LIMIT", "replays of a packet before TX_ERROR", (
-                Field("count", 8, Access.RW, 8),)),
+                Field("count", 8, Access.RW,
+                      Param("retry_limit", default=DEFAULT_RETRY_LIMIT)),)),
             Register("ERROR_STATUS", "refused software requests (sticky)", (
                 Field("post_refused", 1, Access.W1C, 0,
                       "TX_POST of a slot not FREE, or a length/count out of range"),

