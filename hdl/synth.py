@@ -131,7 +131,7 @@ def _describe(path: dict) -> dict:
     total = sum(step.get("delay", 0.0) for step in steps)
     logic = [step for step in steps if step.get("type") == "logic"]
     return {"from": path.get("from"), "to": path.get("to"), "delay_ns": round(total, 3),
-            "logic_levels": len(logic),
+            "logic_cells": len(logic),   # carry-chain steps count one each
             "routing_ns": round(sum(s["delay"] for s in steps if s.get("type") == "routing"), 3),
             "start": steps[0]["from"]["cell"] if steps else None,
             "end": steps[-1]["to"]["cell"] if steps else None,
@@ -206,8 +206,8 @@ def main(argv=None) -> int:
     for name, result in results.items():
         path = result.get("critical_path")
         if path:
-            print(f"{name} critical path: {path['delay_ns']} ns, {path['logic_levels']} "
-                  f"logic levels, {path['routing_ns']} ns routing: {path['start']} -> "
+            print(f"{name} critical path: {path['delay_ns']} ns, {path['logic_cells']} "
+                  f"logic cells (carry steps included), {path['routing_ns']} ns routing: {path['start']} -> "
                   f"{path['end']}")
     print(f"\nWrote {args.out / 'synth.json'}.")
     return 0
