@@ -40,7 +40,7 @@ from .msl_adapter import MslAdapter
 from .register_map import VERSION
 
 __all__ = ["ReleaseFiles", "write_release", "simulation_only_constructs", "lint",
-           "adapter_parameters", "WAIVERS"]
+           "adapter_parameters", "add_build_options", "build_params", "WAIVERS"]
 
 WAIVERS = Path(__file__).resolve().parent / "verilator_waivers.vlt"
 
@@ -123,8 +123,16 @@ def lint(files: ReleaseFiles) -> subprocess.CompletedProcess:
          str(files.waivers), str(files.verilog)], capture_output=True, text=True)
 
 
-def _option(name: str) -> str:
-    return "--" + name.replace("_", "-")
+def add_build_options(parser: argparse.ArgumentParser) -> None:
+    """An option per adapter parameter (``--lane-width`` ...), default the adapter's."""
+    for name, default in adapter_parameters().items():
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=int,
+                            default=default, metavar="N", help=f"default {default}")
+
+
+def build_params(args: argparse.Namespace) -> dict:
+    """The adapter parameters the options of :func:`add_build_options` chose."""
+    return {name: getattr(args, name) for name in adapter_parameters()}
 
 
 def parse_args(argv):
@@ -133,17 +141,14 @@ def parse_args(argv):
     parser.add_argument("--name", default="msl_adapter", help="Verilog module name")
     parser.add_argument("--lint", action="store_true",
                         help="check the Verilog with verilator -Wall afterwards")
-    for name, default in adapter_parameters().items():
-        parser.add_argument(_option(name), dest=name, type=int, default=default,
-                            metavar="N", help=f"default {default}")
+    add_build_options(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    params = {name: getattr(args, name) for name in adapter_parameters()}
     try:
-        files = write_release(args.out, args.name, **params)
+        files = write_release(args.out, args.name, **build_params(args))
     except ValueError as error:
         print(f"release: {error}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from .release import adapter_parameters, write_release
+from .release import add_build_options, build_params, write_release
 
 __all__ = ["Family", "FAMILIES", "synthesize", "place_and_route", "main"]
 
@@ -146,9 +146,7 @@ def parse_args(argv):
     parser.add_argument("--freq", type=float, default=100.0,
                         help="clock target for place and route, MHz (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="placer seed (default 1)")
-    for name, default in adapter_parameters().items():
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=int,
-                            default=default, metavar="N", help=f"default {default}")
+    add_build_options(parser)
     args = parser.parse_args(argv)
     args.family = [f.strip() for f in args.family.split(",") if f.strip()]
     unknown = [f for f in args.family if f not in FAMILIES]
@@ -174,7 +172,7 @@ def _table(results: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    params = {name: getattr(args, name) for name in adapter_parameters()}
+    params = build_params(args)
     try:
         files = write_release(args.out / "rtl", "msl_adapter", **params)
     except ValueError as error:
