@@ -28,15 +28,14 @@ from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import Icarus, get_runner
 
 from hdl.tops import Variant, generate, variants
+from hdl.verilog_checks import WAIVERS
 
-__all__ = ["ROOT", "SIM_BUILD", "SIMULATORS", "TIMESCALE", "VERILATOR_WAIVERS",
+__all__ = ["ROOT", "SIM_BUILD", "SIMULATORS", "TIMESCALE",
            "selected_simulators", "locked", "build", "CocotbCase", "cocotb_cases",
-           "run_case", "waves_path", "top_params"]
+           "run_case", "waves_path", "top_params", "generated_verilog"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_BUILD = ROOT / "sim_build"
-#: The lint waivers of `make lint` also keep Verilator's build free of generator idioms.
-VERILATOR_WAIVERS = ROOT / "hdl" / "verilator_waivers.vlt"
 SIMULATORS = ("icarus", "verilator")
 TIMESCALE = ("1ns", "1ps")  # Amaranth's Verilog has none; the testbench clock is in ns
 
@@ -163,7 +162,8 @@ def build(sim: str, variant: Variant, waves: bool = False) -> tuple[Path, Path]:
                                    + ("-coverage" if coverage else ""))
     verilog = generated_verilog(variant)
     params = verilog.with_suffix(".json")
-    inputs = [verilog] + ([VERILATOR_WAIVERS] if sim == "verilator" else [])
+    # The lint waivers also keep Verilator's build free of generator idioms.
+    inputs = [verilog] + ([WAIVERS] if sim == "verilator" else [])
     fingerprint = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)
                                  + repr((sim, waves, coverage, _BUILD_RECIPE)).encode()).hexdigest()
     stamp = build_dir / "build.stamp"

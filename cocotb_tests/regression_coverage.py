@@ -113,12 +113,11 @@ def driver_report(out: Path) -> dict:
 
 # ---- the RTL: Verilator's coverage points ----
 
-def block_of(module: str) -> tuple[str, str]:
-    """(design, block path) of a generated module name, e.g.
-    ``adapter_pair_w10.adapter_a.dma.mover`` -> (``adapter_pair_w10``, ``dma.mover``)."""
-    parts = module.split(".")
-    design, rest = parts[0], [p for p in parts[1:] if not _SIDES.match(p)]
-    return design, ".".join(rest) or "(top)"
+def block_of(module: str) -> str:
+    """The block path of a generated module name, the design and the side left out:
+    ``adapter_pair_w10.adapter_a.dma.mover`` -> ``dma.mover``."""
+    parts = [p for p in module.split(".")[1:] if not _SIDES.match(p)]
+    return ".".join(parts) or "(top)"
 
 
 def merge_runs(runs: list[Path], merged: Path) -> dict:
@@ -145,12 +144,12 @@ def merge_runs(runs: list[Path], merged: Path) -> dict:
 def rtl_report(out: Path, runs: list[Path]) -> dict:
     """Merge the runs, then count lines and toggles per block."""
     points = merge_runs(runs, out / "rtl.dat")
-    lines = defaultdict(lambda: [0, 0])           # block -> [hit, total], per design
+    lines = defaultdict(lambda: [0, 0])           # block -> [hit, total] (each design's own)
     toggles = defaultdict(dict)                    # block -> {signal bit: hit}
     unrun = defaultdict(list)                      # block -> never-run lines
     for keys, count in points.values():
         kind, _, module = keys.get("page", "?/?").partition("/")
-        design, block = block_of(module)
+        block = block_of(module)
         if kind == "v_toggle":
             signal = keys.get("o", "?")
             toggles[block][signal] = toggles[block].get(signal, False) or count > 0

@@ -94,7 +94,8 @@ def _shape_bit_errors(workload, rng, seed):
     # packet (window 1). Past 16 tries the adapter gives up, which is then a fair error.
     frame_bits = int(0.5 / rate)
     if frame_bits < _LONGEST_FRAME_BITS:
-        largest = max(16, min(workload.max_size, frame_bits // 10 - FRAME_OVERHEAD_BYTES - MESSAGE_HEADER_BYTES))
+        payload = frame_bits // 10 - FRAME_OVERHEAD_BYTES - MESSAGE_HEADER_BYTES
+        largest = max(16, min(workload.max_size, payload))
         workload = dataclasses.replace(workload, window=1, burst=1,
                                        min_size=min(workload.min_size, largest),
                                        max_size=largest)

