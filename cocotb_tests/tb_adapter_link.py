@@ -93,7 +93,14 @@ async def nak_replays_a_damaged_frame_at_once(dut):
     await deliver(b, packet)
     await settle(bench)
     sa, sb = await a.stats(), await b.stats()
-    assert sb["rx_frames_bad"] == 1 and sb["tx_nak"] >= 1 and sa["rx_nak"] >= 1
+    assert bench.channel["a_to_b"].counters()["frames_hit"] == 1
+    # One flipped bit can also forge a START: 8b/10b has data codes one bit from K27.7
+    # (D27.1 at RD-, say). Then the frame ends truncated, and the phantom frame the
+    # forged START opens ends in the disparity error the flip left behind: two rejected
+    # frames for one damaged (seen with COCOTB_RANDOM_SEED=1795306219 before the register
+    # pipeline moved the timing).
+    assert sb["rx_truncated"] <= 1 and sb["rx_frames_bad"] == 1 + sb["rx_truncated"]
+    assert sb["tx_nak"] >= 1 and sa["rx_nak"] >= 1
     assert sa["tx_replays"] == 1 and sa["tx_ack_timeouts"] == 0
     assert await b.regs.read("INT_RAW") & cause_bit("RX_ERROR")
     assert await b.take() is None  # delivered once
@@ -228,6 +235,69 @@ async def retry_limit_halts_and_link_reset_recovers(dut):
     packet = await take_one(b)
     assert (packet.seq, packet.payload, packet.count) == (0, payload, count)
     await deliver(b, packet)
+
+
+@cocotb.test()
+async def cut_mid_frame_loses_sync_and_the_replay_arrives_once(dut):
+    """The line is cut while a long DATA frame is on it. The first dead symbol is an
+    invalid code word: B rejects the frame as a code error (not delivered); the ones after
+    it cost B its symbol sync, and its link goes down. (So a frame ends ``sync_lost`` only
+    if sync goes for another reason: a line cannot take it without an invalid symbol.)
+    Restored, B re-aligns, the link comes back, and A's replay (ACK timeout) delivers the
+    packet once, intact."""
+    bench = await up_bench(dut)
+    a, b = bench.a, bench.b
+    payload, count = random.randbytes(1000), random.randint(1, 128)  # 1000 symbols long
+    await a.post(payload, count, slot=0)
+    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
+    await ClockCycles(dut.clk, scale(bench, 200))
+    bench.channel["a_to_b"].set(cut=1)
+    await ClockCycles(dut.clk, scale(bench, 2000))
+    assert await b.regs.read("INT_RAW") & cause_bit("LINK_DOWN")
+    assert not (await b.regs.fields("RX_HEAD"))["valid"], "the cut frame was delivered"
+    bench.channel["a_to_b"].set(cut=0)
+    await b.wait_link_up(scale(bench, 20000))
+    packet = await take_one(b, scale(bench, 60000))
+    assert (packet.seq, packet.payload, packet.count) == (0, payload, count)
+    await deliver(b, packet)
+    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(bench, 20000))
+    await settle(bench)
+    sa, sb = await a.stats(), await b.stats()
+    assert sb["rx_code_error"] == 1 and sb["rx_sync_lost"] == 0
+    assert sb["rx_sync_losses"] == 1
+    assert sb["rx_sync_acquired"] == sb["rx_sync_losses"] + 1  # in sync again at the end
+    assert sb["rx_frames_bad"] == 1, "only the cut frame may be rejected"
+    assert sa["tx_replays"] >= 1 and sa["tx_ack_timeouts"] >= 1
+    assert await b.take() is None  # delivered once
+
+
+@cocotb.test()
+async def data_frame_crossing_a_link_reset_is_stale_and_not_delivered(dut):
+    """B's driver resets the link while A's DATA frame is on the line. The frame ends
+    good, but it belongs to the old link: B counts it stale and delivers nothing. A is
+    held by B's RESET (its slots emptied) until its driver acknowledges; then a packet
+    posted afresh arrives with sequence number 0."""
+    bench = await up_bench(dut)
+    a, b = bench.a, bench.b
+    old = (random.randbytes(1000), random.randint(1, 128))
+    await a.post(*old, slot=0)
+    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
+    await b.regs.write("COMMAND", link_reset=1)
+    assert await a.wait_until("LINK_STATUS", "held", 1, scale(bench, 20000))
+    await settle(bench)  # the old frame has ended at B by now
+    sb = await b.stats()
+    assert sb["rx_stale"] == 1 and sb["rx_frames_bad"] == 0
+    assert not (await b.regs.fields("RX_HEAD"))["valid"], "a stale frame was delivered"
+    assert await a.regs.field("TX_FREE", "mask") == 0b11  # the reset emptied A's slots
+    await a.regs.write("COMMAND", link_reset=1)
+    await a.wait_link_up(scale(bench, 20000))
+    await b.wait_link_up(scale(bench, 20000))
+    new = random_packet(200)
+    await a.post(*new)
+    packet = await take_one(b)
+    assert (packet.seq, packet.payload, packet.count) == (0, *new)
+    await deliver(b, packet)
+    assert await b.take() is None
 
 
 async def self_test(side, mode, clocks: int) -> bool:

@@ -427,6 +427,41 @@ async def oversize_and_invalid_sends_are_refused_and_reported(dut):
     await system.down()
 
 
+@cocotb.test()
+async def entry_points_out_of_turn_inside_get_next_packet_are_refused(dut):
+    """Inside GetNextPacket, while a packet is being built: DriverSend, and a
+    DriverBuildSend longer than PacketSizeDriverCanNowHandle, are refused (non-zero,
+    ServerCommDriverError) and leave the packet alone: the messages built into it go out
+    as one packet, intact. (Branches the coverage run found never taken.)"""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    sizes = packet_sizes(b)
+    await fill_window(system, a)
+    original, refused = a.mirror.get_next_packet, []
+
+    async def out_of_turn():
+        if not a.mirror.queue:
+            return await original()
+        a.mirror.get_next_packet = original
+        await original()                               # builds the queued 100 and 200
+        room = a.mirror.packet_size_driver_can_now_handle
+        assert 0 < room < MAX_DATA, room
+        refused.append(await a.driver.driver_send(MessageHeader(1, 2, 0, 4, 0, 6)))
+        refused.append(await a.driver.driver_build_send(
+            MessageHeader(1, 2, room + 1, 4, 0x000A_0000, 6)))
+        assert a.mirror.packet_size_driver_can_now_handle == room  # nothing was added
+    a.mirror.get_next_packet = out_of_turn
+    await a.send(100, 200)
+    await system.until(acked(a, 5), 400000, "all five acknowledged")
+    assert refused == [1, 1], refused
+    assert errors(a) == [DriverError.INVALID_REQUEST] * 2
+    assert a.stats()["invalid_requests"] == 2
+    assert sizes == [1, 1, 1, 2], sizes
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
 # ---- ACK path and DriverBuildSend ----
 
 @cocotb.test()

@@ -34,7 +34,8 @@ class AxiLiteSlave(wiring.Component):
     channel's ready is high while that half is not yet held); the write happens once both
     are held, and its response is held until the master takes it. A read is taken,
     performed, and its data held until the master takes it. Reads and writes take turns
-    on the internal bus. The low two address bits are ignored (32-bit registers).
+    on the internal bus: the slave picks one, and drives the bus request the clock after
+    (from registers). The low two address bits are ignored (32-bit registers).
 
     Answers: OKAY; DECERR where nothing is mapped (the write is dropped, reads return 0).
 
@@ -74,21 +75,29 @@ class AxiLiteSlave(wiring.Component):
 
         prefer_read = Signal()  # alternate when both wait
         read_error = Signal()
+        # The choice between a read and a write is made a clock before the bus request:
+        # the address decode and the read mux over every register behind the bus are a
+        # long path of their own, and must start from registers.
+        reading = Signal()
         with m.FSM(name="axil"):
             with m.State("IDLE"):
                 write_ready = aw_held & w_held
                 with m.If(ar_held & (prefer_read | ~write_ready)):
-                    m.d.comb += [bus.addr.eq(araddr & ~3), bus.read.eq(1)]
-                    m.d.sync += [read_error.eq(bus.error), prefer_read.eq(0)]
-                    m.next = "READ_DATA"
+                    m.d.sync += [reading.eq(1), prefer_read.eq(0)]
+                    m.next = "ACCESS"
                 with m.Elif(write_ready):
-                    m.d.comb += [bus.addr.eq(awaddr & ~3), bus.write.eq(1),
-                                 bus.wdata.eq(wdata), bus.wstrb.eq(wstrb)]
-                    m.d.sync += [
-                        axil.bvalid.eq(1),
-                        axil.bresp.eq(AxiResponse.DECERR.value * bus.error),
-                        prefer_read.eq(1),
-                    ]
+                    m.d.sync += [reading.eq(0), prefer_read.eq(1)]
+                    m.next = "ACCESS"
+            with m.State("ACCESS"):
+                m.d.comb += [bus.addr.eq(Mux(reading, araddr, awaddr) & ~3),
+                             bus.read.eq(reading), bus.write.eq(~reading),
+                             bus.wdata.eq(wdata), bus.wstrb.eq(wstrb)]
+                with m.If(reading):
+                    m.d.sync += read_error.eq(bus.error)
+                    m.next = "READ_DATA"
+                with m.Else():
+                    m.d.sync += [axil.bvalid.eq(1),
+                                 axil.bresp.eq(AxiResponse.DECERR.value * bus.error)]
                     m.next = "WRITE_RESPONSE"
             with m.State("READ_DATA"):
                 # The data of the read issued last clock is on the bus now.

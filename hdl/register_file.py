@@ -29,9 +29,15 @@ class RegisterFile(wiring.Component):
 
     * ``value`` (in): what reads return for RO, W1C and W1S fields;
     * ``fields`` (out): the stored RW fields (other fields read 0);
-    * ``written`` (out): a one-clock strobe when software writes the register;
-    * ``data`` (out): the written value, bytes outside the write strobes as 0. For W1C,
-      W1S and CMD fields the owner acts on it (clear the 1 bits, set them, run the command).
+    * ``written`` (out): a one-clock strobe the clock after software writes the register;
+    * ``data`` (out): the written value, bytes outside the write strobes as 0, valid
+      with ``written``. For W1C, W1S and CMD fields the owner acts on it (clear the 1
+      bits, set them, run the command).
+
+    ``written`` and ``data`` are registers: with the bus decode and the owner's logic
+    (a sequence window check, say) in one clock, that path set the adapter's Fmax. The
+    clock's delay cannot be seen by software: the write response leaves at the same edge,
+    and a read is served no earlier than the clock after. RW fields are stored at once.
 
     CMD fields read as 0. Writes to RO fields are ignored.
 
@@ -78,6 +84,12 @@ class RegisterFile(wiring.Component):
         word = bus.addr[2:]
         rdata = Signal(32)
         m.d.comb += [bus.rdata.eq(rdata), bus.error.eq(1)]
+        written_data = Signal(32)  # shared by every port: one register, not one per port
+        m.d.sync += written_data.eq(bus.wdata & byte_mask)
+        for register in self._map:
+            port = self.port(register.name)
+            m.d.sync += port.written.eq(0)
+            m.d.comb += port.data.eq(written_data)
 
         with m.Switch(word):
             for register in self._map:
@@ -90,10 +102,7 @@ class RegisterFile(wiring.Component):
                         m.d.sync += rdata.eq((port.fields.as_value() & rw)
                                              | (port.value.as_value() & hardware))
                     with m.If(bus.write):
-                        m.d.comb += [
-                            port.written.eq(1),
-                            port.data.eq(bus.wdata & byte_mask),
-                        ]
+                        m.d.sync += port.written.eq(1)
                         if rw:
                             stored = port.fields.as_value()
                             keep = ~(byte_mask & rw) & 0xFFFFFFFF

