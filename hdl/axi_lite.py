@@ -35,7 +35,8 @@ class AxiLiteSlave(wiring.Component):
     are held, and its response is held until the master takes it. A read is taken,
     performed, and its data held until the master takes it. Reads and writes take turns
     on the internal bus: the slave picks one, and drives the bus request the clock after
-    (from registers). The low two address bits are ignored (32-bit registers).
+    (from registers). A write is answered once its effects are in place (a clock after the
+    bus write). The low two address bits are ignored (32-bit registers).
 
     Answers: OKAY; DECERR where nothing is mapped (the write is dropped, reads return 0).
 
@@ -96,9 +97,14 @@ class AxiLiteSlave(wiring.Component):
                     m.d.sync += read_error.eq(bus.error)
                     m.next = "READ_DATA"
                 with m.Else():
-                    m.d.sync += [axil.bvalid.eq(1),
-                                 axil.bresp.eq(AxiResponse.DECERR.value * bus.error)]
-                    m.next = "WRITE_RESPONSE"
+                    m.d.sync += axil.bresp.eq(AxiResponse.DECERR.value * bus.error)
+                    m.next = "WRITE_EFFECT"
+            with m.State("WRITE_EFFECT"):
+                # The register owners act on a write a clock after the bus (RegisterFile
+                # registers its strobes). The response waits for that clock, so a master
+                # that has it sees the write's effects: irq low after a W1C, say.
+                m.d.sync += axil.bvalid.eq(1)
+                m.next = "WRITE_RESPONSE"
             with m.State("READ_DATA"):
                 # The data of the read issued last clock is on the bus now.
                 m.d.sync += [

@@ -36,8 +36,8 @@ class RegisterFile(wiring.Component):
 
     ``written`` and ``data`` are registers: with the bus decode and the owner's logic
     (a sequence window check, say) in one clock, that path set the adapter's Fmax. The
-    clock's delay cannot be seen by software: the write response leaves at the same edge,
-    and a read is served no earlier than the clock after. RW fields are stored at once.
+    clock's delay is hidden from software by :class:`~hdl.axi_lite.AxiLiteSlave`, which
+    answers a write only after it. RW fields are stored at once.
 
     CMD fields read as 0. Writes to RO fields are ignored.
 
