@@ -42,6 +42,7 @@ from .verilog_checks import WAIVERS, simulation_only_constructs, verilator_lint
 __all__ = ["ReleaseFiles", "write_release", "lint", "adapter_parameters",
            "add_build_options", "build_params"]
 
+
 def adapter_parameters() -> dict:
     """The adapter's build parameters and their defaults, from its constructor."""
     signature = inspect.signature(MslAdapter)

@@ -190,7 +190,8 @@ def _table(results: dict) -> str:
         fmax = result.get("fmax_mhz")
         fmax_text = f"{min(fmax.values()):.1f}" if fmax else "no PnR"
         if fmax and len(result["runs"]) > 1:
-            low, high = (min(r[i] for r in result["fmax_range_mhz"].values()) for i in (0, 1))
+            slowest = min(fmax, key=fmax.get)  # the clock the table's Fmax is
+            low, high = result["fmax_range_mhz"][slowest]
             fmax_text += f" ({low:.1f}-{high:.1f})"
         lines.append(f"{name:7} {family.device:20} {cells['LUT4']:>7} {cells['carry']:>6} "
                      f"{cells['FF']:>7} {cells['BRAM']:>5} {cells['LUTRAM']:>6} "
