@@ -10,12 +10,11 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
+from cocotb_tests.harness import CLOCK_NS, clock_driven_by_hdl
 from hdl.testbench.channel_model import ChannelControl, ChannelStatus
 
-__all__ = ["CLOCK_NS", "pack", "unpack", "ChannelHandle", "start_clock_and_reset",
-           "seed_channels"]
-
-CLOCK_NS = 10
+__all__ = ["CLOCK_NS", "pack", "unpack", "ChannelHandle", "start_clock",
+           "start_clock_and_reset", "seed_channels"]
 
 
 def pack(layout, **fields) -> int:
@@ -38,9 +37,16 @@ def unpack(layout, value: int) -> dict:
 
 
 
+def start_clock(dut) -> None:
+    """Run ``dut.clk`` at 100 MHz, unless the build's own clock generator does (Icarus:
+    see ``cocotb_tests.harness``)."""
+    if not clock_driven_by_hdl():
+        cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+
+
 async def start_clock_and_reset(dut, clocks: int = 4) -> None:
     """Start the 100 MHz clock and hold reset for ``clocks`` clocks."""
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+    start_clock(dut)
     dut.rst.value = 1
     await ClockCycles(dut.clk, clocks)
     dut.rst.value = 0

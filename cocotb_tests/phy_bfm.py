@@ -47,6 +47,9 @@ class FrameSender:
         stream["valid"].value = 1
         await RisingEdge(self.dut.clk)
         while not stream["ready"].value:  # sampled before the edge: the FIFO took it
+            # Sleep until the FIFO has room instead of waking every clock (a full header
+            # FIFO holds the sender for a whole frame).
+            await RisingEdge(stream["ready"])
             await RisingEdge(self.dut.clk)
         stream["valid"].value = 0
 

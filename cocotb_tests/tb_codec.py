@@ -9,9 +9,9 @@ import struct
 import zlib
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge, Timer
 
+from cocotb_tests.channel_bfm import start_clock
 from linkmodel import code8b10b as reference
 
 SETTLE = (1, "ns")  # combinational logic needs a delta; 1 ns keeps waveforms readable
@@ -111,7 +111,7 @@ async def running_disparity_stays_bounded(dut):
 @cocotb.test()
 async def crc_matches_zlib(dut):
     """Random payloads of random lengths: value against zlib.crc32, then the residue."""
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    start_clock(dut)
     dut.rst.value = 1
     dut.crc_start.value = dut.crc_enable.value = 0
     await ClockCycles(dut.clk, 2)

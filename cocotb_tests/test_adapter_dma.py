@@ -4,10 +4,14 @@ Icarus, which runs this top about four times slower: the CI budget)."""
 
 import pytest
 
-from cocotb_tests.harness import cocotb_cases, run_case
+from cocotb_tests.harness import cocotb_cases, marked_long, run_case
 
 
-@pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_adapter_dma", "adapter_pair",
-                                              lane_width=10, slot_size=1024), ids=str)
+CASES = cocotb_cases("cocotb_tests.tb_adapter_dma", "adapter_pair", lane_width=10,
+                     slot_size=1024)
+
+
+@pytest.mark.parametrize("case", marked_long(CASES, "messages_travel_between_host_memories"),
+                         ids=str)
 def test_adapter_dma(case):
     run_case(case, extra_env={"MSL_DMA_PACKETS": "60" if case.sim == "icarus" else "100"})

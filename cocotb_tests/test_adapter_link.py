@@ -2,13 +2,12 @@
 lane, random traffic also on a true serial line; each simulator.
 
 Random traffic: 1000 packets each way on the 10-bit lane, 250 on the serial line (ten
-times as many clocks per packet); half that on Icarus, which runs this top about five
-times slower (the CI budget).
+times as many clocks per packet), on both simulators.
 """
 
 import pytest
 
-from cocotb_tests.harness import cocotb_cases, run_case
+from cocotb_tests.harness import cocotb_cases, marked_long, run_case
 
 CASES = cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=10,
                      dma_width=32, slot_size=1024) + [
@@ -19,7 +18,7 @@ CASES = cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=
 PACKETS = {10: 1000, 1: 250}
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", marked_long(CASES, "random_traffic_with_line_errors"), ids=str)
 def test_adapter_link(case):
-    packets = PACKETS[case.variant.params["lane_width"]] // (2 if case.sim == "icarus" else 1)
+    packets = PACKETS[case.variant.params["lane_width"]]
     run_case(case, extra_env={"MSL_ADAPTER_PACKETS": str(packets)})
