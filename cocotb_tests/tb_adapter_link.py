@@ -342,6 +342,10 @@ async def random_traffic_with_line_errors(dut):
     agree with what the channel did to the frames. MSL_ADAPTER_PACKETS per direction."""
     per_direction = int(os.environ.get("MSL_ADAPTER_PACKETS", "1000"))
     bench = await up_bench(dut, interrupts=cause_bit("RX_PACKET"), retry_limit=32)
+    for side in bench.side.values():
+        # A lost ACK costs a whole timeout of idle line: ten times the round trip of the
+        # longest frame with the receiver's copying, not the default's hundred.
+        await side.regs.write("ACK_TIMEOUT", clocks=scale(bench, 4000))
     for channel in bench.channel.values():
         channel.set_error_rate(1e-4)
         channel.set(burst_threshold=round(2e-6 * 2**32), burst_bits=16)
@@ -385,11 +389,11 @@ async def random_traffic_with_line_errors(dut):
         hit = sum(h for h, _ in hits)
         near_only = sum(n and not h for h, n in hits)
         dut._log.info("%s: %d frames crossed, %d damaged (+%d near), received %d good, %d "
-                      "bad, %d orphan runs, %d sync losses; DATA %d sent, %d replays, "
-                      "%d duplicates", direction, line["frames"], hit, near_only,
-                      rx["rx_frames_good"], rx["rx_frames_bad"], rx["rx_orphans"],
-                      rx["rx_sync_losses"], tx["tx_data"], tx["tx_replays"],
-                      rx["rx_duplicates"])
+                      "bad, %d orphan runs, %d sync losses; DATA %d sent, %d replays "
+                      "(%d after an ACK timeout), %d duplicates", direction, line["frames"],
+                      hit, near_only, rx["rx_frames_good"], rx["rx_frames_bad"],
+                      rx["rx_orphans"], rx["rx_sync_losses"], tx["tx_data"],
+                      tx["tx_replays"], tx["tx_ack_timeouts"], rx["rx_duplicates"])
         assert line["frames"] == len(hits) == tx["tx_frames"] + tx["tx_aborted"]
         assert line["frames_hit"] == hit > 0, "the line damaged nothing: the test is void"
         assert rx["rx_frames_good"] <= line["frames"] - hit, "a damaged frame counted good"
