@@ -343,8 +343,8 @@ async def random_traffic_with_line_errors(dut):
     per_direction = int(os.environ.get("MSL_ADAPTER_PACKETS", "1000"))
     bench = await up_bench(dut, interrupts=cause_bit("RX_PACKET"), retry_limit=32)
     for side in bench.side.values():
-        # A lost ACK costs a whole timeout of idle line: ten times the round trip of the
-        # longest frame with the receiver's copying, not the default's hundred.
+        # A lost ACK leaves the line idle for a whole ACK timeout: about ten round trips
+        # (a 32-byte frame each way and the receiver's copying), not the default's hundred.
         await side.regs.write("ACK_TIMEOUT", clocks=scale(bench, 4000))
     for channel in bench.channel.values():
         channel.set_error_rate(1e-4)

@@ -9,9 +9,10 @@ import pytest
 from cocotb_tests.harness import cocotb_cases, marked_long, run_case
 
 ERROR_FRAMES_EACH_WAY = 5000
+CASES = marked_long(cocotb_cases("cocotb_tests.tb_phy_pair", "phy_pair"),
+                    "line_errors_are_never_reported_good")
 
 
-@pytest.mark.parametrize("case", marked_long(cocotb_cases("cocotb_tests.tb_phy_pair", "phy_pair"),
-                                              "line_errors_are_never_reported_good"), ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
 def test_phy_pair(case):
     run_case(case, extra_env={"MSL_ERROR_FRAMES": str(ERROR_FRAMES_EACH_WAY)})
