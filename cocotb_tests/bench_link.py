@@ -26,13 +26,13 @@ import sys
 from pathlib import Path
 
 from cocotb_tests.bench_cli import common_options, print_header, run, settle_seed
-from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case
+from cocotb_tests.harness import CLOCK_NS, SIMULATORS, CocotbCase, run_case
 from cocotb_tests.mirrored_servers import MIRROR_BUILDS, mirror_variant
 from hdl.tops import variants
 
 MODULE = "cocotb_tests.tb_bench_link"
 SIZES = (16, 64, 256, 1024, 4096)
-CLOCK_MHZ = 100
+CLOCK_MHZ = 1000 // CLOCK_NS
 
 
 def parse_args(argv):

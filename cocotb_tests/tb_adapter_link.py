@@ -21,11 +21,12 @@ def scale(bench, clocks: int) -> int:
     return clocks * 10 // bench.params["lane_width"]
 
 
-async def up_bench(dut, **settings) -> AdapterPairBench:
+async def up_bench(dut, ack_timeout: int = 20000, **settings) -> AdapterPairBench:
+    """Both adapters up; ``ack_timeout`` in clocks of a 10-bit lane (scaled), the other
+    ``settings`` as for :meth:`AdapterSide.start`."""
     bench = AdapterPairBench(dut, top_params(), stall=0.2, seed=random.getrandbits(32))
     await bench.start()
-    settings.setdefault("ack_timeout", scale(bench, 20000))
-    await bench.link_up(**settings)
+    await bench.link_up(ack_timeout=scale(bench, ack_timeout), **settings)
     return bench
 
 
@@ -341,11 +342,10 @@ async def random_traffic_with_line_errors(dut):
     packet is delivered exactly once, in order and intact, and the receivers' counters
     agree with what the channel did to the frames. MSL_ADAPTER_PACKETS per direction."""
     per_direction = int(os.environ.get("MSL_ADAPTER_PACKETS", "1000"))
-    bench = await up_bench(dut, interrupts=cause_bit("RX_PACKET"), retry_limit=32)
-    for side in bench.side.values():
-        # A lost ACK leaves the line idle for a whole ACK timeout: about ten round trips
-        # (a 32-byte frame each way and the receiver's copying), not the default's hundred.
-        await side.regs.write("ACK_TIMEOUT", clocks=scale(bench, 4000))
+    # A lost ACK leaves the line idle for a whole ACK timeout: about ten round trips (a
+    # 32-byte frame each way and the receiver's copying), not the default's hundred.
+    bench = await up_bench(dut, ack_timeout=4000, interrupts=cause_bit("RX_PACKET"),
+                           retry_limit=32)
     for channel in bench.channel.values():
         channel.set_error_rate(1e-4)
         channel.set(burst_threshold=round(2e-6 * 2**32), burst_bits=16)
