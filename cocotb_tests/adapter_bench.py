@@ -2,7 +2,7 @@
 
 Each side is driven the way a driver would drive it: registers through AXI4-Lite (with
 random stalls on every channel), packet slots through the buffer windows or its DMA
-rings in host memory (an AxiRam on its AXI4 master), its interrupt line. The helpers
+rings in host memory (the top's RTL host memory on its DMA master), its interrupt line. The helpers
 here are a test's "link user" (post a packet, take one, acknowledge), not the MSL
 driver, which arrives in step 4.
 """
@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from cocotb.triggers import ClockCycles, First, RisingEdge
+from cocotb.triggers import RisingEdge, select
 
 from cocotb_tests.axil_binding import AxiLiteRegisterBus
 from cocotb_tests.channel_bfm import ChannelHandle, seed_channels, start_clock_and_reset
-from cocotb_tests.host_memory import host_memory, no_host_memory
+from cocotb_tests.clocks import clock_cycles
+from cocotb_tests.host_memory import RtlHostMemory
 from driver.registers import Registers
 from hdl.register_map import INTERRUPT_CAUSES, REGISTER_MAP, Loopback
 
@@ -43,22 +44,18 @@ class Packet:
 class AdapterSide:
     """One adapter, through its registers, buffer windows, host memory and interrupt line.
 
-    ``memory_stall``: None leaves the DMA master unanswered (``memory`` is None);
-    otherwise ``memory`` is the side's host memory, pausing with that probability.
+    ``stall``: probability per clock and channel that the register bus pauses;
+    ``memory_stall``: that the host memory (``memory``) pauses.
     """
 
     def __init__(self, dut, name: str, params: dict, stall: float = 0.2, seed: int = 0,
-                 memory_stall: float | None = None):
+                 memory_stall: float = 0.0):
         self.dut, self.name, self.params = dut, name, params
         self.slot_size = params["slot_size"]
         self.bus = AxiLiteRegisterBus(dut, f"{name}__axil", dut.clk, dut.rst, stall, seed)
         self.regs = Registers(self.bus)
         self.irq = getattr(dut, f"{name}__irq")
-        if memory_stall is None:
-            no_host_memory(dut, f"{name}__dma")
-            self.memory = None
-        else:
-            self.memory = host_memory(dut, f"{name}__dma", stall=memory_stall, seed=seed)
+        self.memory = RtlHostMemory(dut, name, stall=memory_stall, seed=seed)
 
     async def start(self, ack_timeout: int = 20000, retry_limit: int = 8,
                     interrupts: int = 0, loopback: Loopback = Loopback.OFF) -> None:
@@ -73,7 +70,7 @@ class AdapterSide:
         for _ in range(max(1, clocks // 50)):
             if await self.regs.field(register, field) == value:
                 return True
-            await ClockCycles(self.dut.clk, 50)
+            await clock_cycles(self.dut.clk, 50)
         return await self.regs.field(register, field) == value
 
     async def wait_link_up(self, clocks: int = 20000) -> None:
@@ -86,7 +83,7 @@ class AdapterSide:
             free = await self.regs.field("TX_FREE", "mask")
             if free:
                 return (free & -free).bit_length() - 1
-            await ClockCycles(self.dut.clk, 50)
+            await clock_cycles(self.dut.clk, 50)
         raise AssertionError(f"side {self.name}: no transmit slot freed in {clocks} clocks")
 
     async def fill(self, slot: int, payload: bytes) -> None:
@@ -120,7 +117,7 @@ class AdapterSide:
         """Wait for the interrupt line; False after ``clocks`` clocks."""
         if self.irq.value:
             return True
-        await First(RisingEdge(self.irq), ClockCycles(self.dut.clk, clocks))
+        await select(RisingEdge(self.irq), clock_cycles(self.dut.clk, clocks))
         return bool(self.irq.value)
 
     async def stats(self) -> dict:
@@ -133,17 +130,26 @@ class AdapterPairBench:
     """Clock, reset, both adapters and both channel directions."""
 
     def __init__(self, dut, params: dict, stall: float = 0.2, seed: int = 0,
-                 memory_stall: float | None = None):
+                 memory_stall: float = 0.0):
         self.dut, self.params = dut, params
         self.side = {name: AdapterSide(dut, name, params, stall, seed + index, memory_stall)
                      for index, name in enumerate("ab")}
         self.a, self.b = self.side["a"], self.side["b"]
         self.channel = {d: ChannelHandle(dut, d, params["lane_width"])
                         for d in ("a_to_b", "b_to_a")}
+        dut.share_host_memory.value = 0
 
     async def start(self, seed: int | None = None) -> None:
         await start_clock_and_reset(self.dut)
         await seed_channels(self.channel.values(), random.getrandbits(32) if seed is None else seed)
+        for side in self.side.values():
+            await side.memory.reseed()
+
+    def share_host_memory(self) -> None:
+        """Side B's DMA master reaches side A's host memory from now on (one server
+        with both adapters)."""
+        self.dut.share_host_memory.value = 1
+        self.b.memory = self.a.memory
 
     async def link_up(self, **settings) -> None:
         """Enable both sides (``settings`` as for :meth:`AdapterSide.start`), wait for the link."""

@@ -7,6 +7,7 @@ Accesses are counted, for register-access budgets.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import random
@@ -16,13 +17,25 @@ from cocotbext.axi.constants import AxiResp
 
 from driver.bus import BusError
 
-__all__ = ["AxiLiteRegisterBus", "CountedBus", "random_pauses"]
+__all__ = ["AxiLiteRegisterBus", "CountedBus", "random_pauses", "pause_at_random"]
 
 
 def random_pauses(rng: random.Random, busy: float):
     """A pause generator for cocotbext-axi: True (pause) with probability ``busy``."""
     while True:
         yield rng.random() < busy
+
+
+def pause_at_random(channels, busy: float, seed: int) -> None:
+    """Give each of cocotbext-axi's ``channels`` its own random pause pattern (pausing
+    with probability ``busy`` per clock), or none when ``busy`` is 0. A pause generator
+    wakes Python on every clock: tests that measure throughput leave it off."""
+    rng = random.Random(seed)
+    for channel in channels:
+        if busy:
+            channel.set_pause_generator(random_pauses(random.Random(rng.random()), busy))
+        else:
+            channel.clear_pause_generator()
 
 
 class AxiLiteRegisterBus:
@@ -34,7 +47,9 @@ class AxiLiteRegisterBus:
         The port's signals are ``<prefix>__awaddr`` and so on (Amaranth's names).
     clock, reset :
     stall : float
-        Probability, per clock and channel, that the master pauses (0: never).
+        Probability, per clock and channel, that the master pauses (0: never). The
+        pause generators run only while an access is under way: a pause generator wakes
+        Python on every clock, and between accesses there is nothing to pause.
     seed : int
         For the pause pattern.
     """
@@ -46,17 +61,29 @@ class AxiLiteRegisterBus:
         logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
         for interface in (self.master.write_if, self.master.read_if):
             interface.log.setLevel(logging.WARNING)
-        if stall:
-            rng = random.Random(seed)
-            for channel in (self.master.write_if.aw_channel, self.master.write_if.w_channel,
-                            self.master.write_if.b_channel, self.master.read_if.ar_channel,
-                            self.master.read_if.r_channel):
-                channel.set_pause_generator(random_pauses(random.Random(rng.random()), stall))
+        self._channels = (self.master.write_if.aw_channel, self.master.write_if.w_channel,
+                          self.master.write_if.b_channel, self.master.read_if.ar_channel,
+                          self.master.read_if.r_channel)
+        self._stall, self._rng, self._under_way = stall, random.Random(seed), 0
         self.reads = 0
         self.writes = 0
 
+    @contextlib.asynccontextmanager
+    async def _access(self):
+        """An access under way (several may be, from different flows): the pauses run."""
+        if self._stall and not self._under_way:
+            pause_at_random(self._channels, self._stall, self._rng.getrandbits(32))
+        self._under_way += 1
+        try:
+            yield
+        finally:
+            self._under_way -= 1
+            if self._stall and not self._under_way:
+                pause_at_random(self._channels, 0, 0)
+
     async def read_with_response(self, address: int) -> tuple[int, AxiResp]:
-        result = await self.master.read(address, 4)
+        async with self._access():
+            result = await self.master.read(address, 4)
         self.reads += 1
         return int.from_bytes(result.data, "little"), AxiResp(result.resp)
 
@@ -74,7 +101,8 @@ class AxiLiteRegisterBus:
         lanes = [lane for lane in range(4) if byte_enable >> lane & 1]
         for _, run in itertools.groupby(enumerate(lanes), lambda item: item[1] - item[0]):
             run = [lane for _, lane in run]
-            result = await self.master.write(address + run[0], data[run[0]:run[-1] + 1])
+            async with self._access():
+                result = await self.master.write(address + run[0], data[run[0]:run[-1] + 1])
             self.writes += 1
             worst = max(worst, AxiResp(result.resp))
         return worst

@@ -10,8 +10,12 @@
    ReceiveServerComm, next to the time its frame needs on the line.
 3. Register reads and writes per DriverSend, per received packet and per ACK, and per
    packet under load.
-4. Simulated clocks per wall-second of the two-adapter system under load, on Icarus and
-   on Verilator, each next to a design that is only a clock, timed in the same run.
+4. Simulated clocks per wall-second of the two-adapter system under load (built the
+   project's way), on Icarus and on Verilator, each as a fraction of a fixed yardstick
+   timed in the same run: a design that is only a clock, built the way cocotb builds by
+   default, under cocotb's clock, with Python woken on every edge (``ClockCycles``: the
+   rate of cocotb's bare clock). The same design's rate in a ``Timer`` window (no
+   Python: the simulator's own rate) is given beside it.
 
 Prints tables and writes ``link.json`` and ``link.png`` into ``--out`` (default
 ``sim_build/bench``). Numbers are reported, never asserted.
@@ -46,8 +50,9 @@ def parse_args(argv):
                         help="message data per direction and point (default 64 KiB on a "
                              "10-bit lane, 16 KiB on a 1-bit lane)")
     parser.add_argument("--clocks", type=int, default=None,
-                        help="clocks timed for the simulator rates (default 50000 on "
-                             "Verilator, 10000 on Icarus)")
+                        help="clocks timed for the two adapters' rate (default 100000 on "
+                             "Verilator, 20000 on Icarus; ten times as many for the "
+                             "yardstick)")
     args = parser.parse_args(argv)
     try:
         args.lanes = [int(v) for v in args.lanes.split(",") if v]
@@ -65,10 +70,11 @@ def parse_args(argv):
     return args
 
 
-def _run(args, sim, variant, test, env=None) -> dict:
-    print(f"  {test} on {variant.name} ({sim}) ...", flush=True)
+def _run(args, sim, variant, test, env=None, cocotb_defaults=False) -> dict:
+    built = ", cocotb's default build" if cocotb_defaults else ""
+    print(f"  {test} on {variant.name} ({sim}{built}) ...", flush=True)
     folder = run_case(CocotbCase(sim, variant, MODULE, test), extra_env=env, waves=False,
-                      seed=args.seed)
+                      seed=args.seed, cocotb_defaults=cocotb_defaults)
     return json.loads((folder / f"{test}.json").read_text())
 
 
@@ -92,13 +98,17 @@ def measure(args) -> dict:
         if sim == "icarus" and not shutil.which("iverilog"):
             print("  icarus: iverilog not found, skipped", flush=True)
             continue
-        clocks = args.clocks or (50000 if sim == "verilator" else 10000)
-        env = {"MSL_BENCH_CLOCKS": str(clocks)}
-        results["rates"].append({"sim": sim, "design": loaded.name, "load": "both ways",
-                                 **_run(args, sim, loaded, "load_rate", env)})
-        results["rates"].append({"sim": sim, "design": bare.name, "load": "none",
-                                 **_run(args, sim, bare, "clock_rate",
-                                        {"MSL_BENCH_CLOCKS": str(clocks * 10)})})
+        clocks = args.clocks or (100000 if sim == "verilator" else 20000)
+        pair = _run(args, sim, loaded, "load_rate", {"MSL_BENCH_CLOCKS": str(clocks)})
+        yardstick = _run(args, sim, bare, "clock_rate",
+                         {"MSL_BENCH_CLOCKS": str(clocks * 10)}, cocotb_defaults=True)
+        results["rates"].append({
+            "sim": sim, "design": loaded.name, "clocks": pair["clocks"],
+            "clocks_per_second": pair["clocks_per_second"],
+            "yardstick_clocks_per_second": yardstick["clock_cycles_clocks_per_second"],
+            "simulator_clocks_per_second": yardstick["timer_clocks_per_second"],
+            "fraction_of_yardstick": pair["clocks_per_second"]
+            / yardstick["clock_cycles_clocks_per_second"]})
     return results
 
 
@@ -144,12 +154,17 @@ def report(results: dict) -> None:
                   f"{r['receiver_accesses_per_packet']:.2f} "
                   f"({r['messages_per_packet']:.1f} messages a packet)")
     print()
-    print("Simulator speed: simulated clocks per wall-second")
-    header = f"{'simulator':10} {'design':28} {'load':10} {'clocks':>8} {'clocks/s':>10}"
+    print("Simulator speed: simulated clocks per wall-second. pair: the two adapters under "
+          "full-duplex load (the project's build); yardstick: the clock-only design, "
+          "cocotb's default build and clock, Python woken every clock; simulator: the "
+          "same in a Timer window (no Python)")
+    header = (f"{'simulator':10} {'design':28} {'clocks':>8} {'pair/s':>9} "
+              f"{'yardstick/s':>12} {'of yardstick':>12} {'simulator/s':>12}")
     print_header(header)
     for r in results["rates"]:
-        print(f"{r['sim']:10} {r['design']:28} {r['load']:10} {r['clocks']:>8} "
-              f"{r['clocks_per_second']:>10.0f}")
+        print(f"{r['sim']:10} {r['design']:28} {r['clocks']:>8} "
+              f"{r['clocks_per_second']:>9.0f} {r['yardstick_clocks_per_second']:>12.0f} "
+              f"{r['fraction_of_yardstick']:>12.1%} {r['simulator_clocks_per_second']:>12.0f}")
 
 
 def plot(results: dict, path: Path) -> None:
@@ -177,13 +192,14 @@ def plot(results: dict, path: Path) -> None:
         axis.set_title(f"lane width {lane}")
         axis.legend(fontsize=8, loc="lower right")
     axis = axes[-1]
-    rates = results["rates"]
-    labels = [f"{r['sim']}\n{'2 adapters' if r['load'] != 'none' else 'clock only'}"
-              for r in rates]
-    axis.bar(range(len(rates)), [r["clocks_per_second"] for r in rates],
-             color=["tab:blue" if r["load"] != "none" else "tab:gray" for r in rates])
-    axis.set_xticks(range(len(rates)))
-    axis.set_xticklabels(labels, fontsize=8)
+    bars = [(f"{r['sim']}\n{label}", r[key], color) for r in results["rates"]
+            for label, key, color in (("2 adapters", "clocks_per_second", "tab:blue"),
+                                      ("yardstick", "yardstick_clocks_per_second", "tab:gray"),
+                                      ("simulator", "simulator_clocks_per_second",
+                                       "lightgray"))]
+    axis.bar(range(len(bars)), [b[1] for b in bars], color=[b[2] for b in bars])
+    axis.set_xticks(range(len(bars)))
+    axis.set_xticklabels([b[0] for b in bars], fontsize=7)
     axis.set_yscale("log")
     axis.set_ylabel("simulated clocks per second")
     axis.set_title("simulator speed")

@@ -7,9 +7,9 @@ Shared by every test top that contains a :class:`hdl.testbench.channel_model.Cha
 from __future__ import annotations
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
+from cocotb_tests.clocks import TestbenchClock
 from cocotb_tests.harness import CLOCK_NS, clock_driven_by_hdl
 from hdl.testbench.channel_model import ChannelControl, ChannelStatus
 
@@ -37,19 +37,22 @@ def unpack(layout, value: int) -> dict:
 
 
 
-def start_clock(dut) -> None:
+def start_clock(dut) -> TestbenchClock:
     """Run ``dut.clk`` at 100 MHz, unless the build's own clock generator does (Icarus:
-    see ``cocotb_tests.harness``)."""
-    if not clock_driven_by_hdl():
-        cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+    see ``cocotb_tests.harness``); either way waits on it sleep (see
+    :mod:`cocotb_tests.clocks`)."""
+    clock = TestbenchClock(dut.clk, CLOCK_NS * 1000)
+    clock.start(driven_by_hdl=clock_driven_by_hdl())
+    return clock
 
 
-async def start_clock_and_reset(dut, clocks: int = 4) -> None:
+async def start_clock_and_reset(dut, clocks: int = 4) -> TestbenchClock:
     """Start the 100 MHz clock and hold reset for ``clocks`` clocks."""
-    start_clock(dut)
+    clock = start_clock(dut)
     dut.rst.value = 1
-    await ClockCycles(dut.clk, clocks)
+    await clock.cycles(clocks)
     dut.rst.value = 0
+    return clock
 
 
 async def seed_channels(channels, seed: int) -> None:

@@ -14,10 +14,10 @@ import random
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
 from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide, cause_bit
 from cocotb_tests.axil_binding import CountedBus
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
 from driver.dma_rings import (
     Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_bytes,
@@ -107,7 +107,7 @@ class DmaSide:
     async def send(self, messages: list[Message]) -> None:
         """Wait for ring room (watching host memory only), then queue the packet."""
         while self.tx.room() < len(messages):
-            await ClockCycles(self.side.dut.clk, 20)
+            await clock_cycles(self.side.dut.clk, 20)
         reads, writes = self.send_bus.reads, self.send_bus.writes
         await self.tx.send([m.header for m in messages])
         assert self.send_bus.reads == reads, "DriverSend read a register"
@@ -128,7 +128,7 @@ class DmaSide:
         for _ in range(clocks // 10):
             if self.rx.copied(done):
                 return
-            await ClockCycles(self.side.dut.clk, 10)
+            await clock_cycles(self.side.dut.clk, 10)
         raise AssertionError(f"side {self.side.name}: copies never finished")
 
     async def deliver(self, completion: Completion, answers) -> list[tuple[Copy, int]]:

@@ -1,9 +1,9 @@
 """The driver side's platform in a cocotb simulation, and the server's interrupt lines.
 
 :class:`CocotbPlatform` is the :class:`driver.platform.Platform` the server OS model and
-the driver run on: host memory is the side's AxiRam (CPU accesses are direct and take
-no simulated time; the adapter reaches the same bytes over AXI4), time is the testbench
-clock, flows are cocotb tasks. :func:`watch_interrupt_line` is the server's interrupt
+the driver run on: host memory is the side's host memory in the test top (CPU accesses
+are direct and take no simulated time; the adapter reaches the same bytes over AXI4),
+time is the testbench clock, flows are cocotb tasks. :func:`watch_interrupt_line` is the server's interrupt
 controller: while an adapter's level-sensitive ``irq`` is high it calls the OS's
 dispatch for the line the adapter is wired to.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import cocotb
 from cocotb.task import current_task
-from cocotb.triggers import ClockCycles, RisingEdge
-from cocotb.utils import get_sim_time
+from cocotb.triggers import Event, RisingEdge, select
 
-from cocotb_tests.channel_bfm import CLOCK_NS
+from cocotb_tests.clocks import TestbenchClock
+from driver.platform import poll_every
 
 __all__ = ["CocotbPlatform", "watch_interrupt_line"]
 
@@ -25,22 +25,64 @@ class CocotbPlatform:
 
     Parameters
     ----------
-    clock :
-        The clock signal (``CLOCK_NS`` period).
+    clock : TestbenchClock
+        The bus clock; waits sleep through it (no wake-up on every edge).
     memory :
         Host memory with ``read(address, length)`` and ``write(address, data)`` (an
-        AxiRam has both).
+        RtlHostMemory has both).
     """
 
-    def __init__(self, clock, memory):
+    def __init__(self, clock: TestbenchClock, memory):
         self._clock = clock
         self.memory = memory
+        self._watches: dict[object, tuple[int, int]] = {}   # poll -> [low, high)
 
     async def pause(self, clocks: int = 1) -> None:
-        await ClockCycles(self._clock, max(1, clocks))
+        await self._clock.cycles(max(1, clocks))
 
     def clocks(self) -> int:
-        return int(get_sim_time("ns") // CLOCK_NS)
+        return self._clock.now()
+
+    def event(self) -> Event:
+        return Event()
+
+    async def poll(self, ready, every: int, clocks: int,
+                   watch: tuple[int, int] | None = None) -> bool:
+        """:meth:`driver.platform.Platform.poll`. With ``watch`` on the RTL host memory it
+        sleeps until the bus writes there (its watch counter moves) or the deadline, and
+        checks on the next clock the loop would have checked on."""
+        if watch is None or not hasattr(self.memory, "watch"):
+            return await poll_every(self, ready, every, clocks)
+        start = self.clocks()
+        deadline, last = start + clocks, start + -(-clocks // every) * every
+        key = object()
+        self._watch(key, watch)
+        try:
+            while True:
+                if ready():
+                    return True
+                now = self.clocks()
+                if now >= deadline:
+                    return False
+                index, _ = await select(self.memory.counters_changed,
+                                        self._clock.cycles(last - now))
+                if index == 0:
+                    # A write at this clock's edge was not yet there for a check at it.
+                    now = self.clocks()
+                    target = start + ((now - start) // every + 1) * every
+                    await self._clock.cycles(target - now)
+        finally:
+            self._watch(key, None)
+
+    def _watch(self, key: object, window: tuple[int, int] | None) -> None:
+        """The memory's watch window covers every poll's (one window per memory)."""
+        if window is None:
+            self._watches.pop(key, None)
+        else:
+            self._watches[key] = (window[0], window[0] + window[1])
+        if self._watches:
+            self.memory.watch(min(low for low, _ in self._watches.values()),
+                              max(high for _, high in self._watches.values()))
 
     def start(self, coroutine) -> None:
         cocotb.start_soon(coroutine)

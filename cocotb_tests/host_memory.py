@@ -1,69 +1,213 @@
-"""Host memory for DMA tests: cocotbext-axi's AxiRam, with stalls and an error region."""
+"""Host memory, as the testbenches see it: the RTL host memory of the test tops, and a
+Python one for cocotbext-axi's AXI4 slave.
+
+:class:`RtlHostMemory` is a side's host memory in the two-adapter tops
+(:mod:`hdl.testbench.host_memory`): the adapter's DMA master reaches it inside the
+simulator, with no Python at all per beat; the host CPU (the driver and the OS model)
+reads and writes its lines directly, taking no simulated time; the testbench sets its
+SLVERR hole and random pauses and reads its counters.
+
+:class:`HostRam` is host memory in Python, served on a raw AXI4 port of a design by
+cocotbext-axi's AXI4 slave (:func:`reference_memory`, through the model's public
+``target`` interface). The DMA mover's own tests run on it, and
+``tb_host_memory.py`` holds the RTL memory to it transaction for transaction.
+"""
 
 from __future__ import annotations
 
 import logging
-import random
 
-from cocotbext.axi import AxiBus, AxiRam
+from cocotb.handle import Immediate
+from cocotb.triggers import RisingEdge, ValueChange
+from cocotb.utils import get_sim_time
+from cocotbext.axi import AxiBus, AxiSlave
 
-from cocotb_tests.axil_binding import random_pauses
+from cocotb_tests.axil_binding import pause_at_random
+from cocotb_tests.channel_bfm import pack, unpack
+from hdl.testbench.host_memory import (HOST_MEMORY_BYTES, LINE_BYTES, HostMemoryControl,
+                                       HostMemoryStatus)
 
-__all__ = ["host_memory", "set_stall", "no_host_memory", "share_memory", "SLVERR_HOLE"]
+__all__ = ["SLVERR_HOLE", "RtlHostMemory", "HostRam", "reference_memory",
+           "set_reference_stall"]
 
 #: Host addresses answered with SLVERR (reads and writes), for error tests.
 SLVERR_HOLE = (0x0010_0000, 0x0010_1000)
 
 
-def host_memory(dut, prefix: str, size: int = 1 << 21, stall: float = 0.0, seed: int = 0,
-                hole: tuple[int, int] | None = SLVERR_HOLE) -> AxiRam:
-    """An AxiRam on the DUT's AXI4 master ``<prefix>__*``.
+def _check_range(address: int, length: int, size: int) -> None:
+    if address < 0 or length < 0 or address + length > size:
+        raise ValueError(f"host memory has {size:#x} bytes: no {length} bytes at "
+                         f"{address:#x}")
 
-    ``stall``: probability per clock and channel that the memory pauses (not ready on
-    AW/W/AR, no response on B/R). Accesses touching ``hole`` fail with SLVERR.
+
+class RtlHostMemory:
+    """A side's host memory in a test top (``<side>__memory*`` ports, storage
+    ``lines_<side>``).
+
+    Parameters
+    ----------
+    dut :
+    side : str
+        ``"a"`` or ``"b"`` (the adapter pair), or ``""`` for a top with one memory.
+    stall : float
+        Probability per clock and channel that the memory pauses (0: never).
+    seed : int
+        For the pause pattern.
+    hole : (int, int) or None
+        ``[low, high)`` answers SLVERR (bus-word aligned).
     """
-    bus = AxiBus.from_prefix(dut, prefix, bus_separator="__")
-    ram = AxiRam(bus, dut.clk, dut.rst, size=size)
-    logging.getLogger(f"cocotb.{dut._name}.{prefix}").setLevel(logging.WARNING)
-    set_stall(ram, stall, seed)
-    if hole:
-        low, high = hole
-        write, read = ram.write_if._write, ram.read_if._read
 
-        async def write_or_fail(address, data):
-            if address < high and address + len(data) > low:
-                raise ValueError(f"write into the error region at {address:#x}")
-            await write(address, data)
+    size = HOST_MEMORY_BYTES
 
-        async def read_or_fail(address, length):
-            if address < high and address + length > low:
-                raise ValueError(f"read from the error region at {address:#x}")
-            return await read(address, length)
+    def __init__(self, dut, side: str, stall: float = 0.0, seed: int = 0,
+                 hole: tuple[int, int] | None = SLVERR_HOLE):
+        prefix = f"{side}__" if side else ""
+        self.dut = dut
+        self.lines = getattr(dut, f"lines_{side}" if side else "lines").storage.lines
+        self._control_port = getattr(dut, f"{prefix}memory")
+        self._reseed_port = getattr(dut, f"{prefix}memory_reseed")
+        self._status_port = getattr(dut, f"{prefix}memory_status")
+        self._settings = {name: 0 for name, _ in HostMemoryControl}
+        self._reseed_port.value = 0
+        self.set_error_hole(*(hole or (0, 0)))
+        self.set_stall(stall, seed)
 
-        ram.write_if._write, ram.read_if._read = write_or_fail, read_or_fail
-    return ram
+    # ---- the CPU's view ----
+
+    def read(self, address: int, length: int) -> bytes:
+        """The CPU reads (the error regions are for the bus only)."""
+        _check_range(address, length, self.size)
+        first, end = address // LINE_BYTES, -(-(address + length) // LINE_BYTES)
+        data = b"".join(int(self.lines[line].value).to_bytes(LINE_BYTES, "little")
+                        for line in range(first, end))
+        start = address - first * LINE_BYTES
+        return data[start:start + length]
+
+    def write(self, address: int, data: bytes) -> None:
+        """The CPU writes, at once (a read right after sees it)."""
+        _check_range(address, len(data), self.size)
+        if get_sim_time() == 0:
+            raise RuntimeError("host memory is cleared at time 0: write it once the "
+                               "simulation runs (after the first clock or reset)")
+        offset = 0
+        while offset < len(data):
+            line, start = divmod(address + offset, LINE_BYTES)
+            count = min(LINE_BYTES - start, len(data) - offset)
+            if count == LINE_BYTES:
+                value = data[offset:offset + count]
+            else:
+                old = bytearray(int(self.lines[line].value).to_bytes(LINE_BYTES, "little"))
+                old[start:start + count] = data[offset:offset + count]
+                value = bytes(old)
+            self.lines[line].value = Immediate(int.from_bytes(value, "little"))
+            offset += count
+
+    # ---- settings and counters ----
+
+    def _update(self, **settings) -> None:
+        self._settings.update(settings)
+        self._control_port.value = pack(HostMemoryControl, **self._settings)
+
+    def set_error_hole(self, low: int, high: int) -> None:
+        """Addresses ``[low, high)`` answer SLVERR from now on (``low == high``: none)."""
+        self._update(slverr_low=low, slverr_high=high)
+
+    def set_stall(self, stall: float, seed: int | None = None) -> None:
+        """Pause with probability ``stall`` per clock and channel from now on (0: never);
+        ``seed`` takes effect at :meth:`reseed`."""
+        if not 0 <= stall < 1:
+            raise ValueError(f"stall is a probability in [0, 1), not {stall!r}")
+        self._update(pause_threshold=round(stall * 2**16),
+                     **({} if seed is None else {"seed": seed & 0xFFFFFFFF}))
+
+    def watch(self, low: int, high: int) -> None:
+        """Count the write bursts that write into ``[low, high)`` from now on."""
+        self._update(watch_low=low, watch_high=high)
+
+    @property
+    def counters_changed(self) -> ValueChange:
+        """A trigger: a counter of :meth:`counters` moved (a watched write, say)."""
+        return ValueChange(self._status_port)
+
+    async def reseed(self) -> None:
+        """Load the seed into the pause generators (after reset, which undoes it)."""
+        self._reseed_port.value = 1
+        await RisingEdge(self.dut.clk)
+        self._reseed_port.value = 0
+
+    def counters(self) -> dict:
+        """``protocol_errors`` (must stay 0) and ``watched_writes``."""
+        return unpack(HostMemoryStatus, int(self._status_port.value))
 
 
-def set_stall(ram: AxiRam, stall: float, seed: int = 0) -> None:
-    """Make ``ram`` pause with probability ``stall`` per clock and channel (0: never)."""
-    rng = random.Random(seed)
-    for channel in (ram.write_if.aw_channel, ram.write_if.w_channel, ram.write_if.b_channel,
-                    ram.read_if.ar_channel, ram.read_if.r_channel):
-        if stall:
-            channel.set_pause_generator(random_pauses(random.Random(rng.random()), stall))
-        else:
-            channel.clear_pause_generator()
+class HostRam:
+    """Host memory in Python, with its error regions.
+
+    Parameters
+    ----------
+    size : int
+        Bytes; accesses past them answer DECERR (:meth:`response`).
+    slverr : (int, int) or None
+        ``[low, high)`` addresses that answer SLVERR.
+    """
+
+    def __init__(self, size: int = HOST_MEMORY_BYTES,
+                 slverr: tuple[int, int] | None = SLVERR_HOLE):
+        self.size = size
+        self.slverr = slverr
+        self.data = bytearray(size)
+
+    def response(self, address: int, length: int) -> str:
+        """What a bus would answer to ``length`` bytes from ``address``."""
+        if address < 0 or address + length > self.size:
+            return "DECERR"
+        if self.slverr and address < self.slverr[1] and address + length > self.slverr[0]:
+            return "SLVERR"
+        return "OKAY"
+
+    def read(self, address: int, length: int) -> bytes:
+        _check_range(address, length, self.size)
+        return bytes(self.data[address:address + length])
+
+    def write(self, address: int, data: bytes) -> None:
+        _check_range(address, len(data), self.size)
+        self.data[address:address + len(data)] = data
 
 
-def no_host_memory(dut, prefix: str) -> None:
-    """Tie the AXI4 master ``<prefix>__*`` to a memory that never answers (for tests
-    that leave DMA off; an undriven input would be X in Icarus)."""
-    for name in ("awready", "wready", "bvalid", "arready", "rvalid"):
-        getattr(dut, f"{prefix}__{name}").value = 0
+class _ErrorRaisingTarget:
+    """:class:`HostRam` as cocotbext-axi's slave ``target``: its model answers SLVERR
+    when an access raises."""
+
+    def __init__(self, ram: HostRam):
+        self.ram = ram
+
+    async def read(self, address: int, length: int) -> bytes:
+        if self.ram.response(address, length) != "OKAY":
+            raise ValueError(f"read from an error region at {address:#x}")
+        return self.ram.read(address, length)
+
+    async def write(self, address: int, data: bytes) -> None:
+        if self.ram.response(address, len(data)) != "OKAY":
+            raise ValueError(f"write into an error region at {address:#x}")
+        self.ram.write(address, data)
 
 
-def share_memory(ram: AxiRam, other: AxiRam) -> None:
-    """Make ``ram`` answer from ``other``'s bytes: two adapters in one server, whose DMA
-    masters reach the same host memory."""
-    for holder in (ram, ram.write_if, ram.read_if):
-        holder.mem = other.mem
+def reference_memory(dut, prefix: str, clock, reset, ram: HostRam, stall: float = 0.0,
+                     seed: int = 0) -> AxiSlave:
+    """cocotbext-axi's AXI4 slave serving ``ram`` on ``<prefix>__*``, pausing with
+    probability ``stall`` per clock and channel. Every error region answers SLVERR (the
+    model has no DECERR)."""
+    slave = AxiSlave(AxiBus.from_prefix(dut, prefix, bus_separator="__"), clock, reset,
+                     target=_ErrorRaisingTarget(ram))
+    # It logs every burst at INFO.
+    for interface in (slave.write_if, slave.read_if):
+        interface.log.setLevel(logging.WARNING)
+    set_reference_stall(slave, stall, seed)
+    return slave
+
+
+def set_reference_stall(slave: AxiSlave, stall: float, seed: int = 0) -> None:
+    """Make a :func:`reference_memory` pause with probability ``stall`` (0: never)."""
+    pause_at_random((slave.write_if.aw_channel, slave.write_if.w_channel,
+                     slave.write_if.b_channel, slave.read_if.ar_channel,
+                     slave.read_if.r_channel), stall, seed)

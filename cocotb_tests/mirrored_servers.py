@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.triggers import ClockCycles
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.mirror_replica import Operation, Replica, audit
 from cocotb_tests.msl_system import SEND_REGION, MslSystem, Server
@@ -249,7 +249,7 @@ class MirroredServer:
                            if len(self.outstanding) < w.window else None)
                 if address is not None:
                     break
-                await ClockCycles(clock, 50)
+                await clock_cycles(clock, 50)
             self.server.memory.write(address, data)
             header = self._header(number, data, address)
             self.replica.apply(operation)
@@ -262,7 +262,7 @@ class MirroredServer:
                 self.outstanding.append(number)
                 await self.mirror.send(header)
             if number % w.burst == w.burst - 1 and w.pause_clocks:
-                await ClockCycles(clock, self.rng.randint(0, w.pause_clocks))
+                await clock_cycles(clock, self.rng.randint(0, w.pause_clocks))
 
     def settled(self) -> bool:
         """Nothing of this server's is waiting: every message completed or abandoned."""
@@ -327,7 +327,7 @@ class MirrorRun:
                               applied, total, 100 * applied // total, self._clock() - start)
             if done:
                 return True
-            await ClockCycles(clock, 200)
+            await clock_cycles(clock, 200)
         for task in senders:
             task.cancel()
         self.log.warning("traffic did not settle in %d clocks", deadline_clocks)

@@ -1,5 +1,9 @@
 """The DMA mover test top (:mod:`hdl.testbench.dma_top`) with its host memory and a
-byte-exact Python model of both memories, for tests and benchmarks."""
+byte-exact Python model of both memories, for tests and benchmarks.
+
+Host memory is served by cocotbext-axi's AXI4 slave (:func:`host_memory.reference_memory`):
+the mover is the block that speaks AXI4, so its own tests hold it to an independent
+bus model, pausing at random on every channel."""
 
 import random
 
@@ -8,7 +12,7 @@ from cocotb.utils import get_sim_time
 
 from cocotb_tests.channel_bfm import CLOCK_NS, start_clock_and_reset
 from cocotb_tests.harness import top_params
-from cocotb_tests.host_memory import host_memory
+from cocotb_tests.host_memory import HostRam, reference_memory
 
 __all__ = ["MoverBench", "HOST_REGION"]
 
@@ -23,7 +27,9 @@ class MoverBench:
         params = top_params()
         self.word = params["data_width"] // 8
         self.local_size = params["local_bytes"]
-        self.host = host_memory(dut, "axi", stall=stall, seed=random.getrandbits(32))
+        self.host = HostRam()
+        self.slave = reference_memory(dut, "axi", dut.clk, dut.rst, self.host, stall,
+                                      random.getrandbits(32))
         self.host_model = bytearray(random.randbytes(HOST_REGION))
         self.local_model = bytearray(random.randbytes(self.local_size))
         dut.start.value = 0

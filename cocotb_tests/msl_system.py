@@ -1,5 +1,5 @@
 """Two mirrored servers on the adapter-pair top: each with its OS model, SFT III side
-and MSL driver, on its own adapter, host memory (AxiRam) and interrupt line.
+and MSL driver, on its own adapter, host memory (in RTL) and interrupt line.
 
 This is the testbench topology of the design brief (section 6). A :class:`Server` is
 what the tests drive: it makes messages in its host memory, sends them through its OS,
@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
 from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide
+from cocotb_tests.clocks import clock_cycles, testbench_clock
 from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
 from cocotb_tests.harness import top_params
 from driver.dma_rings import MessageHeader
@@ -51,7 +51,7 @@ async def wait_for(clock, condition, clocks: int, what: str, step: int = 100) ->
     for _ in range(max(1, clocks // step)):
         if condition():
             return
-        await ClockCycles(clock, step)
+        await clock_cycles(clock, step)
     assert condition(), f"timed out after {clocks} clocks waiting for {what}"
 
 
@@ -73,7 +73,7 @@ class Server:
                  clocks_per_tick: int, io_space: dict | None = None, seed: int = 0,
                  irqs: list | None = None):
         self.dut, self.side, self.name = dut, side, side.name
-        platform = CocotbPlatform(dut.clk, side.memory)
+        platform = CocotbPlatform(testbench_clock(dut.clk), side.memory)
         self.os = ServerOs(platform, OS_POOL[0], OS_POOL[1], clocks_per_tick, name=side.name)
         self.mirror = MirrorSide(self.os, *RECEIVE_BUFFER)
         self.io_space = io_space if io_space is not None else {PORT: side.bus}
@@ -129,10 +129,18 @@ class Server:
         self._next = SEND_REGION[0]
 
     async def send(self, *lengths: int) -> list[MessageHeader]:
-        """The OS sends a message per length (to the driver now, or onto its queue)."""
-        headers = [self.message(length) for length in lengths]
-        for header in headers:
-            await self.mirror.send(header)
+        """The OS sends a message per length (to the driver now, or onto its queue).
+        When the send region is used up, it waits for every message sent to be
+        acknowledged and starts from the region's beginning again."""
+        headers = []
+        for length in lengths:
+            if self._next + length > SEND_REGION[1]:
+                await wait_for(self.dut.clk, lambda: self.acknowledged() >= len(self.sent),
+                               10**7, f"{self.name}'s messages acknowledged (send region "
+                               "used up)")
+                self.recycle_send_region()
+            headers.append(self.message(length))
+            await self.mirror.send(headers[-1])
         return headers
 
     def taken(self) -> list[tuple[MessageHeader, bytes]]:
@@ -179,7 +187,7 @@ class MslSystem:
             await side.wait_link_up(40000)
 
     async def clocks(self, count: int) -> None:
-        await ClockCycles(self.dut.clk, count)
+        await clock_cycles(self.dut.clk, count)
 
     async def until(self, condition, clocks: int, what: str) -> None:
         try:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import cocotb
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, ValueChange
+from cocotb.triggers import ReadOnly, RisingEdge, ValueChange
 from cocotb.utils import get_sim_time
 
 from cocotb_tests.channel_bfm import (
     ChannelHandle, pack, seed_channels, start_clock_and_reset, unpack,
 )
+from cocotb_tests.clocks import clock_cycles
 from hdl.frame_format import FrameHeader, FrameStatus, STATUS_FLAGS
 from hdl.phy_statistics import PhyCounters
 from hdl.testbench.phy_pair_top import RxEventKind
@@ -191,4 +192,4 @@ class PhyPairBench:
         """Let the line drain: every frame sent has crossed and been judged."""
         for sender in self.send.values():
             await sender.wait_idle()
-        await ClockCycles(self.dut.clk, symbols * 10 // self.lane_width + 200)
+        await clock_cycles(self.dut.clk, symbols * 10 // self.lane_width + 200)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
 import cocotb
-from cocotb.triggers import ClockCycles, Event
+from cocotb.triggers import Event
 
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.mirrored_servers import EAX_BASE, MirrorRun
 from driver.dma_rings import MESSAGE_HEADER_BYTES
 from driver.sft3 import DriverError
@@ -77,7 +78,7 @@ def _hardware(summary: dict, side: str, counter: str) -> int:
 async def _every(run: MirrorRun, rng: random.Random, low: int, high: int, action) -> None:
     """``action()`` again and again, ``low``..``high`` clocks apart."""
     while True:
-        await ClockCycles(run.dut.clk, rng.randint(low, high))
+        await clock_cycles(run.dut.clk, rng.randint(low, high))
         await action()
 
 
@@ -128,12 +129,12 @@ async def _inject_cuts(run, rng, details):
     sync-loss counter, read before and after)."""
     details["cuts"] = []
     while True:
-        await ClockCycles(run.dut.clk, rng.randint(10000, 40000))
+        await clock_cycles(run.dut.clk, rng.randint(10000, 40000))
         direction, length = rng.choice(sorted(run.channel)), rng.randint(200, 8000)
         receiver = run.system.bench.side[direction[-1]].regs
         before = await receiver.read("STAT_RX_SYNC_LOSSES")
         run.channel[direction].set(cut=1)
-        await ClockCycles(run.dut.clk, length)
+        await clock_cycles(run.dut.clk, length)
         run.channel[direction].set(cut=0)
         lost = await receiver.read("STAT_RX_SYNC_LOSSES") - before
         details["cuts"].append((direction, length, lost))
@@ -158,9 +159,9 @@ async def _inject_busy_cpu(run, rng, details):
     its adapter refuses DATA until the driver catches up."""
     cpu = run.servers["b"].server.os.cpu
     while True:
-        await ClockCycles(run.dut.clk, rng.randint(500, 3000))
+        await clock_cycles(run.dut.clk, rng.randint(500, 3000))
         async with cpu.interrupts_disabled():
-            await ClockCycles(run.dut.clk, rng.randint(3000, 12000))
+            await clock_cycles(run.dut.clk, rng.randint(3000, 12000))
 
 
 # ---- holdoff storm ----
@@ -184,12 +185,12 @@ async def _inject_emergency(run, rng, details):
     polling TX_STATE), once, then carries on sending."""
     a = run.servers["a"]
     regs = a.server.side.regs
-    await ClockCycles(run.dut.clk, rng.randint(5000, 30000))
+    await clock_cycles(run.dut.clk, rng.randint(5000, 30000))
     while True:
         states = await regs.fields("TX_STATE")
         if TxSlotState.SENDING in states.values():
             break
-        await ClockCycles(run.dut.clk, rng.randint(5, 50))
+        await clock_cycles(run.dut.clk, rng.randint(5, 50))
     await a.mirror.emergency(reason=rng.randint(1, 255))
     details["emergency_sent"] = True
 
@@ -202,7 +203,7 @@ async def _inject_crash(run, rng, details):
     a stops sending once told, as a server that lost its mirror does."""
     a, b = run.servers["a"], run.servers["b"]
     a.stop_on_error = True
-    await ClockCycles(run.dut.clk, rng.randint(5000, 60000))
+    await clock_cycles(run.dut.clk, rng.randint(5000, 60000))
     b.stopped = b.halted = True
     b.server.os.aes_paused = True
     details["crash_tick"] = a.server.os.ticks
@@ -235,7 +236,7 @@ async def _inject_adapter_reset(run, rng, details):
     adapter; this is the reset the driver can give.)"""
     side = rng.choice("ab")
     details["side"] = side
-    await ClockCycles(run.dut.clk, rng.randint(5000, 40000))
+    await clock_cycles(run.dut.clk, rng.randint(5000, 40000))
     server = run.servers[side].server
     link = server.driver.links[0]
     async with server.os.cpu.interrupts_disabled():

@@ -1,7 +1,7 @@
 """cocotb tests of the adapter's DMA engine on the cross-wired pair (docs/dma.md).
 
-Each side has its own host memory (an AxiRam pausing at random on every channel, with a
-region answering SLVERR) and is driven through its rings by :mod:`driver.dma_rings`;
+Each side has its own host memory (RTL, pausing at random on every channel,
+with a region answering SLVERR) and is driven through its rings by :mod:`driver.dma_rings`;
 the traffic and its checks are :mod:`cocotb_tests.dma_traffic`. Register accesses are
 held to the budget: no read and at most 2 writes per packet sent, at most 1 read per
 packet received.
@@ -13,9 +13,9 @@ import os
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
 from cocotb_tests.adapter_bench import cause_bit
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.dma_traffic import (
     LAYOUT, RECEIVE_REGION, SEND_REGION, Allocator, DmaSide, Message, check_receive_region,
     dma_bench, fill_receive_region, random_packet, start_both_ways,
@@ -40,7 +40,7 @@ async def messages_travel_between_host_memories(dut):
         for _ in range(1000):
             if sender.status()["TX_ACKED"] == messages:
                 break
-            await ClockCycles(dut.clk, 20)
+            await clock_cycles(dut.clk, 20)
         status = sender.status()
         assert (status["TX_HEAD"], status["TX_ACKED"]) == (messages, messages), status
         assert receiver.handler_bus.reads <= receiver.packets_received, \
@@ -100,7 +100,7 @@ async def expect_only(receiver: DmaSide, sender: DmaSide, messages: list[Message
     """``messages`` arrive as packet 0 and nothing else does; the sender consumed
     ``descriptors`` in all."""
     await receive_one(receiver, messages, seq=0)
-    await ClockCycles(receiver.side.dut.clk, 5000)
+    await clock_cycles(receiver.side.dut.clk, 5000)
     assert receiver.rx.completions() == [], "a dropped packet's messages were sent"
     assert sender.status()["TX_HEAD"] == descriptors
 

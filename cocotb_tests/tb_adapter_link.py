@@ -9,9 +9,9 @@ import os
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
 from cocotb_tests.adapter_bench import AdapterPairBench, cause_bit
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
 from hdl.register_map import Loopback, TxSlotState
 
@@ -40,7 +40,7 @@ async def take_one(side, clocks: int = 200000):
         packet = await side.take()
         if packet is not None:
             return packet
-        await ClockCycles(side.dut.clk, 100)
+        await clock_cycles(side.dut.clk, 100)
     raise AssertionError(f"side {side.name}: no packet arrived in {clocks} clocks")
 
 
@@ -50,7 +50,7 @@ async def deliver(side, packet) -> None:
 
 
 async def settle(bench, clocks: int = 2000) -> None:
-    await ClockCycles(bench.dut.clk, scale(bench, clocks))
+    await clock_cycles(bench.dut.clk, scale(bench, clocks))
 
 
 @cocotb.test()
@@ -167,7 +167,7 @@ async def held_packet_is_answered_with_holdoff(dut):
     await a.post(payload, count)
     packet = await take_one(b)
     await b.regs.write("SEND_HOLDOFF", seq=packet.seq)
-    await ClockCycles(dut.clk, scale(bench, 12000))  # several ACK timeouts' worth
+    await clock_cycles(dut.clk, scale(bench, 12000))  # several ACK timeouts' worth
     sa, sb = await a.stats(), await b.stats()
     assert sb["rx_duplicates"] >= 2 and sb["tx_holdoff"] >= 3 and sa["rx_holdoff"] >= 3
     assert await a.regs.read("INT_RAW") & cause_bit("HOLDOFF_RECEIVED")
@@ -221,7 +221,7 @@ async def retry_limit_halts_and_link_reset_recovers(dut):
     assert await b.wait_until("LINK_STATUS", "held", 1, scale(bench, 20000))
     assert await b.regs.read("INT_RAW") & cause_bit("PEER_RESET")
     # Several of A's HELLOs go unanswered meanwhile.
-    await ClockCycles(dut.clk, 4 * bench.params["hello_interval"] + scale(bench, 500))
+    await clock_cycles(dut.clk, 4 * bench.params["hello_interval"] + scale(bench, 500))
     assert not await a.regs.field("LINK_STATUS", "up"), "A came up while B was held"
     assert not await a.regs.field("LINK_STATUS", "resetting"), "B's RESET_ACK was lost"
     await b.regs.write("COMMAND", link_reset=1)
@@ -251,9 +251,9 @@ async def cut_mid_frame_loses_sync_and_the_replay_arrives_once(dut):
     payload, count = random.randbytes(1000), random.randint(1, 128)  # 1000 symbols long
     await a.post(payload, count, slot=0)
     assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
-    await ClockCycles(dut.clk, scale(bench, 200))
+    await clock_cycles(dut.clk, scale(bench, 200))
     bench.channel["a_to_b"].set(cut=1)
-    await ClockCycles(dut.clk, scale(bench, 2000))
+    await clock_cycles(dut.clk, scale(bench, 2000))
     assert await b.regs.read("INT_RAW") & cause_bit("LINK_DOWN")
     assert not (await b.regs.fields("RX_HEAD"))["valid"], "the cut frame was delivered"
     bench.channel["a_to_b"].set(cut=0)
@@ -313,7 +313,7 @@ async def self_test(side, mode, clocks: int) -> bool:
         if packet is not None:
             await deliver(side, packet)
             return packet.payload == pattern and packet.count == 1
-        await ClockCycles(side.dut.clk, 200)
+        await clock_cycles(side.dut.clk, 200)
     return False
 
 

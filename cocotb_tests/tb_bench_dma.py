@@ -12,7 +12,7 @@ import random
 import cocotb
 
 from cocotb_tests.dma_traffic import dma_bench, start_both_ways
-from cocotb_tests.host_memory import set_stall
+from cocotb_tests.host_memory import set_reference_stall
 from cocotb_tests.mover_bench import MoverBench
 
 #: Probability per clock and channel that host memory pauses (0: never).
@@ -26,7 +26,7 @@ async def mover_throughput(dut):
     bench = MoverBench(dut, stall=0.0)
     await bench.start()
     for stall in STALLS:
-        set_stall(bench.host, stall, random.getrandbits(32))
+        set_reference_stall(bench.slave, stall, random.getrandbits(32))
         length = bench.local_size - 64
         for to_host in (False, True):
             for host_offset, local_offset in ((0, 0), (3, 1)):

@@ -9,9 +9,10 @@ import struct
 import zlib
 
 import cocotb
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.triggers import RisingEdge, Timer
 
 from cocotb_tests.channel_bfm import start_clock
+from cocotb_tests.clocks import clock_cycles
 from linkmodel import code8b10b as reference
 
 SETTLE = (1, "ns")  # combinational logic needs a delta; 1 ns keeps waveforms readable
@@ -114,7 +115,7 @@ async def crc_matches_zlib(dut):
     start_clock(dut)
     dut.rst.value = 1
     dut.crc_start.value = dut.crc_enable.value = 0
-    await ClockCycles(dut.clk, 2)
+    await clock_cycles(dut.clk, 2)
     dut.rst.value = 0
 
     async def feed(data):

@@ -1,15 +1,15 @@
 """cocotb tests of the DMA mover against a Python model of host and local memory.
 
-Host memory is cocotbext-axi's AxiRam (which also asserts that no burst crosses 4 KiB),
-pausing at random on every channel; a region of it answers SLVERR.
+Host memory is served by cocotbext-axi's AXI4 slave (which also asserts that no burst
+crosses 4 KiB), pausing at random on every channel; a region of it answers SLVERR.
 """
 
 import os
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.mover_bench import HOST_REGION, MoverBench
 
@@ -81,4 +81,4 @@ async def error_responses_stop_the_transfer_and_the_next_one_works(dut):
         bench.apply(*job)
         await bench.check_around(*job[1:])
         host_before = bench.host.read(low - 4096, 3 * 4096)
-    await ClockCycles(dut.clk, 10)
+    await clock_cycles(dut.clk, 10)

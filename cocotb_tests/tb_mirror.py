@@ -12,8 +12,8 @@ import os
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.mirror_replica import Operation
 from cocotb_tests.mirrored_servers import MirrorRun, Workload
 from cocotb_tests.soak_faults import FAULTS, judge
@@ -75,7 +75,7 @@ async def mirrored_servers(dut):
         "b_operations_alone": len(alone),
         "b_statistics": await b.statistics(),
     }
-    await ClockCycles(dut.clk, 1000)
+    await clock_cycles(dut.clk, 1000)
     await run.down()                          # b unloads; its books must balance
     summary["books_balanced"] = {"b": True}
     _write("mirror_summary.json", summary)

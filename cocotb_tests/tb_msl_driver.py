@@ -10,7 +10,7 @@ import dataclasses
 
 import cocotb
 
-from cocotb_tests.host_memory import SLVERR_HOLE, share_memory
+from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server, same_messages
 from driver.dma_rings import MessageHeader
 from driver.msl_driver import BAD_COMMAND, GET_CONFIGURATION, GET_STATISTICS
@@ -133,7 +133,7 @@ async def two_adapters_on_one_server_chosen_port_third_refused_one_remove(dut):
     system = MslSystem(dut)
     await system.bench.start(system.seed)
     bench = system.bench
-    share_memory(bench.b.memory, bench.a.memory)   # both DMA masters reach one server's RAM
+    bench.share_host_memory()   # both DMA masters reach one server's RAM
     io_space = {0x1000: bench.a.bus, 0x2000: bench.b.bus}
     server = Server(dut, bench.a, TEST_SETTINGS, 1000, io_space, irqs=[bench.a.irq, bench.b.irq])
     assert await server.load("PORT=0x2000 INT=5") == 0, server.os.console

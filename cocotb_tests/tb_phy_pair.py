@@ -12,8 +12,9 @@ import os
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import RisingEdge
 
+from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
 from cocotb_tests.phy_bfm import PhyPairBench
 from cocotb_tests.phy_scoreboard import numbered_frame, score_direction
@@ -161,7 +162,7 @@ async def abort_cuts_a_frame_short(dut):
     await bench.send["a"].send(long_frame)
     while bench.dut.a__tx_idle.value:
         await RisingEdge(dut.clk)
-    await ClockCycles(dut.clk, 100 * 10 // params["lane_width"])  # ~100 symbols in
+    await clock_cycles(dut.clk, 100 * 10 // params["lane_width"])  # ~100 symbols in
     await bench.send["a"].abort()
     await bench.send["a"].send(next_frame)
     await bench.settle()

@@ -3,15 +3,15 @@ adapters reach the OS's dispatch, a shared line calls every handler, and the CPU
 interrupt flag holds an interrupt back while a flow has interrupts disabled.
 
 Both adapters sit on one server here (two adapters on a shared line), with the OS
-model's host memory on side a's AxiRam.
+model's host memory on side a's.
 """
 
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles
 
 from cocotb_tests.adapter_bench import AdapterPairBench, cause_bit
+from cocotb_tests.clocks import clock_cycles, testbench_clock
 from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
 from cocotb_tests.harness import top_params
 from driver.server_os import IoConfiguration, ResourceKind, ServerOs
@@ -39,8 +39,8 @@ async def server_with_both_adapters(dut):
     bench = AdapterPairBench(dut, top_params(), stall=0.2, seed=random.getrandbits(32),
                              memory_stall=0.0)
     await bench.start()
-    server = ServerOs(CocotbPlatform(dut.clk, bench.a.memory), memory_base=0x10000,
-                      memory_size=0x10000, clocks_per_tick=500)
+    server = ServerOs(CocotbPlatform(testbench_clock(dut.clk), bench.a.memory),
+                      memory_base=0x10000, memory_size=0x10000, clocks_per_tick=500)
     trace, handlers = [], {}
     irq_tag = server.allocate_resource_tag("msl", "interrupt", ResourceKind.INTERRUPT)
     io_tag = server.allocate_resource_tag("msl", "options", ResourceKind.IO_REGISTRATION)
@@ -68,7 +68,7 @@ async def wait_quiet(bench, clocks=2000):
     for _ in range(clocks // 10):
         if not any(side.irq.value for side in bench.side.values()):
             return
-        await ClockCycles(bench.dut.clk, 10)
+        await clock_cycles(bench.dut.clk, 10)
     raise AssertionError("an interrupt line stayed high")
 
 
@@ -76,7 +76,7 @@ async def wait_quiet(bench, clocks=2000):
 async def shared_line_calls_every_handler_and_the_raiser_claims(dut):
     bench, server, trace, handlers, configs = await server_with_both_adapters(dut)
     await bench.b.regs.write("INT_RAW", CAUSE)
-    await ClockCycles(dut.clk, 5)
+    await clock_cycles(dut.clk, 5)
     await wait_quiet(bench)
     assert trace == [("a", 0), ("b", CAUSE)], trace
     assert server.spurious_interrupts == 0

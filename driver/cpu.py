@@ -7,6 +7,8 @@ a real CPU nothing else runs then. :class:`Cpu` makes that so: a flow that disab
 interrupts owns the CPU until it enables them again; any other flow that wants to
 disable interrupts (the interrupt dispatcher included) waits. A flow may nest
 disabled sections (an ISR that ends up in DriverSend), as ``pushfd; cli ... popfd`` does.
+A waiting flow sleeps until the owner enables interrupts and takes the CPU on the next
+clock, as if it had tried once a clock (it does not wake on every clock to try).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Cpu:
         self._platform = platform
         self._owner = None   # the flow running with interrupts disabled
         self._depth = 0
+        self._released = platform.event()   # set while no flow has interrupts disabled
+        self._released.set()
         self.waits = 0       # clocks flows spent waiting for the CPU (for the tests)
 
     @property
@@ -40,15 +44,20 @@ class Cpu:
     async def interrupts_disabled(self):
         """``async with cpu.interrupts_disabled():`` runs the body with interrupts off,
         after any other flow that has them off is done."""
-        me = self._platform.current_flow()
+        platform = self._platform
+        me = platform.current_flow()
         while self._owner is not None and self._owner is not me:
-            self.waits += 1
-            await self._platform.pause()
+            asked = platform.clocks()
+            await self._released.wait()
+            await platform.pause()   # the next clock, where a try once a clock succeeds
+            self.waits += platform.clocks() - asked
         self._owner = me
         self._depth += 1
+        self._released.clear()
         try:
             yield
         finally:
             self._depth -= 1
             if self._depth == 0:
                 self._owner = None
+                self._released.set()

@@ -24,7 +24,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hdl.register_map import MESSAGE_HEADER_BYTES, REGISTER_MAP, DmaErrorKind, TxSlotState
+from hdl.register_map import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
+                               TxSlotState)
 
 from .bus import BusError
 from .dma_rings import (
@@ -458,14 +459,12 @@ class MslLink:
         error (the data cannot be delivered intact)."""
         if not batch:
             return True
-        platform = self.os.platform
         index = await self.receive.copy(batch)
-        deadline = platform.clocks() + self.settings.copy_wait_clocks
-        while not self.receive.copied(index):
-            if platform.clocks() >= deadline:
-                await self._fatal_receive_error("receive copies did not finish")
-                return False
-            await platform.pause(8)
+        if not await self.os.platform.poll(lambda: self.receive.copied(index), 8,
+                                           self.settings.copy_wait_clocks,
+                                           watch=(self.layout.status, STATUS_BLOCK.size)):
+            await self._fatal_receive_error("receive copies did not finish")
+            return False
         if self._new_dma_errors(await self._settled_status()):
             await self._fatal_receive_error("a receive copy failed on the host bus")
             return False

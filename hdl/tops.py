@@ -23,9 +23,11 @@ from .lane import LANE_WIDTHS
 from .link_phy import LinkPhy
 from .msl_adapter import MslAdapter
 from .testbench.adapter_pair_top import AdapterPairTop
+from .testbench.axi_passthrough_top import AxiPassthroughTop
 from .testbench.clock_only_top import ClockOnlyTop
 from .testbench.codec_top import CodecTop
 from .testbench.dma_top import DmaTop
+from .testbench.host_memory import HOST_MEMORY_VERILOG
 from .testbench.phy_pair_top import PhyPairTop
 
 __all__ = ["Top", "TOPS", "Variant", "variants", "generate"]
@@ -42,6 +44,8 @@ class Top:
     variants: tuple = ({},)
     #: Constructor arguments every variant gets (unless a variant overrides them).
     fixed: dict = field(default_factory=dict)
+    #: Hand-written Verilog modules the design instantiates, appended to its file.
+    verilog_files: tuple = ()
 
 
 TOPS = {
@@ -60,7 +64,8 @@ TOPS = {
     "dma": Top(DmaTop, "test top: the DMA mover with a local RAM",
                variants=({"data_width": 32}, {"data_width": 64})),
     "adapter_pair": Top(
-        AdapterPairTop, "test top: two adapters cross-wired through the channel model",
+        AdapterPairTop, "test top: two adapters cross-wired through the channel model, "
+        "each with its host memory", verilog_files=(HOST_MEMORY_VERILOG,),
         variants=({"lane_width": 10}, {"lane_width": 1}, {"lane_width": 10, "dma_width": 64},
                   # 4 KiB slots hold the chapter's 128 messages a packet (the driver tests)
                   {"lane_width": 10, "slot_size": 4096},
@@ -69,6 +74,10 @@ TOPS = {
                   {"lane_width": 10, "slot_size": 4096, "tx_slots": 4})),
     "clock_only": Top(ClockOnlyTop, "test top: a counter on the clock (simulator speed "
                       "yardstick for make bench)"),
+    "axi_passthrough": Top(
+        AxiPassthroughTop, "test top: the RTL host memory and a bus to a Python slave (the "
+        "host memory's differential test)", variants=({"data_width": 32}, {"data_width": 64}),
+        verilog_files=(HOST_MEMORY_VERILOG,)),
 }
 
 
@@ -126,6 +135,8 @@ def generate(variant: Variant, out_dir: Path = DEFAULT_RTL_DIR) -> Path:
     params = variant.all_params()
     design = TOPS[variant.top].factory(**params)
     text = verilog.convert(design, name=variant.name, emit_src=False)
+    for extra in TOPS[variant.top].verilog_files:
+        text += f"\n// {Path(extra).name}, instantiated above\n" + Path(extra).read_text()
     out_dir = Path(out_dir)
     verilog_path = out_dir / f"{variant.name}.v"
     _write_if_changed(verilog_path, text)

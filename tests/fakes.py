@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from driver.platform import poll_every
+
 
 class ByteMemory:
     def __init__(self, size: int):
@@ -48,6 +50,12 @@ class AsyncioPlatform:
 
     def clocks(self) -> int:
         return self._clocks
+
+    def event(self) -> asyncio.Event:
+        return asyncio.Event()
+
+    async def poll(self, ready, every, clocks, watch=None) -> bool:
+        return await poll_every(self, ready, every, clocks)
 
     def start(self, coroutine) -> None:
         self.flows.append(asyncio.ensure_future(coroutine))

@@ -135,6 +135,34 @@ def test_an_interrupt_waits_while_another_flow_has_interrupts_disabled():
     assert os_.cpu.waits > 0 and os_.cpu.interrupts_enabled
 
 
+def test_a_waiting_flow_takes_the_cpu_on_the_clock_after_it_is_released():
+    """The gate sleeps instead of trying every clock, and still hands the CPU over on the
+    first clock after the owner enables interrupts, as a try once a clock would."""
+    os_ = make_os()
+    platform = os_.platform
+    marks = {}
+
+    async def owner():
+        async with os_.cpu.interrupts_disabled():
+            await platform.pause(20)
+        marks["released"] = platform.clocks()
+
+    async def waiter():
+        await asyncio.sleep(0)
+        asked = platform.clocks()
+        async with os_.cpu.interrupts_disabled():
+            marks["taken"] = platform.clocks()
+        marks["asked"] = asked
+
+    async def main():
+        await asyncio.gather(owner(), waiter())
+
+    run(main())
+    assert marks["taken"] == marks["released"] + 1
+    assert os_.cpu.waits == marks["taken"] - marks["asked"]
+    assert os_.cpu.interrupts_enabled
+
+
 def test_aes_events_fire_when_due_and_cancelled_ones_do_not():
     os_ = make_os()
     tag = os_.allocate_resource_tag("msl", "aes", ResourceKind.AES_PROCESS)

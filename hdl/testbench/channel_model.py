@@ -9,6 +9,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..lane import check_lane_width
+from .random_generator import XorShift32
 
 __all__ = ["ChannelControl", "ChannelStatus", "ChannelPort", "ChannelLane", "ChannelModel"]
 
@@ -43,42 +44,6 @@ ChannelPort = wiring.Signature({
     "frame_hit": In(1),
     "frame_near_hit": In(1),
 })
-
-_GOLDEN = 0x9E3779B9  # spreads one seed into distinct generator states
-
-
-class _RandomGenerator(wiring.Component):
-    """Marsaglia's xorshift32 (13, 17, 5): full period over the non-zero states.
-
-    Written with slices and named stages: the shift-expression form makes Icarus
-    several times slower.
-    """
-
-    def __init__(self, seed, salt: int):
-        self._seed = seed
-        self._salt = (_GOLDEN * salt) & 0xFFFFFFFF or 1
-        super().__init__({
-            "reseed": In(1),
-            "step": In(1),
-            "value": Out(32, init=self._salt),  # never 0: xorshift would stay there
-        })
-
-    def elaborate(self, platform):
-        m = Module()
-        x = self.value
-        a, b, c = Signal(32), Signal(32), Signal(32)
-        m.d.comb += [
-            a.eq(x ^ Cat(Const(0, 13), x[:19])),
-            b.eq(a ^ a[17:]),
-            c.eq(b ^ Cat(Const(0, 5), b[:27])),
-        ]
-        seeded = self._seed ^ self._salt
-        with m.If(self.reseed):
-            m.d.sync += x.eq(Mux(seeded == 0, 1, seeded))
-        with m.Elif(self.step):
-            m.d.sync += x.eq(c)
-        return m
-
 
 class ChannelLane(wiring.Component):
     """One direction of the cable.
@@ -180,8 +145,8 @@ class ChannelLane(wiring.Component):
                                 older[width].replicate(width)) >> shift)[:width]
 
         # Two random generators: one for bit errors, one for noise and burst starts.
-        error_random = _RandomGenerator(self.seed, salt=1)
-        noise_random = _RandomGenerator(self.seed, salt=2)
+        error_random = XorShift32(self.seed, salt=1)
+        noise_random = XorShift32(self.seed, salt=2)
         m.submodules.error_random = error_random
         m.submodules.noise_random = noise_random
         in_burst = Signal()

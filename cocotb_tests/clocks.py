@@ -1,0 +1,93 @@
+"""The testbench's clocks, and waits counted in clock cycles that sleep instead of waking
+Python on every edge.
+
+``await ClockCycles(clk, n)`` resumes its task on each of the ``n`` rising edges. A
+:class:`TestbenchClock` knows its period, so :meth:`TestbenchClock.cycles` takes the
+first edge, sleeps on one :class:`~cocotb.triggers.Timer` to the middle of the cycle
+before the last edge, and takes that edge: three resumes for any ``n``, and the task
+resumes at the very edge (same time, same scheduling phase) that ``ClockCycles`` would
+have given, on Icarus and on Verilator (``tests`` of ``cocotb_tests/tb_clocks.py`` hold
+the two to each other).
+
+:func:`clock_cycles` is the drop-in for ``ClockCycles(signal, n)``: the sleeping wait on
+a clock started through :meth:`TestbenchClock.start`, cocotb's own on any other signal.
+"""
+
+from __future__ import annotations
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.utils import get_sim_time
+
+__all__ = ["TestbenchClock", "clock_cycles", "testbench_clock"]
+
+#: Clock signal -> its TestbenchClock (cocotb hands out one handle object per signal).
+_CLOCKS: dict = {}
+
+
+class TestbenchClock:
+    """A clock signal of the testbench with a fixed period.
+
+    Parameters
+    ----------
+    signal :
+        The clock input of the design (a cocotb handle).
+    period_ps : int
+        Period in picoseconds (the simulation precision: cocotb needs periods that are
+        exact in it).
+    """
+
+    def __init__(self, signal, period_ps: int):
+        if period_ps < 2 or period_ps != int(period_ps):
+            raise ValueError(f"a clock period is a whole number of picoseconds >= 2, "
+                             f"not {period_ps!r}")
+        self.signal = signal
+        self.period_ps = int(period_ps)
+        self._edge = RisingEdge(signal)
+        _CLOCKS[signal] = self
+
+    def start(self, driven_by_hdl: bool = False) -> None:
+        """Toggle the signal with cocotb's :class:`~cocotb.clock.Clock` (its toggling is
+        C++ on every simulator), unless the build's own Verilog generator already drives
+        it at this period (``driven_by_hdl``)."""
+        if not driven_by_hdl:
+            cocotb.start_soon(Clock(self.signal, self.period_ps, unit="ps").start())
+
+    async def cycles(self, count: int) -> None:
+        """Return on the ``count``-th rising edge from now, exactly as
+        ``await ClockCycles(signal, count)`` does, waking three times at most."""
+        if count <= 0:
+            return
+        await self._edge
+        if count == 1:
+            return
+        if count > 2:
+            # Half a period past an edge is as far from edges as a time can be, so the
+            # Timer never races the clock within a time step.
+            await Timer((count - 2) * self.period_ps + self.period_ps // 2, unit="ps")
+        await self._edge
+
+    def now(self) -> int:
+        """Whole periods of simulated time so far."""
+        return int(get_sim_time("ps")) // self.period_ps
+
+
+def testbench_clock(signal) -> TestbenchClock:
+    """The :class:`TestbenchClock` made for ``signal`` (started before)."""
+    try:
+        return _CLOCKS[signal]
+    except KeyError:
+        raise LookupError(f"{signal!r} is not a started testbench clock (start it with "
+                          "cocotb_tests.channel_bfm.start_clock first)") from None
+
+
+async def clock_cycles(signal, count: int) -> None:
+    """``await ClockCycles(signal, count)``, sleeping when ``signal`` is a
+    :class:`TestbenchClock`'s."""
+    clock = _CLOCKS.get(signal)
+    if clock is None:
+        await ClockCycles(signal, count)
+    else:
+        await clock.cycles(count)
+
