@@ -76,7 +76,7 @@ check-sims: $(STAMP)
 test: check-sims
 	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
 
-demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
+demo: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 demo: check-sims
 	$(SIM_ENV) $(VPY) -m cocotb_tests.mirror_demo
 

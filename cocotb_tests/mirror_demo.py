@@ -1,6 +1,6 @@
 """``make demo``: two servers mirror each other over the MSL, then one fails.
 
-    python -m cocotb_tests.mirror_demo [--sim icarus|verilator] [--messages N]
+    python -m cocotb_tests.mirror_demo [--sim verilator|icarus] [--messages N]
                                        [--min-size B] [--max-size B] [--ber RATE]
                                        [--holdoff P] [--seed N] [--lane-width 10|1]
                                        [--no-waves]
@@ -27,16 +27,19 @@ from linkmodel.frame_timeline import timeline
 from linkmodel.gtkwave_save import write_save_file
 
 MODULE, TEST = "cocotb_tests.tb_mirror", "mirrored_servers"
-#: Scopes dumped (Icarus): the top's buses and lanes, each adapter's own nets and its
-#: blocks' ports; the whole design would be some 10 MB a thousand clocks.
+#: Scopes dumped: the top's buses and lanes, each adapter's own nets and its blocks'
+#: ports; the whole design would be some 10 MB a thousand clocks.
 WAVES_DEPTH = 2
 
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sim", choices=SIMULATORS, default=os.environ.get("SIM") or "icarus")
-    parser.add_argument("--messages", type=int, default=60, help="messages each server sends")
+    parser.add_argument("--sim", choices=SIMULATORS,
+                        default=os.environ.get("SIM") or "verilator",
+                        help="simulator (default verilator, the faster one end to end)")
+    parser.add_argument("--messages", type=int, default=1000,
+                        help="messages each server sends (default 1000)")
     parser.add_argument("--min-size", type=int, default=16, help="smallest message (bytes)")
     parser.add_argument("--max-size", type=int, default=1024, help="largest message (bytes)")
     parser.add_argument("--ber", type=float, default=1e-5, help="bit error rate of the line")

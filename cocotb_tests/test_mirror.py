@@ -7,7 +7,8 @@ server sent, in order, with its six header values and data, in good DATA frames 
 lane; the GTKWave save file must name only signals the VCD has.
 
 ``test_soak_slice``: one seeded run of several fault campaigns (``make soak`` runs them
-all, many seeds), on one simulator (Verilator when both are selected: it is faster).
+all, many seeds), on each simulator: 30 messages each way on Verilator, 8 on Icarus (the
+regression's time budget).
 """
 
 import json
@@ -70,10 +71,13 @@ def test_mirrored_servers(sim):
     assert count == len(listed) > 50 and set(listed) <= names
 
 
+SLICE_MESSAGES = {"verilator": 30, "icarus": 8}
+
+
+@pytest.mark.parametrize("sim", selected_simulators())
 @pytest.mark.parametrize("kind", SLICE)
-def test_soak_slice(kind):
-    sim = "verilator" if "verilator" in selected_simulators() else selected_simulators()[0]
-    config = {"kind": kind, "seed": 1, "workload": {"messages": 30}}
+def test_soak_slice(kind, sim):
+    config = {"kind": kind, "seed": 1, "workload": {"messages": SLICE_MESSAGES[sim]}}
     folder = run_case(CocotbCase(sim, mirror_variant(), MODULE, "soak_run"),
                       extra_env={"MIRROR_CONFIG": json.dumps(config)}, seed=1,
                       run_name=f"soak-{kind}-1", waves=False)
