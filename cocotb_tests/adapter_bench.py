@@ -19,7 +19,7 @@ from cocotb_tests.channel_bfm import ChannelHandle, seed_channels, start_clock_a
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.host_memory import RtlHostMemory
 from driver.registers import Registers
-from hdl.register_map import INTERRUPT_CAUSES, REGISTER_MAP, Loopback
+from msl_spec import INTERRUPT_CAUSES, REGISTER_MAP, Loopback
 
 __all__ = ["Packet", "AdapterSide", "AdapterPairBench", "ALL_CAUSES", "cause_bit"]
 

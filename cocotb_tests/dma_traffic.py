@@ -19,12 +19,10 @@ from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide, cause_bit
 from cocotb_tests.axil_binding import CountedBus
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
-from driver.dma_rings import (
-    Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_bytes,
-    packet_length, read_status, start_dma,
-)
+from msl_spec import MESSAGE_HEADER_BYTES, MessageHeader, message_bytes, packet_length
+from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
+    read_status, start_dma)
 from driver.registers import Registers
-from hdl.register_map import MESSAGE_HEADER_BYTES
 
 __all__ = ["LAYOUT", "SEND_REGION", "RECEIVE_REGION", "Message", "Allocator", "random_packet",
            "ReceivingOs", "DmaSide", "dma_bench", "stream_packets", "start_both_ways",

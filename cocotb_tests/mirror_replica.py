@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from driver.dma_rings import MessageHeader
+from msl_spec import MessageHeader
 
 __all__ = ["Operation", "Replica", "Audit", "audit", "OPERATION_BYTES"]
 

@@ -25,7 +25,7 @@ from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.mirror_replica import Operation, Replica, audit
 from cocotb_tests.msl_system import SEND_REGION, MslSystem, Server
-from driver.dma_rings import MessageHeader
+from msl_spec import MessageHeader
 from driver.msl_driver import GET_STATISTICS, DriverSettings
 from driver.msl_statistics import MslStatistics, unpack_words
 from driver.sft3 import Answer, Code, DriverError

@@ -16,7 +16,7 @@ from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide
 from cocotb_tests.clocks import clock_cycles, testbench_clock
 from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
 from cocotb_tests.harness import top_params
-from driver.dma_rings import MessageHeader
+from msl_spec import MessageHeader
 from driver.msl_driver import DriverSettings, MslDriver
 from driver.server_os import CustomData, ServerOs
 from driver.sft3 import Code, MirrorSide

@@ -16,7 +16,8 @@ from cocotb_tests.channel_bfm import (
     ChannelHandle, pack, seed_channels, start_clock_and_reset, unpack,
 )
 from cocotb_tests.clocks import clock_cycles
-from hdl.frame_format import FrameHeader, FrameStatus, STATUS_FLAGS
+from msl_spec import STATUS_FLAGS
+from hdl.frame_layouts import FrameHeader, FrameStatus
 from hdl.phy_statistics import PhyCounters
 from hdl.testbench.phy_pair_top import RxEventKind
 from linkmodel.frames import Frame

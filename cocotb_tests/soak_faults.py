@@ -23,8 +23,7 @@ from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.mirrored_servers import EAX_BASE, MirrorRun
 from driver.dma_rings import MESSAGE_HEADER_BYTES
 from driver.sft3 import DriverError
-from hdl.frame_format import FRAME_OVERHEAD_BYTES
-from hdl.register_map import TxSlotState
+from msl_spec import FRAME_OVERHEAD_BYTES, TxSlotState
 
 __all__ = ["Fault", "FAULTS", "BIT_ERROR_RATES", "judge"]
 

@@ -21,8 +21,8 @@ from cocotb_tests.dma_traffic import (
     dma_bench, fill_receive_region, random_packet, start_both_ways,
 )
 from cocotb_tests.host_memory import SLVERR_HOLE
-from driver.dma_rings import Completion, Copy, MessageHeader, message_offsets, start_dma
-from hdl.register_map import DmaErrorKind
+from msl_spec import DmaErrorKind, MessageHeader, message_offsets
+from driver.dma_rings import Completion, Copy, start_dma
 
 SLVERR = 2
 

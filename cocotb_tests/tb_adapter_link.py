@@ -13,7 +13,7 @@ import cocotb
 from cocotb_tests.adapter_bench import AdapterPairBench, cause_bit
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
-from hdl.register_map import Loopback, TxSlotState
+from msl_spec import Loopback, TxSlotState
 
 
 def scale(bench, clocks: int) -> int:

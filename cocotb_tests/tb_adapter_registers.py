@@ -1,4 +1,4 @@
-"""cocotb tests of the adapter's registers against their declaration (hdl/register_map.py).
+"""cocotb tests of the adapter's registers against their declaration (msl_spec/registers.py).
 
 The expected values are computed from the declaration, not repeated here. The cable is
 cut, so the receivers never synchronise and no counter moves while registers are checked.
@@ -12,7 +12,7 @@ from cocotbext.axi.constants import AxiResp
 
 from cocotb_tests.adapter_bench import ALL_CAUSES, AdapterPairBench, cause_bit
 from cocotb_tests.harness import top_params
-from hdl.register_map import INTERRUPT_CAUSES, REGISTER_MAP, Access
+from msl_spec import INTERRUPT_CAUSES, REGISTER_MAP, Access
 
 
 async def quiet_bench(dut) -> AdapterPairBench:

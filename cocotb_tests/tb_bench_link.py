@@ -25,7 +25,7 @@ from cocotb_tests.harness import CLOCK_NS, top_params
 from cocotb_tests.mirrored_servers import MIRROR_SETTINGS
 from cocotb_tests.msl_system import MslSystem, Server, same_messages
 from driver.dma_rings import MESSAGE_HEADER_BYTES
-from hdl.frame_format import FRAME_OVERHEAD_BYTES
+from msl_spec import FRAME_OVERHEAD_BYTES
 
 #: One 8b/10b symbol per byte.
 LINE_BITS_PER_BYTE = 10

@@ -12,13 +12,12 @@ import cocotb
 
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server, same_messages
-from driver.dma_rings import MessageHeader
+from msl_spec import ADAPTER_ID, MessageHeader, TxSlotState
 from driver.msl_driver import BAD_COMMAND, GET_CONFIGURATION, GET_STATISTICS
 from driver.msl_hardware import tuning_record
 from driver.msl_statistics import MslConfiguration, MslStatistics, unpack_words
 from driver.server_os import CustomData, IoConfiguration, ResourceKind
 from driver.sft3 import Answer, Code, DriverError
-from hdl.register_map import ADAPTER_ID, TxSlotState
 
 SLOT = 4096
 MAX_DATA = SLOT - 24

@@ -18,7 +18,7 @@ from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
 from cocotb_tests.phy_bfm import PhyPairBench
 from cocotb_tests.phy_scoreboard import numbered_frame, score_direction
-from hdl.frame_format import FrameKind
+from msl_spec import FrameKind
 
 DIRECTIONS = (("a", "b", "a_to_b"), ("b", "a", "b_to_a"))
 

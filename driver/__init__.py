@@ -3,7 +3,7 @@
 - :mod:`driver.bus`: the abstract register bus the driver reaches the adapter through;
   :mod:`driver.platform`: host memory, clock and flows of the server machine.
 - :mod:`driver.registers`: named access to the registers and buffer windows generated
-  from :data:`hdl.register_map.REGISTER_MAP`; :mod:`driver.dma_rings`: the DMA rings in
+  from :data:`msl_spec.REGISTER_MAP`; :mod:`driver.dma_rings`: the DMA rings in
   host memory.
 - :mod:`driver.cpu`: the CPU interrupt flag; :mod:`driver.server_os`: the NetWare
   services with their books; :mod:`driver.sft3`: the SFT III message side.

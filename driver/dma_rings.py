@@ -3,68 +3,25 @@
 Everything here lives in host memory, which the driver reads and writes freely; the
 adapter is reached only by doorbell writes, which is how the register-access budget is
 met: sending a packet costs one register write (``TX_RING_TAIL``) and no read.
-Structure layouts come from :mod:`hdl.register_map` (``TX_DESCRIPTOR`` and friends).
+Structure layouts come from :mod:`msl_spec` (``TX_DESCRIPTOR`` and friends).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
-from hdl.register_map import (
-    HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES, RX_COMPLETION, RX_COPY,
-    STATUS_BLOCK, TX_DESCRIPTOR,
-)
+from msl_spec import (HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES,
+    RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, MessageHeader, message_offsets)
 
 from .bus import BusError
 from .platform import HostMemory
 from .registers import Registers
 
-__all__ = ["HostMemory", "MessageHeader", "DmaLayout", "Completion", "Copy", "RingFull",
-           "read_status", "stop_dma", "start_dma", "TransmitRing", "ReceiveRings", "message_bytes",
-           "packet_length", "message_offsets"]
+__all__ = ["HostMemory", "DmaLayout", "Completion", "Copy", "RingFull", "read_status",
+           "stop_dma", "start_dma", "TransmitRing", "ReceiveRings"]
 
 _MASK32 = 0xFFFF_FFFF
-
-
-class MessageHeader(NamedTuple):
-    """A message's six header registers. ECX is its data length, ESI the host address of
-    its data (on the sender; a receiver sees the sender's value)."""
-
-    eax: int
-    ebx: int
-    ecx: int
-    edx: int
-    esi: int
-    edi: int
-
-    def pack(self) -> bytes:
-        return b"".join((value & _MASK32).to_bytes(4, "little") for value in self)
-
-    @classmethod
-    def unpack(cls, data: bytes) -> MessageHeader:
-        return cls(*(int.from_bytes(data[i:i + 4], "little")
-                     for i in range(0, MESSAGE_HEADER_BYTES, 4)))
-
-
-def message_bytes(ecx: int) -> int:
-    """Bytes a message takes in a packet: a packet is, per message, the 24-byte header
-    then ECX data bytes padded to a multiple of 4."""
-    return MESSAGE_HEADER_BYTES + (ecx + 3) // 4 * 4
-
-
-def packet_length(headers: Sequence[MessageHeader]) -> int:
-    """Bytes of the packet these messages make."""
-    return sum(message_bytes(header.ecx) for header in headers)
-
-
-def message_offsets(headers: Sequence[MessageHeader]) -> list[int]:
-    """Byte offset in the slot of each message's data."""
-    offsets, offset = [], 0
-    for header in headers:
-        offsets.append(offset + MESSAGE_HEADER_BYTES)
-        offset += message_bytes(header.ecx)
-    return offsets
 
 
 def _align(value: int, alignment: int = 64) -> int:

@@ -15,10 +15,9 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from hdl.register_map import Loopback
+from msl_spec import Loopback, MessageHeader
 
 from .bus import BusError, RegisterBus
-from .dma_rings import MessageHeader
 from .msl_hardware import (
     TUNING_RECORD_BYTES, HardwareFault, apply_tuning, identify, quiesce, self_test,
 )

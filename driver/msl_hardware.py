@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hdl.register_map import ADAPTER_ID, REGISTER_MAP, VERSION, Access, Loopback
+from msl_spec import ADAPTER_ID, REGISTER_MAP, VERSION, Access, Loopback, MessageHeader
 
 from .bus import BusError
-from .dma_rings import DmaLayout, MessageHeader, ReceiveRings, TransmitRing, start_dma, stop_dma
+from .dma_rings import DmaLayout, ReceiveRings, TransmitRing, start_dma, stop_dma
 from .platform import HostMemory, Platform
 from .registers import Registers
 

@@ -24,14 +24,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hdl.register_map import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
-                               TxSlotState)
+from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
+    MessageHeader, TxSlotState, message_offsets, packet_length)
 
 from .bus import BusError
-from .dma_rings import (
-    Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, TransmitRing, message_offsets,
-    packet_length, read_status, start_dma, stop_dma,
-)
+from .dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
+    read_status, start_dma, stop_dma)
 from .msl_hardware import AdapterInfo, quiesce
 from .registers import Registers
 from .server_os import AesEvent, IoConfiguration, TimerEvent

@@ -1,12 +1,12 @@
 """Named access to the adapter's registers and buffer windows over a :class:`RegisterBus`.
 
-Addresses and field positions come from :data:`hdl.register_map.REGISTER_MAP`, the one
+Addresses and field positions come from :data:`msl_spec.REGISTER_MAP`, the one
 declaration the gateware is generated from; nothing here repeats an offset.
 """
 
 from __future__ import annotations
 
-from hdl.register_map import REGISTER_MAP, RegisterMap
+from msl_spec import REGISTER_MAP, RegisterMap
 
 from .bus import RegisterBus
 

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
-from .dma_rings import MessageHeader
+from msl_spec import MessageHeader
 from .server_os import ServerOs
 
 __all__ = ["Code", "Answer", "DriverError", "Delivery", "MirrorSide"]

@@ -4,10 +4,9 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import CRC_BYTES, HEADER_BYTES, ControlSymbol, FrameKind
 from .crc32 import Crc32
-from .frame_format import (
-    CRC_BYTES, HEADER_BYTES, ControlSymbol, FrameHeader, FrameKind, FrameStatus, Symbol,
-)
+from .frame_layouts import FrameHeader, FrameStatus, Symbol
 from .frame_interfaces import FrameRxSignature
 
 __all__ = ["Deframer"]

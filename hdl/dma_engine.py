@@ -7,13 +7,11 @@ from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import (HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES,
+    RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, DmaErrorKind)
 from .axi4 import Axi4Signature
 from .dma_mover import DmaMover
 from .register_file import register_layout
-from .register_map import (
-    HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES, RX_COMPLETION, RX_COPY,
-    STATUS_BLOCK, TX_DESCRIPTOR, DmaErrorKind,
-)
 
 __all__ = ["DmaEngine"]
 

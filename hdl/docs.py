@@ -1,4 +1,4 @@
-"""Tables in ``docs/`` generated from the declarations in ``hdl/`` (the single source).
+"""Tables in ``docs/`` generated from the declarations in :mod:`msl_spec` (the single source).
 
 Each document is hand-written prose with generated sections between markers::
 
@@ -18,13 +18,10 @@ import re
 import sys
 from pathlib import Path
 
-from .frame_format import (
-    CRC_BYTES, HEADER_BYTES, HEADER_FIELDS, STATUS_FLAGS, ControlSymbol, FrameKind,
-)
+from msl_spec import (ACQUIRE_COMMAS, CRC_BYTES, ERROR_LIMIT, GOOD_RUN, HEADER_BYTES,
+    HEADER_FIELDS, HOST_STRUCTURES, PHY_COUNTERS, REGISTER_MAP, STATUS_FLAGS, Access,
+    ControlSymbol, FrameKind, Param)
 from .lane import COMMA_WORDS, LANE_WIDTHS
-from .phy_statistics import PHY_COUNTERS
-from .register_map import HOST_STRUCTURES, REGISTER_MAP, Access, Param
-from .symbol_sync import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN
 from .testbench import channel_model
 from .testbench.channel_model import ChannelControl, ChannelStatus
 

@@ -4,7 +4,7 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .frame_format import FrameKind, LinkCommand, NakReason
+from msl_spec import FrameKind, LinkCommand, NakReason
 from .frame_interfaces import FrameTxSignature
 from .receive_controller import KindEvents
 from .transmit_controller import DataOfferSignature

@@ -3,7 +3,7 @@
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .frame_format import FrameHeader, FrameStatus
+from .frame_layouts import FrameHeader, FrameStatus
 
 __all__ = ["FrameTxSignature", "FrameRxSignature"]
 

@@ -4,8 +4,9 @@ from amaranth import Array, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import CRC_BYTES, HEADER_BYTES, ControlSymbol
 from .crc32 import Crc32
-from .frame_format import CRC_BYTES, HEADER_BYTES, ControlSymbol, FrameHeader, Symbol
+from .frame_layouts import FrameHeader, Symbol
 from .frame_interfaces import FrameTxSignature
 
 __all__ = ["Framer"]

@@ -4,11 +4,11 @@ from amaranth import Module, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from .register_map import INTERRUPT_CAUSES
+from msl_spec import INTERRUPT_CAUSES
 
 __all__ = ["InterruptCauses", "InterruptController"]
 
-#: One bit per cause of :data:`hdl.register_map.INTERRUPT_CAUSES`, in the same order.
+#: One bit per cause of :data:`msl_spec.INTERRUPT_CAUSES`, in the same order.
 InterruptCauses = data.StructLayout({name.lower(): 1 for name, _ in INTERRUPT_CAUSES})
 
 

@@ -4,7 +4,7 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .frame_format import LinkCommand
+from msl_spec import LinkCommand
 
 __all__ = ["LinkController"]
 

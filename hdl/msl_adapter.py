@@ -4,24 +4,21 @@ from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import (DEFAULT_ACK_TIMEOUT, DEFAULT_RETRY_LIMIT, INTERRUPT_CAUSES,
+    LINK_COUNTERS, MAX_SLOTS, PHY_COUNTERS, REGISTER_MAP, FrameKind, Loopback)
 from .axi4 import Axi4Signature
 from .axi_lite import AxiLiteSignature, AxiLiteSlave
 from .dma_engine import DmaEngine
 from .event_counters import EventCounters
 from .frame_arbiter import FrameArbiter
-from .frame_format import FrameKind
 from .interrupt_controller import InterruptController
 from .lane import check_lane_width
 from .link_controller import LinkController
 from .link_phy import LinkPhy
-from .phy_statistics import PHY_COUNTERS, PhyStatistics
+from .phy_statistics import PhyStatistics
 from .receive_controller import ReceiveController
 from .register_bus import BusDecoder
 from .register_file import RegisterFile
-from .register_map import (
-    DEFAULT_ACK_TIMEOUT, DEFAULT_RETRY_LIMIT, INTERRUPT_CAUSES, LINK_COUNTERS, MAX_SLOTS,
-    REGISTER_MAP, Loopback,
-)
 from .slot_buffer import RxBuffer, TxBuffer, check_slots
 from .transmit_controller import TransmitController
 
@@ -31,7 +28,7 @@ __all__ = ["MslAdapter"]
 class MslAdapter(wiring.Component):
     """One MSL adapter.
 
-    The host programs it through the registers of :data:`hdl.register_map.REGISTER_MAP`
+    The host programs it through the registers of :data:`msl_spec.REGISTER_MAP`
     (see ``docs/registers.md``); ``irq`` is its level-sensitive interrupt line. Messages
     move between host memory and the packet slots by DMA (``docs/dma.md``), or by
     programmed I/O through the buffer windows while DMA_CONTROL.enable is 0. The link

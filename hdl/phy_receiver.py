@@ -4,21 +4,16 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import ControlSymbol
 from .decoder_8b10b import Decoder8b10b
 from .deframer import Deframer
-from .frame_format import ControlSymbol, Symbol
+from .frame_layouts import Symbol
 from .frame_interfaces import FrameRxSignature
 from .lane import COMMA_WORDS, check_lane_width
 from .symbol_aligner import SymbolAligner
 from .symbol_sync import SymbolSync
 
-__all__ = ["PhyReceiver", "LineEvents", "RELOCK_BLIND_WORDS"]
-
-#: Lane words after the one that ends a symbol costing synchronisation that pass by
-#: before the aligner searches again: the aligner cuts the symbol, the decoder's verdict
-#: is registered, and only then does the relock reach the aligner. A comma ending in
-#: those words is not seen; reference receivers model this to agree frame for frame.
-RELOCK_BLIND_WORDS = 2
+__all__ = ["PhyReceiver", "LineEvents"]
 
 #: One-clock line events of the receiver, for statistics counters.
 LineEvents = data.StructLayout({

@@ -4,29 +4,12 @@ from amaranth import Module
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import PHY_COUNTERS, STATUS_FLAGS
 from .event_counters import EventCounters
-from .frame_format import STATUS_FLAGS
 from .frame_interfaces import FrameRxSignature
 from .phy_receiver import LineEvents
 
-__all__ = ["PHY_COUNTERS", "PhyCounters", "TxEvents", "PhyStatistics"]
-
-#: Every counter of :class:`PhyStatistics`: (name, what one count means).
-PHY_COUNTERS = (
-    ("tx_frames", "frame sent whole, ending with END"),
-    ("tx_aborted", "frame cut short with ABORT (on request or payload underrun)"),
-    ("tx_underruns", "payload source had no byte ready when one was due"),
-    ("rx_frames_good", "frame received whole with a good CRC"),
-    ("rx_frames_bad", "frame received and rejected (any reason below)"),
-    *((f"rx_{flag}", f"rejected frame: {meaning}") for flag, meaning in STATUS_FLAGS),
-    ("rx_orphans", "run of stray symbols outside any frame"),
-    ("rx_code_violations", "code word valid at neither running disparity"),
-    ("rx_disparity_errors", "code word valid only at the opposite running disparity"),
-    ("rx_sync_acquired", "symbol synchronisation gained"),
-    ("rx_sync_losses", "symbol synchronisation lost after repeated invalid symbols"),
-)
-if len({name for name, _ in PHY_COUNTERS}) != len(PHY_COUNTERS):
-    raise ValueError("two PHY counters share a name")
+__all__ = ["PhyCounters", "TxEvents", "PhyStatistics"]
 
 #: The counter values, 32 bits each, wrapping.
 PhyCounters = data.StructLayout({name: 32 for name, _ in PHY_COUNTERS})

@@ -5,9 +5,9 @@ from amaranth import Array, Const, Module, Mux, Signal
 from amaranth.lib import data, enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from .frame_format import FrameHeader, FrameKind, NakReason
+from msl_spec import MAX_SLOTS, FrameKind, NakReason
+from .frame_layouts import FrameHeader
 from .frame_interfaces import FrameRxSignature
-from .register_map import MAX_SLOTS
 from .sequence import distance, in_window
 
 __all__ = ["ReceiveController", "KindEvents"]

@@ -1,11 +1,11 @@
-"""The register file, generated from the declaration in :mod:`hdl.register_map`."""
+"""The register file, generated from the declaration in :mod:`msl_spec`."""
 
 from amaranth import Cat, Module, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import REGISTER_MAP, Access, RegisterMap
 from .register_bus import RegisterBusSignature
-from .register_map import REGISTER_MAP, Access, RegisterMap
 
 __all__ = ["RegisterFile", "register_layout"]
 
@@ -21,7 +21,7 @@ def _mask(register, accesses) -> int:
 
 
 class RegisterFile(wiring.Component):
-    """Every register of a :class:`~hdl.register_map.RegisterMap`, on the register bus.
+    """Every register of a :class:`~msl_spec.RegisterMap`, on the register bus.
 
     The file stores the RW fields (with their reset values) and nothing else; the rest
     belongs to the blocks that own the state. For each register ``R`` there is a port
@@ -44,7 +44,7 @@ class RegisterFile(wiring.Component):
     Parameters
     ----------
     params : dict
-        Build parameters, for RW reset values given as :class:`~hdl.register_map.Param`.
+        Build parameters, for RW reset values given as :class:`~msl_spec.Param`.
     register_map : RegisterMap
 
     Members

@@ -34,9 +34,9 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
+from msl_spec import VERSION
 from .c_header import render_header
 from .msl_adapter import MslAdapter
-from .register_map import VERSION
 from .verilog_checks import WAIVERS, simulation_only_constructs, verilator_lint
 
 __all__ = ["ReleaseFiles", "write_release", "lint", "adapter_parameters",

@@ -4,12 +4,9 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["SymbolSync", "ACQUIRE_COMMAS", "ERROR_LIMIT", "GOOD_RUN"]
+from msl_spec import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN
 
-#: The synchronisation policy (see :class:`SymbolSync`); reference models follow it too.
-ACQUIRE_COMMAS = 2
-ERROR_LIMIT = 4
-GOOD_RUN = 16
+__all__ = ["SymbolSync"]
 
 
 class SymbolSync(wiring.Component):

@@ -4,7 +4,7 @@ from amaranth import Array, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .register_map import MAX_MESSAGES, MAX_SLOTS, TxSlotState
+from msl_spec import MAX_MESSAGES, MAX_SLOTS, TxSlotState
 from .sequence import in_window
 
 __all__ = ["TransmitController", "DataOfferSignature"]

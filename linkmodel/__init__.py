@@ -3,5 +3,5 @@
 They are what tests compare the gateware against, and what the waveform tools use to
 read a lane back into frames: the 8b/10b code tables (:mod:`~linkmodel.code8b10b`) and
 the frame format on the wire (:mod:`~linkmodel.frames`). Only the frame format's
-constants are shared with the gateware (:mod:`hdl.frame_format`, the single source).
+constants are shared with the gateware (:mod:`msl_spec.frame_format`, the single source).
 """

@@ -18,7 +18,7 @@ import struct
 import sys
 from dataclasses import asdict, dataclass, field
 
-from hdl.frame_format import FrameKind, LinkCommand, NakReason
+from msl_spec import FrameKind, LinkCommand, NakReason
 
 from .frames import kind_name
 from .vcd_lanes import decode_lane

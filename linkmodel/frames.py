@@ -2,7 +2,7 @@
 
 Used by the tests to describe what was sent and by the waveform tools to read a lane
 back into frames. The constants (control symbols, kinds, header layout) come from
-:mod:`hdl.frame_format`, the single source; the parsing here is written independently of
+:mod:`msl_spec.frame_format`, the single source; the parsing here is written independently of
 the gateware's deframer.
 """
 
@@ -12,9 +12,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
-from hdl.frame_format import (
-    CRC_BYTES, HEADER_BYTES, ControlSymbol, FrameKind, pack_header, unpack_header,
-)
+from msl_spec import (CRC_BYTES, HEADER_BYTES, ControlSymbol, FrameKind, pack_header,
+    unpack_header)
 
 __all__ = ["Frame", "ParsedFrame", "frame_symbols", "FrameParser", "kind_name"]
 
@@ -60,7 +59,7 @@ def frame_symbols(frame: Frame) -> list[tuple[int, bool]]:
 class ParsedFrame:
     """A frame found in a symbol stream, with what was wrong with it.
 
-    ``errors`` holds names of :data:`hdl.frame_format.STATUS_FLAGS` (the receiver's
+    ``errors`` holds names of :data:`msl_spec.STATUS_FLAGS` (the receiver's
     vocabulary), empty for a good frame.
     """
 

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from vcdvcd import VCDVCD
 
-from hdl.phy_receiver import RELOCK_BLIND_WORDS
-from hdl.symbol_sync import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN
+from msl_spec import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN, RELOCK_BLIND_WORDS
 
 from . import code8b10b
 from .frames import FrameParser, ParsedFrame

@@ -1,6 +1,6 @@
 """Collecting what a deframer reports, clock by clock, in amaranth.sim testbenches."""
 
-from hdl.frame_format import STATUS_FLAGS
+from msl_spec import STATUS_FLAGS
 
 HEADER_FIELDS = ("kind", "seq", "count", "aux", "length")
 

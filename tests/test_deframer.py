@@ -6,7 +6,7 @@ import pytest
 from conftest import simulate
 from frame_monitor import FrameMonitor
 from hdl.deframer import Deframer
-from hdl.frame_format import ControlSymbol, FrameKind, unpack_header
+from msl_spec import ControlSymbol, FrameKind, unpack_header
 from linkmodel.frames import Frame, FrameParser, frame_symbols
 
 MAX_PAYLOAD = 64

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import simulate
 from hdl.dma_engine import DmaEngine
-from hdl.register_map import STATUS_BLOCK
+from msl_spec import STATUS_BLOCK
 
 STATUS_BASE, HEADERS_BASE, COMPLETIONS_BASE = 0x1000, 0x2000, 0x3000
 

@@ -5,15 +5,12 @@ import asyncio
 
 import pytest
 
-from driver.dma_rings import (
-    Completion, Copy, DmaLayout, MessageHeader, ReceiveRings, RingFull, TransmitRing,
-    message_offsets, packet_length, read_status, start_dma,
-)
+from msl_spec import (HEADER_AREA_BYTES, HOST_STRUCTURES, MAX_SLOTS, REGISTER_MAP,
+    RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, MessageHeader, message_offsets,
+    packet_length)
+from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, RingFull,
+    TransmitRing, read_status, start_dma)
 from driver.registers import Registers
-from hdl.register_map import (
-    HEADER_AREA_BYTES, HOST_STRUCTURES, MAX_SLOTS, REGISTER_MAP, RX_COMPLETION, RX_COPY,
-    STATUS_BLOCK, TX_DESCRIPTOR,
-)
 from tests.fakes import ByteMemory, DictRegisterBus
 
 

@@ -14,7 +14,7 @@ import pytest
 from driver.bus import BusError
 from driver.msl_hardware import AdapterInfo, HardwareFault, identify
 from driver.registers import Registers
-from hdl.register_map import ADAPTER_ID, REGISTER_MAP, VERSION
+from msl_spec import ADAPTER_ID, REGISTER_MAP, VERSION
 
 BUILD = {"lane_width": 1, "tx_slots": 3, "rx_slots": 4, "slot_size": 512, "dma_width": 64,
          "ack_timeout": 5000, "retry_limit": 3}

@@ -1,7 +1,7 @@
 """The framer's symbol stream against the Python frame model (linkmodel.frames)."""
 
 from conftest import simulate
-from hdl.frame_format import ControlSymbol, FrameKind
+from msl_spec import ControlSymbol, FrameKind
 from hdl.framer import Framer
 from linkmodel.frames import Frame, frame_symbols
 

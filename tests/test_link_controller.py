@@ -2,7 +2,7 @@
 reset"), driven frame by frame: who resets, who is held, who answers what."""
 
 from conftest import simulate
-from hdl.frame_format import LinkCommand
+from msl_spec import LinkCommand
 from hdl.link_controller import LinkController
 
 INTERVAL = 16

@@ -6,7 +6,7 @@ import pytest
 
 from cocotb_tests.mirror_replica import Operation, Replica, audit
 from cocotb_tests.mirrored_servers import SendArea
-from driver.dma_rings import MessageHeader
+from msl_spec import MessageHeader
 
 
 def messages(count):

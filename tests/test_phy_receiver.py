@@ -5,7 +5,7 @@ import pytest
 
 from conftest import simulate
 from frame_monitor import FrameMonitor
-from hdl.frame_format import ControlSymbol, FrameKind, unpack_header
+from msl_spec import ControlSymbol, FrameKind, unpack_header
 from hdl.lane import LANE_WIDTHS
 from hdl.phy_receiver import PhyReceiver
 from linkmodel import code8b10b

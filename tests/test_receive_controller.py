@@ -5,7 +5,7 @@ the old link and must never land in a slot."""
 import pytest
 
 from conftest import simulate
-from hdl.frame_format import FrameKind
+from msl_spec import FrameKind
 from hdl.receive_controller import ReceiveController
 
 

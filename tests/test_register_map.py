@@ -6,9 +6,8 @@ import pytest
 
 from driver.registers import Registers
 from tests.fakes import DictRegisterBus
-from hdl.register_map import (
-    REGISTER_MAP, Access, Block, Field, Param, Register, RegisterMap, Window,
-)
+from msl_spec import (REGISTER_MAP, Access, Block, Field, Param, Register, RegisterMap,
+    Window)
 
 
 def test_addresses_are_derived_aligned_and_unique():

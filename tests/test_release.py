@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from hdl.c_header import header_values
-from hdl.register_map import INTERRUPT_CAUSES, REGISTER_MAP, RX_COMPLETION
+from msl_spec import INTERRUPT_CAUSES, REGISTER_MAP, RX_COMPLETION
 from hdl.release import adapter_parameters, lint, main, write_release
 from hdl.verilog_checks import simulation_only_constructs
 

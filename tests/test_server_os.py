@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from driver.dma_rings import MessageHeader
+from msl_spec import MessageHeader
 from driver.server_os import (
     AdapterOptions, AesEvent, CustomData, IoConfiguration, Needs, OsError, ResourceKind,
     ServerOs, TimerEvent,

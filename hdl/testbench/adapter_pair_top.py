@@ -4,10 +4,10 @@ from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import REGISTER_MAP
 from ..axi_lite import AxiLiteSignature
 from ..lane import check_lane_width
 from ..msl_adapter import MslAdapter
-from ..register_map import REGISTER_MAP
 from .channel_model import ChannelModel, ChannelPort
 from .host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
 

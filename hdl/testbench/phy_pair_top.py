@@ -5,7 +5,7 @@ from amaranth.lib import enum, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from ..frame_format import FrameHeader
+from ..frame_layouts import FrameHeader
 from ..lane import check_lane_width
 from ..link_phy import LinkPhy
 from ..phy_statistics import PhyCounters, PhyStatistics

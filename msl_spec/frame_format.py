@@ -1,8 +1,9 @@
 """The link's frame format, declared once.
 
-Gateware (:mod:`hdl.framer`, :mod:`hdl.deframer`), the Python models in :mod:`linkmodel`
-and ``docs/frame-format.md`` all take the control symbols, frame kinds and header layout
-from here.
+Gateware (:mod:`hdl.frame_layouts` and the blocks using it), the Python models in
+:mod:`linkmodel`, the tools and ``docs/frame-format.md`` all take the control symbols,
+frame kinds and header fields from here. The enumerations are plain Python ``IntEnum`` s
+(Amaranth takes them as constants; each is 8 bits on the wire).
 
 On the wire a frame is::
 
@@ -13,8 +14,7 @@ first. Between frames the line carries ``COMMA`` symbols. ``ABORT`` ends a frame
 (the frame is discarded by the receiver).
 """
 
-from amaranth import unsigned
-from amaranth.lib import data, enum
+import enum
 
 __all__ = [
     "ControlSymbol",
@@ -25,16 +25,13 @@ __all__ = [
     "HEADER_BYTES",
     "CRC_BYTES",
     "FRAME_OVERHEAD_BYTES",
-    "FrameHeader",
-    "FrameStatus",
     "STATUS_FLAGS",
-    "Symbol",
     "pack_header",
     "unpack_header",
 ]
 
 
-class ControlSymbol(enum.IntEnum, shape=8):
+class ControlSymbol(enum.IntEnum):
     """Control (K) codes the link uses, as ``HGFEDCBA`` bytes sent with ``k = 1``."""
 
     COMMA = 0xBC  #: K28.5: idle filler and the alignment comma.
@@ -43,7 +40,7 @@ class ControlSymbol(enum.IntEnum, shape=8):
     ABORT = 0xFE  #: K30.7: frame cut short by the sender; discard it.
 
 
-class FrameKind(enum.IntEnum, shape=8):
+class FrameKind(enum.IntEnum):
     """Frame kinds. A receiver reports any other value as a bad header."""
 
     DATA = 1       #: A packet of 1..128 messages; ``seq`` numbers it, ``count`` = messages.
@@ -54,7 +51,7 @@ class FrameKind(enum.IntEnum, shape=8):
     LINK = 6       #: Link start-up and reset; ``aux`` carries the sub-command.
 
 
-class LinkCommand(enum.IntEnum, shape=8):
+class LinkCommand(enum.IntEnum):
     """``aux`` of a LINK frame."""
 
     HELLO = 1      #: I am here; answer with HELLO_ACK. Sent while the link is down.
@@ -63,7 +60,7 @@ class LinkCommand(enum.IntEnum, shape=8):
     RESET_ACK = 4  #: Sequence numbers restarted; the link is up again.
 
 
-class NakReason(enum.IntEnum, shape=8):
+class NakReason(enum.IntEnum):
     """``aux`` of a NAK frame."""
 
     ERROR = 1  #: A frame was lost or damaged: replay from ``seq`` now.
@@ -83,8 +80,6 @@ CRC_BYTES = 4
 #: Line bytes a frame adds to its payload: START, header, CRC, END (one symbol each byte).
 FRAME_OVERHEAD_BYTES = 1 + HEADER_BYTES + CRC_BYTES + 1
 
-#: The header as a layout; its value's byte ``i`` is header byte ``i`` on the wire.
-FrameHeader = data.StructLayout({name: unsigned(width) for name, width, _ in HEADER_FIELDS})
 
 #: Why a received frame was rejected: (flag, meaning). A frame with no flag set is good.
 STATUS_FLAGS = (
@@ -97,10 +92,6 @@ STATUS_FLAGS = (
     ("aborted", "the sender cut the frame short with ABORT"),
     ("sync_lost", "the receiver lost symbol alignment inside the frame"),
 )
-FrameStatus = data.StructLayout({name: 1 for name, _ in STATUS_FLAGS})
-
-#: One line symbol before encoding.
-Symbol = data.StructLayout({"data": 8, "k": 1})
 
 
 def pack_header(**fields) -> bytes:
