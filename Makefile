@@ -44,7 +44,7 @@ help:
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
 	@echo "make bench   link goodput, latency, register accesses, simulator speed; DMA throughput"
 	@echo "make rtl     Verilog of every top into sim_build/rtl/"
-	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: hdl/verilator_waivers.vlt)"
+	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: msl_tools/verilator_waivers.vlt)"
 	@echo "make release the adapter's Verilog, parameters JSON and C header into OUT (ARGS: build options)"
 	@echo "make synth   Yosys + nextpnr: LUTs, FFs, BRAMs and Fmax for ECP5 (and iCE40 synthesis)"
 	@echo "make coverage  RTL line/toggle (Verilator) and driver/ branch coverage of the regression"
@@ -59,7 +59,7 @@ $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV) (first run only; takes a minute) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e .
+	$(VPY) -m pip install --quiet -e '.[sim,test,apps]'
 	@touch $(STAMP)
 
 check-sims: $(STAMP)
@@ -78,29 +78,29 @@ test: check-sims
 
 demo: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 demo: check-sims
-	$(SIM_ENV) $(VPY) -m cocotb_tests.mirror_demo
+	$(SIM_ENV) $(VPY) -m msl_apps.mirror.demo
 
 phy-demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 phy-demo: check-sims
-	$(SIM_ENV) $(VPY) -m cocotb_tests.phy_demo
+	$(SIM_ENV) $(VPY) -m msl_apps.phy_demo.demo
 
 SEEDS ?= 5
 soak: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 soak: check-sims
-	$(SIM_ENV) $(VPY) -m cocotb_tests.soak --seeds $(SEEDS) $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS))
+	$(SIM_ENV) $(VPY) -m msl_apps.mirror.soak --seeds $(SEEDS) $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS))
 
 bench: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 bench: check-sims
-	$(SIM_ENV) $(VPY) -m cocotb_tests.bench_link
-	$(SIM_ENV) $(VPY) -m cocotb_tests.bench_dma
+	$(SIM_ENV) $(VPY) -m msl_apps.bench.link
+	$(SIM_ENV) $(VPY) -m msl_apps.bench.dma
 
 rtl: $(STAMP)
-	$(VPY) -m hdl.tops --out sim_build/rtl
+	$(VPY) -m msl_tools.tops --out sim_build/rtl
 
 lint: rtl
 	@status=0; for file in sim_build/rtl/*.v; do \
 	  top=$$(basename $$file .v); \
-	  if $(SIM_ENV) verilator --lint-only -Wall --quiet --top-module $$top hdl/verilator_waivers.vlt $$file; \
+	  if $(SIM_ENV) verilator --lint-only -Wall --quiet --top-module $$top msl_tools/verilator_waivers.vlt $$file; \
 	  then echo "lint clean: $$file"; \
 	  else status=1; fi; \
 	done; exit $$status
@@ -109,7 +109,7 @@ lint: rtl
 OUT ?= sim_build/release
 ARGS ?=
 release: $(STAMP)
-	$(SIM_ENV) $(VPY) -m hdl.release --out $(OUT) --lint $(ARGS)
+	$(SIM_ENV) $(VPY) -m msl_tools.release --out $(OUT) --lint $(ARGS)
 
 # Synthesis and coverage tools are optional extras of the package (pyproject.toml),
 # installed on first use.
@@ -119,12 +119,12 @@ $(VENV)/.extra-%-stamp: $(STAMP)
 	@touch $@
 
 synth: $(VENV)/.extra-synth-stamp
-	$(VPY) -m hdl.synth $(ARGS)
+	$(VPY) -m msl_tools.synth $(ARGS)
 
 # The whole regression on Verilator with coverage builds, plus coverage.py on driver/.
 coverage: SIM := verilator
 coverage: check-sims $(VENV)/.extra-coverage-stamp
-	$(SIM_ENV) $(VPY) -m cocotb_tests.regression_coverage $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS)) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
+	$(SIM_ENV) $(VPY) -m msl_tools.coverage $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS)) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
 
 clean:
 	rm -rf sim_build

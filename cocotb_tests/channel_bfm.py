@@ -1,4 +1,4 @@
-"""The channel model's testbench handle, and packing of the layouts declared in ``hdl/``.
+"""The channel model's testbench handle.
 
 Shared by every test top that contains a :class:`hdl.testbench.channel_model.ChannelModel`
 (ports ``a_to_b__*`` and ``b_to_a__*``).
@@ -9,50 +9,10 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from cocotb_tests.clocks import TestbenchClock
-from cocotb_tests.harness import CLOCK_NS, clock_driven_by_hdl
+from cocotb_tests.layout_values import pack, unpack
 from hdl.testbench.channel_model import ChannelControl, ChannelStatus
 
-__all__ = ["CLOCK_NS", "pack", "unpack", "ChannelHandle", "start_clock",
-           "start_clock_and_reset", "seed_channels"]
-
-
-def pack(layout, **fields) -> int:
-    """An integer holding ``fields`` at their places in an Amaranth struct ``layout``."""
-    value = 0
-    members = dict(layout)
-    for name, field_value in fields.items():
-        member = members[name]
-        width = member.width
-        if not 0 <= int(field_value) < 1 << width:
-            raise ValueError(f"{name}={field_value} does not fit in {width} bits")
-        value |= int(field_value) << member.offset
-    return value
-
-
-def unpack(layout, value: int) -> dict:
-    """The fields of an Amaranth struct ``layout`` from an integer."""
-    return {name: value >> member.offset & ((1 << member.width) - 1)
-            for name, member in layout}
-
-
-
-def start_clock(dut) -> TestbenchClock:
-    """Run ``dut.clk`` at 100 MHz, unless the build's own clock generator does (Icarus:
-    see ``cocotb_tests.harness``); either way waits on it sleep (see
-    :mod:`cocotb_tests.clocks`)."""
-    clock = TestbenchClock(dut.clk, CLOCK_NS * 1000)
-    clock.start(driven_by_hdl=clock_driven_by_hdl())
-    return clock
-
-
-async def start_clock_and_reset(dut, clocks: int = 4) -> TestbenchClock:
-    """Start the 100 MHz clock and hold reset for ``clocks`` clocks."""
-    clock = start_clock(dut)
-    dut.rst.value = 1
-    await clock.cycles(clocks)
-    dut.rst.value = 0
-    return clock
+__all__ = ["ChannelHandle", "seed_channels"]
 
 
 async def seed_channels(channels, seed: int) -> None:

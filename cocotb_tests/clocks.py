@@ -20,7 +20,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-__all__ = ["TestbenchClock", "clock_cycles", "testbench_clock"]
+from cocotb_tests.harness import CLOCK_NS, clock_driven_by_hdl
+
+__all__ = ["TestbenchClock", "clock_cycles", "testbench_clock", "start_clock",
+           "start_clock_and_reset"]
 
 #: Clock signal -> its TestbenchClock (cocotb hands out one handle object per signal).
 _CLOCKS: dict = {}
@@ -79,7 +82,7 @@ def testbench_clock(signal) -> TestbenchClock:
         return _CLOCKS[signal]
     except KeyError:
         raise LookupError(f"{signal!r} is not a started testbench clock (start it with "
-                          "cocotb_tests.channel_bfm.start_clock first)") from None
+                          "cocotb_tests.clocks.start_clock first)") from None
 
 
 async def clock_cycles(signal, count: int) -> None:
@@ -91,3 +94,20 @@ async def clock_cycles(signal, count: int) -> None:
     else:
         await clock.cycles(count)
 
+
+def start_clock(dut) -> TestbenchClock:
+    """Run ``dut.clk`` at 100 MHz, unless the build's own clock generator does (Icarus:
+    see ``cocotb_tests.harness``); either way waits on it sleep (see
+    :mod:`cocotb_tests.clocks`)."""
+    clock = TestbenchClock(dut.clk, CLOCK_NS * 1000)
+    clock.start(driven_by_hdl=clock_driven_by_hdl())
+    return clock
+
+
+async def start_clock_and_reset(dut, clocks: int = 4) -> TestbenchClock:
+    """Start the 100 MHz clock and hold reset for ``clocks`` clocks."""
+    clock = start_clock(dut)
+    dut.rst.value = 1
+    await clock.cycles(clocks)
+    dut.rst.value = 0
+    return clock

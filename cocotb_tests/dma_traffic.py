@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import cocotb
 
-from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide, cause_bit
+from cocotb_tests.adapter_env import AdapterPairEnv, AdapterSide, cause_bit
 from cocotb_tests.axil_binding import CountedBus
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
@@ -25,7 +25,7 @@ from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, Transmi
 from driver.registers import Registers
 
 __all__ = ["LAYOUT", "SEND_REGION", "RECEIVE_REGION", "Message", "Allocator", "random_packet",
-           "ReceivingOs", "DmaSide", "dma_bench", "stream_packets", "start_both_ways",
+           "ReceivingOs", "DmaSide", "dma_env", "stream_packets", "start_both_ways",
            "fill_receive_region", "check_receive_region"]
 
 LAYOUT = DmaLayout.packed(0x1000)
@@ -139,17 +139,17 @@ class DmaSide:
         return copies
 
 
-async def dma_bench(dut, memory_stall: float = 0.2) -> tuple[AdapterPairBench, dict]:
+async def dma_env(dut, memory_stall: float = 0.2) -> tuple[AdapterPairEnv, dict]:
     params = top_params()
-    bench = AdapterPairBench(dut, params, stall=0.2, seed=random.getrandbits(32),
+    env = AdapterPairEnv(dut, params, stall=0.2, seed=random.getrandbits(32),
                              memory_stall=memory_stall)
-    await bench.start()
-    await bench.link_up(ack_timeout=50_000, interrupts=cause_bit("RX_PACKET"))
+    await env.start()
+    await env.link_up(ack_timeout=50_000, interrupts=cause_bit("RX_PACKET"))
     sides = {}
-    for name, side in bench.side.items():
+    for name, side in env.side.items():
         await start_dma(side.regs, side.memory, LAYOUT)
         sides[name] = DmaSide(side)
-    return bench, sides
+    return env, sides
 
 
 async def stream_packets(sender: DmaSide, receiver: DmaSide, packets: list[list[Message]],

@@ -1,6 +1,6 @@
 """The driver side's platform in a cocotb simulation, and the server's interrupt lines.
 
-:class:`CocotbPlatform` is the :class:`driver.platform.Platform` the server OS model and
+:class:`CocotbPlatform` is the :class:`server_os.platform.Platform` the server OS model and
 the driver run on: host memory is the side's host memory in the test top (CPU accesses
 are direct and take no simulated time; the adapter reaches the same bytes over AXI4),
 time is the testbench clock, flows are cocotb tasks. :func:`watch_interrupt_line` is the server's interrupt
@@ -15,13 +15,13 @@ from cocotb.task import current_task
 from cocotb.triggers import Event, RisingEdge, select
 
 from cocotb_tests.clocks import TestbenchClock
-from driver.platform import poll_every
+from server_os.platform import poll_every
 
 __all__ = ["CocotbPlatform", "watch_interrupt_line"]
 
 
 class CocotbPlatform:
-    """A :class:`driver.platform.Platform` on the testbench clock.
+    """A :class:`server_os.platform.Platform` on the testbench clock.
 
     Parameters
     ----------
@@ -48,7 +48,7 @@ class CocotbPlatform:
 
     async def poll(self, ready, every: int, clocks: int,
                    watch: tuple[int, int] | None = None) -> bool:
-        """:meth:`driver.platform.Platform.poll`. With ``watch`` on the RTL host memory it
+        """:meth:`server_os.platform.Platform.poll`. With ``watch`` on the RTL host memory it
         sleeps until the bus writes there (its watch counter moves) or the deadline, and
         checks on the next clock the loop would have checked on."""
         if watch is None or not hasattr(self.memory, "watch"):

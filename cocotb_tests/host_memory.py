@@ -23,7 +23,7 @@ from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiSlave
 
 from cocotb_tests.axil_binding import pause_at_random
-from cocotb_tests.channel_bfm import pack, unpack
+from cocotb_tests.layout_values import pack, unpack
 from hdl.testbench.host_memory import (HOST_MEMORY_BYTES, LINE_BYTES, HostMemoryControl,
                                        HostMemoryStatus)
 

@@ -12,14 +12,15 @@ import random
 
 import cocotb
 
-from cocotb_tests.adapter_bench import AdapterPairBench, AdapterSide
+from cocotb_tests.adapter_env import AdapterPairEnv, AdapterSide
 from cocotb_tests.clocks import clock_cycles, testbench_clock
 from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
 from cocotb_tests.harness import top_params
 from msl_spec import MessageHeader
-from driver.msl_driver import DriverSettings, MslDriver
-from driver.server_os import CustomData, ServerOs
-from driver.sft3 import Code, MirrorSide
+from driver.msl_settings import DriverSettings
+from driver.msl_driver import MslDriver
+from server_os.netware import CustomData, ServerOs
+from server_os.sft3 import Code, MirrorSide
 
 __all__ = ["PORT", "LINE", "LOAD_LINE", "Server", "MslSystem", "wait_for", "TEST_SETTINGS",
            "same_messages"]
@@ -164,7 +165,7 @@ class MslSystem:
         self.dut = dut
         self.seed = random.getrandbits(32) if seed is None else seed
         dut._log.info("MslSystem seed %d", self.seed)
-        self.bench = AdapterPairBench(dut, top_params(), stall=stall, seed=self.seed,
+        self.env = AdapterPairEnv(dut, top_params(), stall=stall, seed=self.seed,
                                       memory_stall=0.0)
         self.settings, self.clocks_per_tick = settings, clocks_per_tick
         self.a: Server | None = None
@@ -172,10 +173,10 @@ class MslSystem:
 
     async def start(self) -> None:
         """Clock, reset and the two servers (drivers not loaded)."""
-        await self.bench.start(self.seed)
-        self.a = Server(self.dut, self.bench.a, self.settings, self.clocks_per_tick,
+        await self.env.start(self.seed)
+        self.a = Server(self.dut, self.env.a, self.settings, self.clocks_per_tick,
                         seed=self.seed)
-        self.b = Server(self.dut, self.bench.b, self.settings, self.clocks_per_tick,
+        self.b = Server(self.dut, self.env.b, self.settings, self.clocks_per_tick,
                         seed=self.seed + 1)
 
     async def up(self) -> None:
@@ -183,7 +184,7 @@ class MslSystem:
         await self.start()
         for server in (self.a, self.b):
             assert await server.load() == 0, f"{server.name}: {server.os.console}"
-        for side in self.bench.side.values():
+        for side in self.env.side.values():
             await side.wait_link_up(40000)
 
     async def clocks(self, count: int) -> None:

@@ -1,7 +1,7 @@
 """Bus-functional models for the PHY pair test top (:mod:`hdl.testbench.phy_pair_top`).
 
 Field positions of every packed port come from the layouts declared in ``hdl/``
-(:func:`~cocotb_tests.channel_bfm.pack` / ``unpack``); nothing here repeats a bit offset.
+(:func:`~cocotb_tests.layout_values.pack` / ``unpack``); nothing here repeats a bit offset.
 """
 
 from __future__ import annotations
@@ -12,20 +12,17 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge, ValueChange
 from cocotb.utils import get_sim_time
 
-from cocotb_tests.channel_bfm import (
-    ChannelHandle, pack, seed_channels, start_clock_and_reset, unpack,
-)
-from cocotb_tests.clocks import clock_cycles
+from cocotb_tests.layout_values import pack, unpack
 from msl_spec import STATUS_FLAGS
-from hdl.frame_layouts import FrameHeader, FrameStatus
-from hdl.phy_statistics import PhyCounters
+from hdl.phy.frame_layouts import FrameHeader, FrameStatus
+from hdl.phy.phy_statistics import PhyCounters
 from hdl.testbench.phy_pair_top import RxEventKind
 from linkmodel.frames import Frame
 
-__all__ = ["FrameSender", "RxMonitor", "Received", "PhyPairBench"]
+__all__ = ["FrameSender", "RxMonitor", "Received", "port"]
 
 
-def _port(dut, side: str, name: str):
+def port(dut, side: str, name: str):
     return getattr(dut, f"{side}__{name}")
 
 
@@ -34,11 +31,11 @@ class FrameSender:
 
     def __init__(self, dut, side: str):
         self.dut, self.side = dut, side
-        self.header = {m: _port(dut, side, f"tx_header__{m}") for m in ("payload", "valid", "ready")}
-        self.payload = {m: _port(dut, side, f"tx_payload__{m}") for m in ("payload", "valid", "ready")}
-        self.free = _port(dut, side, "tx_payload_free")
-        self.idle = _port(dut, side, "tx_idle")
-        self.abort_port = _port(dut, side, "tx_abort")
+        self.header = {m: port(dut, side, f"tx_header__{m}") for m in ("payload", "valid", "ready")}
+        self.payload = {m: port(dut, side, f"tx_payload__{m}") for m in ("payload", "valid", "ready")}
+        self.free = port(dut, side, "tx_payload_free")
+        self.idle = port(dut, side, "tx_idle")
+        self.abort_port = port(dut, side, "tx_abort")
         self.header["valid"].value = 0
         self.payload["valid"].value = 0
         self.abort_port.value = 0
@@ -107,10 +104,10 @@ class RxMonitor:
 
     def __init__(self, dut, side: str):
         self.dut, self.side = dut, side
-        self.count = _port(dut, side, "rx_events")
-        self.kind = _port(dut, side, "rx_event_kind")
-        self.data = _port(dut, side, "rx_event_data")
-        self.counts = _port(dut, side, "counts")
+        self.count = port(dut, side, "rx_events")
+        self.kind = port(dut, side, "rx_event_kind")
+        self.data = port(dut, side, "rx_event_data")
+        self.counts = port(dut, side, "counts")
         sync_lost = dict(PhyCounters)["rx_sync_losses"]
         self._sync_lost_field = (sync_lost.offset, (1 << sync_lost.width) - 1)
         self.events: list[Received] = []
@@ -157,40 +154,3 @@ class RxMonitor:
 
     def counters(self) -> dict:
         return unpack(PhyCounters, int(self.counts.value))
-
-
-class PhyPairBench:
-    """Clock, reset and BFMs for both sides and both channel directions."""
-
-    def __init__(self, dut, lane_width: int):
-        self.dut = dut
-        self.lane_width = lane_width
-        for side in ("a", "b"):
-            _port(dut, side, "loopback").value = 0
-            _port(dut, side, "clear_counts").value = 0
-        self.send = {side: FrameSender(dut, side) for side in ("a", "b")}
-        self.channel = {d: ChannelHandle(dut, d, lane_width) for d in ("a_to_b", "b_to_a")}
-
-    async def start(self, seed: int, delay_bits: tuple[int, int] = (0, 0)) -> None:
-        """Start the clock, reset, seed the channel and start the monitors."""
-        for channel, delay in zip(self.channel.values(), delay_bits):
-            channel.set_delay(delay)
-        await start_clock_and_reset(self.dut)
-        await seed_channels(self.channel.values(), seed)
-        # Monitors start after reset, so reset values never count as events.
-        await RisingEdge(self.dut.clk)
-        self.receive = {side: RxMonitor(self.dut, side) for side in ("a", "b")}
-
-    async def wait_in_sync(self, timeout_symbols: int = 200) -> None:
-        clocks = timeout_symbols * 10 // self.lane_width
-        for _ in range(clocks):
-            await RisingEdge(self.dut.clk)
-            if self.dut.a__in_sync.value and self.dut.b__in_sync.value:
-                return
-        raise AssertionError(f"link not in sync after {timeout_symbols} symbol periods")
-
-    async def settle(self, symbols: int = 64) -> None:
-        """Let the line drain: every frame sent has crossed and been judged."""
-        for sender in self.send.values():
-            await sender.wait_idle()
-        await clock_cycles(self.dut.clk, symbols * 10 // self.lane_width + 200)

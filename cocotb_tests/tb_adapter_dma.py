@@ -14,11 +14,11 @@ import random
 
 import cocotb
 
-from cocotb_tests.adapter_bench import cause_bit
+from cocotb_tests.adapter_env import cause_bit
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.dma_traffic import (
     LAYOUT, RECEIVE_REGION, SEND_REGION, Allocator, DmaSide, Message, check_receive_region,
-    dma_bench, fill_receive_region, random_packet, start_both_ways,
+    dma_env, fill_receive_region, random_packet, start_both_ways,
 )
 from cocotb_tests.host_memory import SLVERR_HOLE
 from msl_spec import DmaErrorKind, MessageHeader, message_offsets
@@ -30,9 +30,9 @@ SLVERR = 2
 @cocotb.test()
 async def messages_travel_between_host_memories(dut):
     """Random packets both ways at once, memory and register bus pausing at random."""
-    bench, sides = await dma_bench(dut)
+    env, sides = await dma_env(dut)
     count = int(os.environ.get("MSL_DMA_PACKETS", "100"))
-    work = start_both_ways(sides, count, bench.params["slot_size"])
+    work = start_both_ways(sides, count, env.params["slot_size"])
     for sender, receiver, packets, image, task in work:
         await task
         check_receive_region(receiver.side, image)
@@ -51,7 +51,7 @@ async def messages_travel_between_host_memories(dut):
                       "receiver %d reads (%d interrupts)", sender.side.name,
                       receiver.side.name, len(packets), messages, sender.send_bus.reads,
                       sender.send_bus.writes, receiver.handler_bus.reads, receiver.interrupts)
-    for side in bench.side.values():
+    for side in env.side.values():
         stats = await side.stats()
         assert stats["dma_errors"] == 0, side.name
         assert await side.regs.field("INT_RAW", "ack_received"), side.name
@@ -82,17 +82,17 @@ async def receive_one(receiver: DmaSide, messages: list[Message], seq: int) -> N
         assert receiver.side.memory.read(copy.address, copy.length) == messages[index].data
 
 
-async def error_bench(dut):
-    bench, sides = await dma_bench(dut)
-    for side in bench.side.values():
+async def error_env(dut):
+    env, sides = await dma_env(dut)
+    for side in env.side.values():
         await side.regs.write("INT_ENABLE", cause_bit("RX_PACKET") | cause_bit("DMA_ERROR"))
     rng = random.Random(random.getrandbits(32))
     a = sides["a"]
     allocate = Allocator(SEND_REGION, rng)
 
     def packet():
-        return random_packet(rng, bench.params["slot_size"], a.side.memory, allocate)
-    return bench, sides, packet
+        return random_packet(rng, env.params["slot_size"], a.side.memory, allocate)
+    return env, sides, packet
 
 
 async def expect_only(receiver: DmaSide, sender: DmaSide, messages: list[Message],
@@ -113,12 +113,12 @@ def with_bad_message(messages: list[Message], index: int, bad: MessageHeader) ->
 async def oversized_message_is_reported_and_skipped(dut):
     """A message too big for the slot, in the middle of a packet: descriptor error, the
     whole packet dropped (the descriptors after it too), the ring goes on."""
-    bench, sides, packet = await error_bench(dut)
+    env, sides, packet = await error_env(dut)
     a, b = sides["a"], sides["b"]
     first = []
     while len(first) < 3:
         first = packet()
-    bad = with_bad_message(first, 1, MessageHeader(1, 2, bench.params["slot_size"], 3,
+    bad = with_bad_message(first, 1, MessageHeader(1, 2, env.params["slot_size"], 3,
                                                    SEND_REGION[0], 4))
     await a.send(bad)
     await expect_dma_error(a, DmaErrorKind.DESCRIPTOR, 0, 1)
@@ -131,7 +131,7 @@ async def oversized_message_is_reported_and_skipped(dut):
 async def read_error_drops_the_packet(dut):
     """A packet whose first message's data lies in the SLVERR region: the gather fails,
     none of the packet is sent, the next packet is."""
-    bench, sides, packet = await error_bench(dut)
+    env, sides, packet = await error_env(dut)
     a, b = sides["a"], sides["b"]
     first = []
     while len(first) < 2:
@@ -148,7 +148,7 @@ async def read_error_drops_the_packet(dut):
 async def write_error_on_copy_is_reported(dut):
     """A copy running into the SLVERR region fails and is reported; no byte outside the
     requested range changes, and the next copy lands."""
-    bench, sides, packet = await error_bench(dut)
+    env, sides, packet = await error_env(dut)
     a, b = sides["a"], sides["b"]
     image = fill_receive_region(b.side)
     messages = []
@@ -170,7 +170,7 @@ async def write_error_on_copy_is_reported(dut):
         "a failed copy wrote outside its range"
     check_receive_region(b.side, image)
     # A copy out of a slot the build does not have: refused, nothing written.
-    await b.rx.copy([Copy(bench.params["rx_slots"], 0, 16, RECEIVE_REGION[0])])
+    await b.rx.copy([Copy(env.params["rx_slots"], 0, 16, RECEIVE_REGION[0])])
     await expect_dma_error(b, DmaErrorKind.DESCRIPTOR, 0, 2)
     check_receive_region(b.side, image)
     target = RECEIVE_REGION[0] + 5
@@ -184,23 +184,23 @@ async def write_error_on_copy_is_reported(dut):
 async def dma_off_leaves_programmed_io_working(dut):
     """With DMA_CONTROL.enable at 0 packets are announced by RX_PACKET at once and read
     through the window, as before step 3; turning DMA on again works."""
-    bench, sides = await dma_bench(dut)
+    env, sides = await dma_env(dut)
     a, b = sides["a"], sides["b"]
-    for side in bench.side.values():
+    for side in env.side.values():
         await side.regs.write("DMA_CONTROL", enable=0)
         await side.regs.write("INT_ENABLE", cause_bit("RX_PACKET"))
     payload = random.randbytes(100)
-    await bench.a.post(payload, count=1)
-    assert await bench.b.wait_irq(100_000)
-    taken = await bench.b.take()
+    await env.a.post(payload, count=1)
+    assert await env.b.wait_irq(100_000)
+    taken = await env.b.take()
     assert taken.payload == payload and taken.seq == 0
-    await bench.b.acknowledge(taken)
-    await bench.b.release(taken)
-    await bench.b.regs.write("INT_PENDING", cause_bit("RX_PACKET"))
-    for side in bench.side.values():
+    await env.b.acknowledge(taken)
+    await env.b.release(taken)
+    await env.b.regs.write("INT_PENDING", cause_bit("RX_PACKET"))
+    for side in env.side.values():
         await start_dma(side.regs, side.memory, LAYOUT)
     rng = random.Random(random.getrandbits(32))
-    messages = random_packet(rng, bench.params["slot_size"], a.side.memory,
+    messages = random_packet(rng, env.params["slot_size"], a.side.memory,
                              Allocator(SEND_REGION, rng))
     await a.send(messages)
     await receive_one(b, messages, seq=1)
@@ -210,7 +210,7 @@ async def dma_off_leaves_programmed_io_working(dut):
 async def announce_error_leaves_the_slot_full(dut):
     """Header area in the SLVERR region: the packet is not announced, its slot stays
     FULL for the driver to find through registers; announcing works again after."""
-    bench, sides, packet = await error_bench(dut)
+    env, sides, packet = await error_env(dut)
     a, b = sides["a"], sides["b"]
     await b.side.regs.write("RX_HEADERS_BASE", SLVERR_HOLE[0])
     lost = packet()

@@ -10,24 +10,24 @@ import random
 
 import cocotb
 
-from cocotb_tests.adapter_bench import AdapterPairBench, cause_bit
+from cocotb_tests.adapter_env import AdapterPairEnv, cause_bit
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import top_params
 from msl_spec import Loopback, TxSlotState
 
 
-def scale(bench, clocks: int) -> int:
+def scale(env, clocks: int) -> int:
     """Clock counts written for a 10-bit lane, scaled to the lane width under test."""
-    return clocks * 10 // bench.params["lane_width"]
+    return clocks * 10 // env.params["lane_width"]
 
 
-async def up_bench(dut, ack_timeout: int = 20000, **settings) -> AdapterPairBench:
+async def up_env(dut, ack_timeout: int = 20000, **settings) -> AdapterPairEnv:
     """Both adapters up; ``ack_timeout`` in clocks of a 10-bit lane (scaled), the other
     ``settings`` as for :meth:`AdapterSide.start`."""
-    bench = AdapterPairBench(dut, top_params(), stall=0.2, seed=random.getrandbits(32))
-    await bench.start()
-    await bench.link_up(ack_timeout=scale(bench, ack_timeout), **settings)
-    return bench
+    env = AdapterPairEnv(dut, top_params(), stall=0.2, seed=random.getrandbits(32))
+    await env.start()
+    await env.link_up(ack_timeout=scale(env, ack_timeout), **settings)
+    return env
 
 
 def random_packet(max_length: int) -> tuple[bytes, int]:
@@ -49,20 +49,20 @@ async def deliver(side, packet) -> None:
     await side.release(packet)
 
 
-async def settle(bench, clocks: int = 2000) -> None:
-    await clock_cycles(bench.dut.clk, scale(bench, clocks))
+async def settle(env, clocks: int = 2000) -> None:
+    await clock_cycles(env.dut.clk, scale(env, clocks))
 
 
 @cocotb.test()
 async def ping_pong_fills_one_slot_while_the_other_is_sent(dut):
     """Slot B is filled while slot A is on the line; both arrive in order; each ACK
     frees its slot and counts its messages."""
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
+    env = await up_env(dut)
+    a, b = env.a, env.b
     first = (random.randbytes(1000), random.randint(1, 128))  # long enough to overlap
     second = random_packet(1000)
     await a.post(*first, slot=0)
-    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
+    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(env, 2000))
     await a.fill(1, second[0])
     state_after_fill = await a.regs.field("TX_STATE", "slot0")
     await a.regs.write("TX_POST", slot=1, length=len(second[0]), count=second[1])
@@ -75,7 +75,7 @@ async def ping_pong_fills_one_slot_while_the_other_is_sent(dut):
         assert await a.regs.field("TX_STATE", f"slot{seq}") == TxSlotState.WAIT_ACK
         await deliver(b, packet)  # the ACK frees that slot, and only that one
         assert await a.wait_until("TX_STATE", f"slot{seq}", TxSlotState.FREE,
-                                  scale(bench, 3000))
+                                  scale(env, 3000))
     assert await a.regs.field("TX_ACKED_MESSAGES", "count") == first[1] + second[1]
     assert await a.regs.read("INT_RAW") & cause_bit("ACK_RECEIVED")
     assert await b.regs.read("INT_RAW") & cause_bit("RX_PACKET")
@@ -84,17 +84,17 @@ async def ping_pong_fills_one_slot_while_the_other_is_sent(dut):
 
 @cocotb.test()
 async def nak_replays_a_damaged_frame_at_once(dut):
-    bench = await up_bench(dut, ack_timeout=10**6)  # so only a NAK can cause the replay
-    a, b = bench.a, bench.b
+    env = await up_env(dut, ack_timeout=10**6)  # so only a NAK can cause the replay
+    a, b = env.a, env.b
     payload, count = random_packet(200)
-    await bench.channel["a_to_b"].kill_next_frame()
+    await env.channel["a_to_b"].kill_next_frame()
     await a.post(payload, count)
     packet = await take_one(b)
     assert (packet.payload, packet.count) == (payload, count)
     await deliver(b, packet)
-    await settle(bench)
+    await settle(env)
     sa, sb = await a.stats(), await b.stats()
-    assert bench.channel["a_to_b"].counters()["frames_hit"] == 1
+    assert env.channel["a_to_b"].counters()["frames_hit"] == 1
     # One flipped bit can also forge a START: 8b/10b has data codes one bit from K27.7
     # (D27.1 at RD-, say). Then the frame ends truncated, and the phantom frame the
     # forged START opens ends in the disparity error the flip left behind: two rejected
@@ -111,16 +111,16 @@ async def nak_replays_a_damaged_frame_at_once(dut):
 async def lost_ack_is_replayed_and_answered_without_second_delivery(dut):
     """The ACK is destroyed on the line: the sender times out and replays, the receiver
     recognises the duplicate, does not deliver it again, and sends its ACK again."""
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
-    await a.regs.write("ACK_TIMEOUT", clocks=scale(bench, 3000))
+    env = await up_env(dut)
+    a, b = env.a, env.b
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 3000))
     payload, count = random_packet(100)
     await a.post(payload, count)
     packet = await take_one(b)
-    await bench.channel["b_to_a"].kill_next_frame()  # the next frame B sends: the ACK
+    await env.channel["b_to_a"].kill_next_frame()  # the next frame B sends: the ACK
     await deliver(b, packet)
-    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(bench, 20000))
-    await settle(bench)
+    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 20000))
+    await settle(env)
     sa, sb = await a.stats(), await b.stats()
     assert sa["tx_ack_timeouts"] >= 1 and sa["tx_replays"] >= 1
     assert sb["rx_duplicates"] >= 1 and sb["tx_ack"] >= 2
@@ -131,25 +131,25 @@ async def lost_ack_is_replayed_and_answered_without_second_delivery(dut):
 
 @cocotb.test()
 async def full_receive_slots_refuse_and_the_packet_arrives_later(dut):
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
-    await a.regs.write("ACK_TIMEOUT", clocks=scale(bench, 4000))
+    env = await up_env(dut)
+    a, b = env.a, env.b
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 4000))
     packets = [random_packet(100) for _ in range(3)]
     await a.post(*packets[0])
     await a.post(*packets[1])
-    assert await b.wait_until("RX_READY", "mask", 0b11, scale(bench, 20000))
+    assert await b.wait_until("RX_READY", "mask", 0b11, scale(env, 20000))
     first = await take_one(b)
     await b.acknowledge(first)          # A may reuse its slot, but B keeps both slots full
     await a.post(*packets[2])
-    assert await b.wait_until("STAT_RX_BUSY_REFUSALS", "count", 1, scale(bench, 20000))
+    assert await b.wait_until("STAT_RX_BUSY_REFUSALS", "count", 1, scale(env, 20000))
     await b.release(first)
     second = await take_one(b)
     await deliver(b, second)
-    third = await take_one(b, clocks=scale(bench, 100000))
+    third = await take_one(b, clocks=scale(env, 100000))
     await deliver(b, third)
     assert [(p.payload, p.count) for p in (first, second, third)] == packets
     assert [p.seq for p in (first, second, third)] == [0, 1, 2]
-    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(bench, 20000))
+    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 20000))
     sa, sb = await a.stats(), await b.stats()
     assert sb["rx_busy_refusals"] >= 1 and sa["rx_nak"] >= 1
     assert not await a.regs.field("LINK_STATUS", "tx_halted")
@@ -159,38 +159,38 @@ async def full_receive_slots_refuse_and_the_packet_arrives_later(dut):
 async def held_packet_is_answered_with_holdoff(dut):
     """B holds a packet (HOLDOFF, no ACK); A's replays are answered with HOLDOFF, so A
     keeps its timers going and never gives up; B delivers the packet once."""
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
-    await a.regs.write("ACK_TIMEOUT", clocks=scale(bench, 2000))
+    env = await up_env(dut)
+    a, b = env.a, env.b
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 2000))
     await a.regs.write("RETRY_LIMIT", count=2)
     payload, count = random_packet(64)
     await a.post(payload, count)
     packet = await take_one(b)
     await b.regs.write("SEND_HOLDOFF", seq=packet.seq)
-    await clock_cycles(dut.clk, scale(bench, 12000))  # several ACK timeouts' worth
+    await clock_cycles(dut.clk, scale(env, 12000))  # several ACK timeouts' worth
     sa, sb = await a.stats(), await b.stats()
     assert sb["rx_duplicates"] >= 2 and sb["tx_holdoff"] >= 3 and sa["rx_holdoff"] >= 3
     assert await a.regs.read("INT_RAW") & cause_bit("HOLDOFF_RECEIVED")
     assert not await a.regs.field("LINK_STATUS", "tx_halted"), "gave up on a held packet"
     await deliver(b, packet)
-    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(bench, 10000))
+    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 10000))
     assert await b.take() is None
 
 
 @cocotb.test()
 async def emergency_overtakes_a_long_data_frame(dut):
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
+    env = await up_env(dut)
+    a, b = env.a, env.b
     await b.regs.write("INT_ENABLE", cause_bit("EMERGENCY_RECEIVED") | cause_bit("RX_PACKET"))
-    payload = random.randbytes(bench.params["slot_size"])
+    payload = random.randbytes(env.params["slot_size"])
     await a.post(payload, 7)
-    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
+    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(env, 2000))
     await a.regs.write("SEND_EMERGENCY", reason=0x5A)
-    assert await b.wait_irq(scale(bench, 5000))
+    assert await b.wait_irq(scale(env, 5000))
     assert await b.regs.read("INT_PENDING") == cause_bit("EMERGENCY_RECEIVED")
     assert await b.regs.field("PEER_EMERGENCY", "reason") == 0x5A
     await b.regs.write("INT_PENDING", cause_bit("EMERGENCY_RECEIVED"))
-    assert await b.wait_irq(scale(bench, 5000))
+    assert await b.wait_irq(scale(env, 5000))
     assert await b.regs.read("INT_PENDING") == cause_bit("RX_PACKET")
     packet = await take_one(b)
     assert (packet.payload, packet.count) == (payload, 7)
@@ -205,29 +205,29 @@ async def retry_limit_halts_and_link_reset_recovers(dut):
     """A cut line: A replays RETRY_LIMIT times, halts with TX_ERROR and the slot FAILED.
     After the line is restored, a link reset restarts sequence numbers on both sides;
     B is held down (PEER_RESET) until it acknowledges, and then packets flow again."""
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
-    await a.regs.write("ACK_TIMEOUT", clocks=scale(bench, 2000))
+    env = await up_env(dut)
+    a, b = env.a, env.b
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 2000))
     await a.regs.write("RETRY_LIMIT", count=2)
-    bench.channel["a_to_b"].set(cut=1)
+    env.channel["a_to_b"].set(cut=1)
     await a.post(*random_packet(32))
-    assert await a.wait_until("LINK_STATUS", "tx_halted", 1, scale(bench, 20000))
+    assert await a.wait_until("LINK_STATUS", "tx_halted", 1, scale(env, 20000))
     assert await a.regs.field("TX_STATE", "slot0") == TxSlotState.FAILED
     assert await a.regs.read("INT_RAW") & cause_bit("TX_ERROR")
     assert await b.regs.read("INT_RAW") & cause_bit("LINK_DOWN")  # B lost sync
-    bench.channel["a_to_b"].set(cut=0)
+    env.channel["a_to_b"].set(cut=0)
     await a.regs.write("COMMAND", link_reset=1)
     # B resets on A's RESET, but holds the link down until its driver acknowledges.
-    assert await b.wait_until("LINK_STATUS", "held", 1, scale(bench, 20000))
+    assert await b.wait_until("LINK_STATUS", "held", 1, scale(env, 20000))
     assert await b.regs.read("INT_RAW") & cause_bit("PEER_RESET")
     # Several of A's HELLOs go unanswered meanwhile.
-    await clock_cycles(dut.clk, 4 * bench.params["hello_interval"] + scale(bench, 500))
+    await clock_cycles(dut.clk, 4 * env.params["hello_interval"] + scale(env, 500))
     assert not await a.regs.field("LINK_STATUS", "up"), "A came up while B was held"
     assert not await a.regs.field("LINK_STATUS", "resetting"), "B's RESET_ACK was lost"
     await b.regs.write("COMMAND", link_reset=1)
     assert not await b.regs.field("LINK_STATUS", "resetting"), "the acknowledgement sent RESET"
-    await a.wait_link_up(scale(bench, 20000))
-    await b.wait_link_up(scale(bench, 20000))
+    await a.wait_link_up(scale(env, 20000))
+    await b.wait_link_up(scale(env, 20000))
     assert await a.regs.fields("TX_SEQ") == {"next": 0, "base": 0, "send": 0, "retries": 0}
     assert await a.regs.field("TX_FREE", "mask") == 0b11
     assert await a.regs.read("INT_RAW") & cause_bit("LINK_UP")
@@ -246,23 +246,23 @@ async def cut_mid_frame_loses_sync_and_the_replay_arrives_once(dut):
     if sync goes for another reason: a line cannot take it without an invalid symbol.)
     Restored, B re-aligns, the link comes back, and A's replay (ACK timeout) delivers the
     packet once, intact."""
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
+    env = await up_env(dut)
+    a, b = env.a, env.b
     payload, count = random.randbytes(1000), random.randint(1, 128)  # 1000 symbols long
     await a.post(payload, count, slot=0)
-    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
-    await clock_cycles(dut.clk, scale(bench, 200))
-    bench.channel["a_to_b"].set(cut=1)
-    await clock_cycles(dut.clk, scale(bench, 2000))
+    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(env, 2000))
+    await clock_cycles(dut.clk, scale(env, 200))
+    env.channel["a_to_b"].set(cut=1)
+    await clock_cycles(dut.clk, scale(env, 2000))
     assert await b.regs.read("INT_RAW") & cause_bit("LINK_DOWN")
     assert not (await b.regs.fields("RX_HEAD"))["valid"], "the cut frame was delivered"
-    bench.channel["a_to_b"].set(cut=0)
-    await b.wait_link_up(scale(bench, 20000))
-    packet = await take_one(b, scale(bench, 60000))
+    env.channel["a_to_b"].set(cut=0)
+    await b.wait_link_up(scale(env, 20000))
+    packet = await take_one(b, scale(env, 60000))
     assert (packet.seq, packet.payload, packet.count) == (0, payload, count)
     await deliver(b, packet)
-    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(bench, 20000))
-    await settle(bench)
+    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 20000))
+    await settle(env)
     sa, sb = await a.stats(), await b.stats()
     assert sb["rx_code_error"] == 1 and sb["rx_sync_lost"] == 0
     assert sb["rx_sync_losses"] == 1
@@ -278,21 +278,21 @@ async def data_frame_crossing_a_link_reset_is_stale_and_not_delivered(dut):
     good, but it belongs to the old link: B counts it stale and delivers nothing. A is
     held by B's RESET (its slots emptied) until its driver acknowledges; then a packet
     posted afresh arrives with sequence number 0."""
-    bench = await up_bench(dut)
-    a, b = bench.a, bench.b
+    env = await up_env(dut)
+    a, b = env.a, env.b
     old = (random.randbytes(1000), random.randint(1, 128))
     await a.post(*old, slot=0)
-    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(bench, 2000))
+    assert await a.wait_until("TX_STATE", "slot0", TxSlotState.SENDING, scale(env, 2000))
     await b.regs.write("COMMAND", link_reset=1)
-    assert await a.wait_until("LINK_STATUS", "held", 1, scale(bench, 20000))
-    await settle(bench)  # the old frame has ended at B by now
+    assert await a.wait_until("LINK_STATUS", "held", 1, scale(env, 20000))
+    await settle(env)  # the old frame has ended at B by now
     sb = await b.stats()
     assert sb["rx_stale"] == 1 and sb["rx_frames_bad"] == 0
     assert not (await b.regs.fields("RX_HEAD"))["valid"], "a stale frame was delivered"
     assert await a.regs.field("TX_FREE", "mask") == 0b11  # the reset emptied A's slots
     await a.regs.write("COMMAND", link_reset=1)
-    await a.wait_link_up(scale(bench, 20000))
-    await b.wait_link_up(scale(bench, 20000))
+    await a.wait_link_up(scale(env, 20000))
+    await b.wait_link_up(scale(env, 20000))
     new = random_packet(200)
     await a.post(*new)
     packet = await take_one(b)
@@ -321,19 +321,19 @@ async def self_test(side, mode, clocks: int) -> bool:
 async def loopback_self_test(dut):
     """Internal loopback passes whatever the line; external loopback (through the cable)
     passes on a good cable and fails on a cut one."""
-    bench = AdapterPairBench(dut, top_params(), stall=0.2, seed=random.getrandbits(32))
-    await bench.start()
-    a = bench.a
-    bench.channel["a_to_b"].set(cut=1)
-    assert await self_test(a, Loopback.INTERNAL, scale(bench, 20000)), "internal, cable cut"
+    env = AdapterPairEnv(dut, top_params(), stall=0.2, seed=random.getrandbits(32))
+    await env.start()
+    a = env.a
+    env.channel["a_to_b"].set(cut=1)
+    assert await self_test(a, Loopback.INTERNAL, scale(env, 20000)), "internal, cable cut"
     await a.regs.write("CONTROL", enable=0)
     await a.regs.write("COMMAND", link_reset=1)
-    assert not await self_test(a, Loopback.EXTERNAL, scale(bench, 20000)), \
+    assert not await self_test(a, Loopback.EXTERNAL, scale(env, 20000)), \
         "external loopback passed over a cut cable"
     await a.regs.write("CONTROL", enable=0)
-    bench.channel["a_to_b"].set(cut=0)
+    env.channel["a_to_b"].set(cut=0)
     await a.regs.write("COMMAND", link_reset=1)
-    assert await self_test(a, Loopback.EXTERNAL, scale(bench, 20000)), "external, good cable"
+    assert await self_test(a, Loopback.EXTERNAL, scale(env, 20000)), "external, good cable"
 
 
 @cocotb.test()
@@ -344,9 +344,9 @@ async def random_traffic_with_line_errors(dut):
     per_direction = int(os.environ.get("MSL_ADAPTER_PACKETS", "1000"))
     # A lost ACK leaves the line idle for a whole ACK timeout: about ten round trips (a
     # 32-byte frame each way and the receiver's copying), not the default's hundred.
-    bench = await up_bench(dut, ack_timeout=4000, interrupts=cause_bit("RX_PACKET"),
+    env = await up_env(dut, ack_timeout=4000, interrupts=cause_bit("RX_PACKET"),
                            retry_limit=32)
-    for channel in bench.channel.values():
+    for channel in env.channel.values():
         channel.set_error_rate(1e-4)
         channel.set(burst_threshold=round(2e-6 * 2**32), burst_bits=16)
     # Short payloads: the point is exactly-once delivery under errors (long frames are
@@ -356,14 +356,14 @@ async def random_traffic_with_line_errors(dut):
 
     async def send(side):
         for number, (payload, count) in enumerate(sent[side], 1):
-            await bench.side[side].post(payload, count)
+            await env.side[side].post(payload, count)
             if number % 250 == 0:
                 dut._log.info("side %s: %d of %d packets posted", side, number, per_direction)
 
     async def receive(side, peer):
-        me = bench.side[side]
+        me = env.side[side]
         while len(got[side]) < per_direction:
-            assert await me.wait_irq(scale(bench, 400000)), \
+            assert await me.wait_irq(scale(env, 400000)), \
                 f"side {side}: stuck after {len(got[side])} packets"
             await me.regs.write("INT_PENDING", await me.regs.read("INT_PENDING"))
             while (packet := await me.take()) is not None:
@@ -378,14 +378,14 @@ async def random_traffic_with_line_errors(dut):
              cocotb.start_soon(receive("a", "b")), cocotb.start_soon(receive("b", "a"))]
     for task in tasks:
         await task
-    for side in bench.side.values():
-        assert await side.wait_until("TX_FREE", "mask", 0b11, scale(bench, 200000))
-    await settle(bench, 5000)
+    for side in env.side.values():
+        assert await side.wait_until("TX_FREE", "mask", 0b11, scale(env, 200000))
+    await settle(env, 5000)
 
     for source, sink, direction in (("a", "b", "a_to_b"), ("b", "a", "b_to_a")):
-        tx, rx = await bench.side[source].stats(), await bench.side[sink].stats()
-        line = bench.channel[direction].counters()
-        hits = bench.channel[direction].hits
+        tx, rx = await env.side[source].stats(), await env.side[sink].stats()
+        line = env.channel[direction].counters()
+        hits = env.channel[direction].hits
         hit = sum(h for h, _ in hits)
         near_only = sum(n and not h for h, n in hits)
         dut._log.info("%s: %d frames crossed, %d damaged (+%d near), received %d good, %d "

@@ -10,18 +10,18 @@ import random
 import cocotb
 from cocotbext.axi.constants import AxiResp
 
-from cocotb_tests.adapter_bench import ALL_CAUSES, AdapterPairBench, cause_bit
+from cocotb_tests.adapter_env import ALL_CAUSES, AdapterPairEnv, cause_bit
 from cocotb_tests.harness import top_params
 from msl_spec import INTERRUPT_CAUSES, REGISTER_MAP, Access
 
 
-async def quiet_bench(dut) -> AdapterPairBench:
+async def quiet_env(dut) -> AdapterPairEnv:
     params = top_params()
-    bench = AdapterPairBench(dut, params, stall=0.3, seed=random.getrandbits(32))
-    for channel in bench.channel.values():
+    env = AdapterPairEnv(dut, params, stall=0.3, seed=random.getrandbits(32))
+    for channel in env.channel.values():
         channel.set(cut=1)
-    await bench.start()
-    return bench
+    await env.start()
+    return env
 
 
 def masks(register):
@@ -33,11 +33,11 @@ def masks(register):
 
 @cocotb.test()
 async def reset_values_match_the_declaration(dut):
-    bench = await quiet_bench(dut)
-    for side in bench.side.values():
+    env = await quiet_env(dut)
+    for side in env.side.values():
         for register in REGISTER_MAP:
             got = await side.regs.read(register.name)
-            expected = register.reset_value(bench.params)
+            expected = register.reset_value(env.params)
             assert got == expected, (f"side {side.name} {register.name}: read {got:#010x}, "
                                      f"declared reset {expected:#010x}")
     dut._log.info("%d registers x 2 sides at their declared reset values",
@@ -46,8 +46,8 @@ async def reset_values_match_the_declaration(dut):
 
 @cocotb.test()
 async def read_only_fields_ignore_writes(dut):
-    bench = await quiet_bench(dut)
-    regs = bench.a.regs
+    env = await quiet_env(dut)
+    regs = env.a.regs
     for register in REGISTER_MAP:
         if register.accesses() == {Access.RO}:
             before = await regs.read(register.name)
@@ -57,8 +57,8 @@ async def read_only_fields_ignore_writes(dut):
 
 @cocotb.test()
 async def read_write_fields_store_what_is_written(dut):
-    bench = await quiet_bench(dut)
-    regs = bench.a.regs
+    env = await quiet_env(dut)
+    regs = env.a.regs
     for register in REGISTER_MAP:
         rw = masks(register).get(Access.RW, 0)
         if not rw:
@@ -66,19 +66,19 @@ async def read_write_fields_store_what_is_written(dut):
         value = random.getrandbits(32) & rw
         await regs.write(register.name, value)
         assert await regs.read(register.name) & rw == value, register.name
-        await regs.write(register.name, register.reset_value(bench.params))
-        assert await regs.read(register.name) == register.reset_value(bench.params)
+        await regs.write(register.name, register.reset_value(env.params))
+        assert await regs.read(register.name) == register.reset_value(env.params)
     # Byte strobes: only the enabled byte of a RW register changes.
     address = regs.address("ACK_TIMEOUT")
     await regs.write("ACK_TIMEOUT", 0x11223344)
-    await bench.a.bus.write32(address, 0xAABBCCDD, byte_enable=0b0100)
+    await env.a.bus.write32(address, 0xAABBCCDD, byte_enable=0b0100)
     assert await regs.read("ACK_TIMEOUT") == 0x11BB3344
 
 
 @cocotb.test()
 async def command_fields_read_as_zero(dut):
-    bench = await quiet_bench(dut)
-    regs = bench.a.regs
+    env = await quiet_env(dut)
+    regs = env.a.regs
     # Writes that are refused or do nothing, so the command has no effect to undo.
     harmless = {"COMMAND": 0, "TX_POST": REGISTER_MAP["TX_POST"].pack(slot=15),
                 "RX_RELEASE": REGISTER_MAP["RX_RELEASE"].pack(slot=15), "SEND_ACK": 0,
@@ -96,8 +96,8 @@ async def command_fields_read_as_zero(dut):
 @cocotb.test()
 async def refusals_are_sticky_and_clear_on_write_one(dut):
     """ERROR_STATUS (W1C): a refused post and a refused command each set their bit."""
-    bench = await quiet_bench(dut)
-    regs = bench.a.regs
+    env = await quiet_env(dut)
+    regs = env.a.regs
     await regs.write("TX_POST", slot=15, length=4, count=1)       # no slot 15
     await regs.write("SEND_ACK", seq=3, count=1)                  # nothing received
     assert await regs.fields("ERROR_STATUS") == {"post_refused": 1, "command_refused": 1}
@@ -113,8 +113,8 @@ async def refusals_are_sticky_and_clear_on_write_one(dut):
 async def each_interrupt_cause_raises_irq_only_when_enabled(dut):
     """For every cause: raised through INT_RAW (W1S), irq follows INT_ENABLE, and W1C on
     INT_PENDING clears it (in INT_RAW too). Writing 0 changes nothing."""
-    bench = await quiet_bench(dut)
-    side, regs = bench.a, bench.a.regs
+    env = await quiet_env(dut)
+    side, regs = env.a, env.a.regs
     for name, _ in INTERRUPT_CAUSES:
         bit = cause_bit(name)
         await regs.write("INT_RAW", bit)
@@ -133,13 +133,13 @@ async def each_interrupt_cause_raises_irq_only_when_enabled(dut):
         assert not side.irq.value, f"{name}: irq still high when the W1C was answered"
         assert await regs.read("INT_RAW") == 0 and await regs.read("INT_PENDING") == 0, name
         await regs.write("INT_ENABLE", 0)
-    assert not bench.b.irq.value, "the other adapter's line moved"
+    assert not env.b.irq.value, "the other adapter's line moved"
 
 
 @cocotb.test()
 async def unmapped_addresses_answer_decerr(dut):
-    bench = await quiet_bench(dut)
-    bus, params = bench.a.bus, bench.params
+    env = await quiet_env(dut)
+    bus, params = env.a.bus, env.params
     tx_end = REGISTER_MAP.window("TX_BUFFER").base + params["tx_slots"] * params["slot_size"]
     rx_end = REGISTER_MAP.window("RX_BUFFER").base + params["rx_slots"] * params["slot_size"]
     mapped = {r.address for r in REGISTER_MAP}
@@ -150,15 +150,15 @@ async def unmapped_addresses_answer_decerr(dut):
         assert (value, response) == (0, AxiResp.DECERR), f"read {address:#06x}"
         assert await bus.write_with_response(address, 0x12345678) == AxiResp.DECERR
     # The registers next to the holes still work.
-    assert await bench.a.regs.read("ID") == REGISTER_MAP["ID"].reset_value(params)
+    assert await env.a.regs.read("ID") == REGISTER_MAP["ID"].reset_value(params)
 
 
 @cocotb.test()
 async def buffer_windows_hold_bytes(dut):
     """TX_BUFFER stores writes (byte strobes honoured) in every slot; RX_BUFFER is
     read-only (writes are ignored)."""
-    bench = await quiet_bench(dut)
-    regs, params = bench.a.regs, bench.params
+    env = await quiet_env(dut)
+    regs, params = env.a.regs, env.params
     size = params["slot_size"]
     for slot in range(params["tx_slots"]):
         offset = slot * size + random.randrange(size - 64)
@@ -166,5 +166,5 @@ async def buffer_windows_hold_bytes(dut):
         await regs.write_window("TX_BUFFER", offset, data)
         assert await regs.read_window("TX_BUFFER", offset, len(data)) == data
     rx_base = REGISTER_MAP.window("RX_BUFFER").base
-    await bench.a.bus.write32(rx_base, 0xDEADBEEF)
+    await env.a.bus.write32(rx_base, 0xDEADBEEF)
     assert await regs.read_window("RX_BUFFER", 0, 4) == bytes(4)

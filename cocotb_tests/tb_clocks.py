@@ -16,7 +16,7 @@ import cocotb
 from cocotb.triggers import ClockCycles, Combine, FallingEdge, ReadWrite, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from cocotb_tests.channel_bfm import start_clock_and_reset
+from cocotb_tests.clocks import start_clock_and_reset
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.harness import CLOCK_NS
 

@@ -11,7 +11,7 @@ import zlib
 import cocotb
 from cocotb.triggers import RisingEdge, Timer
 
-from cocotb_tests.channel_bfm import start_clock
+from cocotb_tests.clocks import start_clock
 from cocotb_tests.clocks import clock_cycles
 from linkmodel import code8b10b as reference
 

@@ -22,12 +22,12 @@ from cocotbext.axi import AxiBus, AxiMaster
 from cocotbext.axi.constants import AxiBurstType, AxiResp
 
 from cocotb_tests.axil_binding import pause_at_random
-from cocotb_tests.channel_bfm import start_clock_and_reset
+from cocotb_tests.clocks import start_clock_and_reset
 from cocotb_tests.clocks import clock_cycles, testbench_clock
 from cocotb_tests.driver_binding import CocotbPlatform
 from cocotb_tests.harness import top_params
 from cocotb_tests.host_memory import HostRam, RtlHostMemory, reference_memory
-from driver.platform import poll_every
+from server_os.platform import poll_every
 
 SIZE = 1 << 16            # the region the operations use
 HOLE = (0x8000, 0x9000)   # SLVERR here
@@ -250,7 +250,7 @@ async def reset_drops_what_is_under_way(dut):
 async def sleeping_polls_return_where_polling_loops_do(dut):
     """:meth:`CocotbPlatform.poll` with a watch window sleeps until the bus writes there,
     and returns on the clock, and with the answer, of the plain loop that checks every
-    ``every`` clocks (:func:`driver.platform.poll_every`): for writes at random times,
+    ``every`` clocks (:func:`server_os.platform.poll_every`): for writes at random times,
     at and between the loop's clocks, and for deadlines that pass first."""
     seed = random.getrandbits(32)
     dut._log.info("seed %d", seed)

@@ -16,8 +16,8 @@ from msl_spec import ADAPTER_ID, MessageHeader, TxSlotState
 from driver.msl_driver import BAD_COMMAND, GET_CONFIGURATION, GET_STATISTICS
 from driver.msl_hardware import tuning_record
 from driver.msl_statistics import MslConfiguration, MslStatistics, unpack_words
-from driver.server_os import CustomData, IoConfiguration, ResourceKind
-from driver.sft3 import Answer, Code, DriverError
+from server_os.netware import CustomData, IoConfiguration, ResourceKind
+from server_os.sft3 import Answer, Code, DriverError
 
 SLOT = 4096
 MAX_DATA = SLOT - 24
@@ -42,13 +42,8 @@ async def fill_window(system, server):
 
 def packet_sizes(server):
     """Record the message count of every packet ``server`` acknowledges."""
-    link = server.driver.links[0]
-    sizes, finish = [], link.receive.finish
-
-    async def recording(completion):
-        sizes.append(completion.count)
-        await finish(completion)
-    link.receive.finish = recording
+    sizes = []
+    server.driver.links[0].packet_acknowledged.append(lambda c: sizes.append(c.count))
     return sizes
 
 
@@ -105,7 +100,7 @@ async def initialize_send_both_ways_and_remove_everything(dut):
     assert abs(ran - (a.os.ticks - ticks_before[0])) <= 1, "DriverTimeout is not run every tick"
     assert a.driver.timeout_event in a.os.outstanding()["AES events"]
     await system.down()
-    for side in system.bench.side.values():
+    for side in system.env.side.values():
         assert await side.regs.field("CONTROL", "enable") == 0
         assert await side.regs.read("INT_ENABLE") == 0
 
@@ -130,20 +125,20 @@ async def two_adapters_on_one_server_chosen_port_third_refused_one_remove(dut):
     claims only its own adapter's interrupts); a third is refused with nothing leaked;
     one DriverRemove unloads both."""
     system = MslSystem(dut)
-    await system.bench.start(system.seed)
-    bench = system.bench
-    bench.share_host_memory()   # both DMA masters reach one server's RAM
-    io_space = {0x1000: bench.a.bus, 0x2000: bench.b.bus}
-    server = Server(dut, bench.a, TEST_SETTINGS, 1000, io_space, irqs=[bench.a.irq, bench.b.irq])
+    await system.env.start(system.seed)
+    env = system.env
+    env.share_host_memory()   # both DMA masters reach one server's RAM
+    io_space = {0x1000: env.a.bus, 0x2000: env.b.bus}
+    server = Server(dut, env.a, TEST_SETTINGS, 1000, io_space, irqs=[env.a.irq, env.b.irq])
     assert await server.load("PORT=0x2000 INT=5") == 0, server.os.console
-    assert await bench.a.regs.field("CONTROL", "enable") == 0, "adapter at 0x1000 touched"
-    assert await bench.b.regs.field("CONTROL", "enable") == 1
+    assert await env.a.regs.field("CONTROL", "enable") == 0, "adapter at 0x1000 touched"
+    assert await env.b.regs.field("CONTROL", "enable") == 1
     assert await server.load("PORT=0x1000 INT=5") == 0, server.os.console
     books = server.os.outstanding()
     assert await server.load("PORT=0x3000 INT=7") != 0
     assert "supports 2" in server.os.console[-1], server.os.console
     assert server.os.outstanding() == books, "the refused load left something behind"
-    for side in bench.side.values():        # the two adapters see each other: links up
+    for side in env.side.values():        # the two adapters see each other: links up
         await side.wait_link_up(40000)
     await system.clocks(2000)
     stats = server.stats()
@@ -151,7 +146,7 @@ async def two_adapters_on_one_server_chosen_port_third_refused_one_remove(dut):
     assert server.os.spurious_interrupts == 0
     await server.unload()
     server.assert_books_empty()
-    for side in bench.side.values():
+    for side in env.side.values():
         assert await side.regs.field("CONTROL", "enable") == 0
 
 
@@ -239,13 +234,13 @@ async def initialize_fails_when_the_self_test_fails(dut):
     the console says why, everything is returned -- and once the cable is mended the
     same driver loads."""
     system, a = await started(dut)
-    system.bench.channel["a_to_b"].set(cut=1)
+    system.env.channel["a_to_b"].set(cut=1)
     assert await a.load() != 0
     assert "self-test failed: external loopback" in a.os.console[-1], a.os.console
     a.assert_books_empty()
     assert a.os.comm_driver is None
     assert await a.side.regs.field("CONTROL", "enable") == 0
-    system.bench.channel["a_to_b"].set(cut=0)
+    system.env.channel["a_to_b"].set(cut=0)
     assert await a.load() == 0, a.os.console
     await a.unload()
     a.assert_books_empty()
@@ -475,15 +470,6 @@ async def ack_completes_and_get_next_packet_builds_one_packet_by_the_room_left(d
     await fill_window(system, a)
     queued = (2000, 1000, 952, 0, 0, 5)
     await a.send(*queued)
-    seen = []     # PacketSizeDriverCanNowHandle before and after each DriverBuildSend
-    build_send = a.driver.driver_build_send
-
-    async def recording(header):
-        before = a.mirror.packet_size_driver_can_now_handle
-        result = await build_send(header)
-        seen.append((before, a.mirror.packet_size_driver_can_now_handle))
-        return result
-    a.driver.driver_build_send = recording
     await system.until(acked(a, 9), 400000, "nine acknowledged")
     # The reference: a fresh packet takes MAX_DATA; each message uses 24 + align4(len).
     room, expected = SLOT, []
@@ -492,6 +478,7 @@ async def ack_completes_and_get_next_packet_builds_one_packet_by_the_room_left(d
         expected.append((room - 24, left - 24 if left >= 24 else -1))
         room = left
     assert expected[-2:] == [(48, 24), (24, 0)]        # down to a header only
+    seen = a.mirror.build_send_room  # PacketSizeDriverCanNowHandle around each call
     assert seen == expected + [(MAX_DATA, SLOT - (24 + 8) - 24)], seen   # the 5-byte one
     assert sizes == [1, 1, 1, 5, 1], sizes
     assert sum(a.mirror.completed) == 9 and 5 in a.mirror.completed, a.mirror.completed
@@ -747,7 +734,7 @@ async def receive_errors_are_counted_by_cause_and_never_delivered_twice(dut):
         return {name: (driver[name], sum(hardware[c] for c in counters))
                 for name, counters in causes.items()}
     before = await counts()
-    channel = system.bench.channel["a_to_b"]
+    channel = system.env.channel["a_to_b"]
     channel.set_error_rate(1e-5)
     channel.set(burst_bits=12)
     kills = 3
@@ -772,8 +759,8 @@ async def carries_traffic_again(system):
     """After a reset (and a mended line): both links come up and a message gets
     through, acknowledged (the sender had no acknowledgement before)."""
     a, b = system.a, system.b
-    await system.bench.a.wait_link_up(40000)
-    await system.bench.b.wait_link_up(40000)
+    await system.env.a.wait_link_up(40000)
+    await system.env.b.wait_link_up(40000)
     await a.send(65)
     await system.until(acked(a, 1), 100000, "traffic after the reset")
     assert b.taken()[-1] == a.sent[-1]
@@ -867,7 +854,7 @@ async def cut_line_system(dut, replay: str):
 async def send_on_a_cut_line(dut, replay: str):
     """a sends over a cut line until the driver gives up and resets the link."""
     system = await cut_line_system(dut, replay)
-    system.bench.channel["a_to_b"].set(cut=1)
+    system.env.channel["a_to_b"].set(cut=1)
     await system.a.send(80)
     await system.until(lambda: system.a.stats()["link_resets"], 60 * system.clocks_per_tick,
                        "the error and the reset")
@@ -884,7 +871,7 @@ async def transmit_error_is_reported_as_hardware_error_and_the_link_recovers(dut
     assert errors(a) == [DriverError.HARDWARE_ERROR] and DriverError.HARDWARE_ERROR == 0
     assert a.stats()["tx_error_count"] == 1 and a.stats()["link_resets"] == 1
     assert (await a.side.stats())["tx_replays"] >= 2
-    system.bench.channel["a_to_b"].set(cut=0)
+    system.env.channel["a_to_b"].set(cut=0)
     await carries_traffic_again(system)
     await system.down()
 
@@ -896,7 +883,7 @@ async def hold_then_fail(system, cut: str):
     hold_while(b, lambda: not release)
     await a.send(12)
     await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
-    system.bench.channel[cut].set(cut=1)
+    system.env.channel[cut].set(cut=1)
     await b.send(13)
     return release
 
@@ -918,7 +905,7 @@ async def transmit_error_during_holdoff_is_reported_after_delivery(dut):
     assert timeline.index(("error", DriverError.HARDWARE_ERROR)) > max(
         i for i, e in enumerate(timeline) if e[0] == "receive" and e[2] not in HELD)
     same_messages(b.taken(), a.sent, "a to b")
-    system.bench.channel["b_to_a"].set(cut=0)
+    system.env.channel["b_to_a"].set(cut=0)
     await system.down()
 
 
@@ -937,7 +924,7 @@ async def message_timeout_reports_time_out_error_and_the_link_recovers(dut):
     assert stats["transmit_msg_count"] == 1 and stats["transmit_complete_count"] >= 1
     link = a.driver.links[0]
     assert not link.posted and a.mirror.packet_size_driver_can_now_handle == MAX_DATA
-    system.bench.channel["a_to_b"].set(cut=0)
+    system.env.channel["a_to_b"].set(cut=0)
     await carries_traffic_again(system)
     assert a.stats()["transmit_msg_count"] == 2, "statistics were cleared by the reset"
     await system.down()
@@ -950,14 +937,14 @@ async def adapter_timeout_reports_hardware_error(dut):
     system = MslSystem(dut)
     await system.up()
     a = system.a
-    system.bench.channel["b_to_a"].set(cut=1)
+    system.env.channel["b_to_a"].set(cut=1)
     await system.until(lambda: a.stats()["link_down_count"] >= 1, 20000, "a's link down")
     await a.send(100)
     await system.until(lambda: a.stats()["link_resets"], 30 * system.clocks_per_tick,
                        "the timeout")
     assert errors(a) == [DriverError.HARDWARE_ERROR]
     assert a.stats()["adapter_timeouts"] == 1 and a.stats()["message_timeouts"] == 0
-    system.bench.channel["b_to_a"].set(cut=0)
+    system.env.channel["b_to_a"].set(cut=0)
     await system.down()
 
 
@@ -975,7 +962,7 @@ async def timeout_during_holdoff_is_flagged_then_reported(dut):
     await system.until(lambda: b.stats()["link_resets"], 10 * system.clocks_per_tick,
                        "the report and the reset")
     assert errors(b) == [DriverError.TIME_OUT_ERROR]
-    system.bench.channel["b_to_a"].set(cut=0)
+    system.env.channel["b_to_a"].set(cut=0)
     await system.down()
 
 

@@ -9,7 +9,7 @@ import json
 
 import cocotb
 
-from cocotb_tests.tb_phy_pair import random_frames, send_all, start_pair
+from cocotb_tests.phy_env import random_frames, send_all, start_pair
 
 
 def frame_json(frame) -> dict:
@@ -19,16 +19,16 @@ def frame_json(frame) -> dict:
 
 @cocotb.test()
 async def traffic_for_waveform(dut):
-    bench = await start_pair(dut)
-    bench.channel["a_to_b"].set_error_rate(2e-3)  # ~1 frame in 2 damaged
+    env = await start_pair(dut)
+    env.channel["a_to_b"].set_error_rate(2e-3)  # ~1 frame in 2 damaged
     frames = {side: random_frames(30, 40) for side in ("a", "b")}
-    await send_all(dut, bench, frames)
-    await bench.settle()
+    await send_all(dut, env, frames)
+    await env.settle()
     record = {
-        "sent": {side: [frame_json(f) for f in bench.send[side].sent] for side in "ab"},
-        "received_good": {side: [frame_json(f) for f in bench.receive[side].good_frames]
+        "sent": {side: [frame_json(f) for f in env.send[side].sent] for side in "ab"},
+        "received_good": {side: [frame_json(f) for f in env.receive[side].good_frames]
                           for side in "ab"},
-        "received_bad": {side: sum(not e.good for e in bench.receive[side].frames)
+        "received_bad": {side: sum(not e.good for e in env.receive[side].frames)
                          for side in "ab"},
     }
     with open("frames.json", "w") as file:

@@ -10,11 +10,11 @@ import random
 
 import cocotb
 
-from cocotb_tests.adapter_bench import AdapterPairBench, cause_bit
+from cocotb_tests.adapter_env import AdapterPairEnv, cause_bit
 from cocotb_tests.clocks import clock_cycles, testbench_clock
 from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
 from cocotb_tests.harness import top_params
-from driver.server_os import IoConfiguration, ResourceKind, ServerOs
+from server_os.netware import IoConfiguration, ResourceKind, ServerOs
 
 LINE = 5
 CAUSE = cause_bit("DMA_DONE")   # any cause will do; INT_RAW writes raise it
@@ -36,16 +36,16 @@ class CountingHandler:
 
 
 async def server_with_both_adapters(dut):
-    bench = AdapterPairBench(dut, top_params(), stall=0.2, seed=random.getrandbits(32),
+    env = AdapterPairEnv(dut, top_params(), stall=0.2, seed=random.getrandbits(32),
                              memory_stall=0.0)
-    await bench.start()
-    server = ServerOs(CocotbPlatform(testbench_clock(dut.clk), bench.a.memory),
+    await env.start()
+    server = ServerOs(CocotbPlatform(testbench_clock(dut.clk), env.a.memory),
                       memory_base=0x10000, memory_size=0x10000, clocks_per_tick=500)
     trace, handlers = [], {}
     irq_tag = server.allocate_resource_tag("msl", "interrupt", ResourceKind.INTERRUPT)
     io_tag = server.allocate_resource_tag("msl", "options", ResourceKind.IO_REGISTRATION)
     configs = []
-    for port, side in zip((0x0000, 0x1000), bench.side.values()):
+    for port, side in zip((0x0000, 0x1000), env.side.values()):
         config = IoConfiguration(port=port, interrupt=LINE, share_interrupt=True, io_tag=io_tag)
         server.register_hardware_options(config)
         configs.append(config)
@@ -53,7 +53,7 @@ async def server_with_both_adapters(dut):
         server.set_hardware_interrupt(LINE, handlers[side.name], irq_tag, shared=True)
         await side.regs.write("INT_ENABLE", CAUSE)
         cocotb.start_soon(watch_interrupt_line(side.irq, dut.clk, server, LINE))
-    return bench, server, trace, handlers, configs
+    return env, server, trace, handlers, configs
 
 
 def give_back(server, handlers, configs):
@@ -64,27 +64,27 @@ def give_back(server, handlers, configs):
     assert not server.outstanding(), server.outstanding()
 
 
-async def wait_quiet(bench, clocks=2000):
+async def wait_quiet(env, clocks=2000):
     for _ in range(clocks // 10):
-        if not any(side.irq.value for side in bench.side.values()):
+        if not any(side.irq.value for side in env.side.values()):
             return
-        await clock_cycles(bench.dut.clk, 10)
+        await clock_cycles(env.dut.clk, 10)
     raise AssertionError("an interrupt line stayed high")
 
 
 @cocotb.test()
 async def shared_line_calls_every_handler_and_the_raiser_claims(dut):
-    bench, server, trace, handlers, configs = await server_with_both_adapters(dut)
-    await bench.b.regs.write("INT_RAW", CAUSE)
+    env, server, trace, handlers, configs = await server_with_both_adapters(dut)
+    await env.b.regs.write("INT_RAW", CAUSE)
     await clock_cycles(dut.clk, 5)
-    await wait_quiet(bench)
+    await wait_quiet(env)
     assert trace == [("a", 0), ("b", CAUSE)], trace
     assert server.spurious_interrupts == 0
 
     trace.clear()
-    await bench.a.regs.write("INT_RAW", CAUSE)
-    await bench.b.regs.write("INT_RAW", CAUSE)
-    await wait_quiet(bench)
+    await env.a.regs.write("INT_RAW", CAUSE)
+    await env.b.regs.write("INT_RAW", CAUSE)
+    await wait_quiet(env)
     claimed = sorted(name for name, pending in trace if pending)
     assert claimed == ["a", "b"], trace
     give_back(server, handlers, configs)
@@ -92,16 +92,16 @@ async def shared_line_calls_every_handler_and_the_raiser_claims(dut):
 
 @cocotb.test()
 async def an_interrupt_waits_for_a_flow_with_interrupts_disabled(dut):
-    bench, server, trace, handlers, configs = await server_with_both_adapters(dut)
+    env, server, trace, handlers, configs = await server_with_both_adapters(dut)
     line_high_inside = []
     async with server.cpu.interrupts_disabled():
         trace.append(("flow", "start"))
-        await bench.a.regs.write("INT_RAW", CAUSE)
+        await env.a.regs.write("INT_RAW", CAUSE)
         for _ in range(10):                         # bus accesses: simulated time passes
-            await bench.a.regs.read("ID")
-            line_high_inside.append(int(bench.a.irq.value))
+            await env.a.regs.read("ID")
+            line_high_inside.append(int(env.a.irq.value))
         trace.append(("flow", "end"))
-    await wait_quiet(bench)
+    await wait_quiet(env)
     assert all(line_high_inside), "the interrupt line fell while interrupts were disabled"
     assert trace[:2] == [("flow", "start"), ("flow", "end")], trace
     assert ("a", CAUSE) in trace[2:], trace

@@ -2,7 +2,7 @@
 
 ``test_mirrored_servers``: a short ``make demo`` run on each simulator; its mirror check
 must pass. On Icarus it also dumps the waveform, and the frame timeline read out of the
-VCD (:mod:`linkmodel.frame_timeline`, reference decoder) must show every message each
+VCD (:mod:`msl_tools.waves.frame_timeline`, reference decoder) must show every message each
 server sent, in order, with its six header values and data, in good DATA frames on its
 lane; the GTKWave save file must name only signals the VCD has.
 
@@ -17,12 +17,12 @@ import pytest
 from vcdvcd import VCDVCD
 
 from cocotb_tests.harness import CocotbCase, run_case, selected_simulators, waves_path
-from cocotb_tests.mirror_demo import WAVES_DEPTH
-from cocotb_tests.mirrored_servers import EAX_BASE, mirror_variant
-from linkmodel.frame_timeline import DEFAULT_LANES, timeline
-from linkmodel.gtkwave_save import write_save_file
+from msl_apps.mirror.demo import WAVES_DEPTH
+from msl_apps.mirror.servers import EAX_BASE, mirror_variant
+from msl_tools.waves.frame_timeline import DEFAULT_LANES, timeline
+from msl_tools.waves.gtkwave_save import write_save_file
 
-MODULE = "cocotb_tests.tb_mirror"
+MODULE = "msl_apps.mirror.simulation"
 DEMO = {"seed": 11, "bit_error_rate": 3e-5,
         "workload": {"messages": 16, "max_size": 600, "holdoff": 0.1}}
 SLICE = ("burst_errors", "lost_acks", "slots_full", "holdoff_storm", "emergency_mid_frame")

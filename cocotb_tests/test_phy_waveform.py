@@ -1,7 +1,7 @@
 """Frames read back from a VCD with the vcdvcd-based reader are the frames that were sent.
 
 Runs :mod:`cocotb_tests.tb_phy_waveform` with waveforms on, then decodes the lanes with
-:mod:`linkmodel.vcd_lanes` (reference 8b/10b tables and frame parser, nothing of the
+:mod:`msl_tools.waves.vcd_lanes` (reference 8b/10b tables and frame parser, nothing of the
 gateware) and compares with what the testbench recorded.
 """
 
@@ -11,7 +11,7 @@ import pytest
 
 from cocotb_tests.harness import cocotb_cases, run_case, waves_path
 from linkmodel.frames import Frame
-from linkmodel.vcd_lanes import decode_lane
+from msl_tools.waves.vcd_lanes import decode_lane
 
 
 def frames_from_json(items) -> list[Frame]:

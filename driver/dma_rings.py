@@ -14,12 +14,12 @@ from typing import Sequence
 from msl_spec import (HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES,
     RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, MessageHeader, message_offsets)
 
-from .bus import BusError
-from .platform import HostMemory
-from .registers import Registers
+from driver.bus import BusError
+from server_os.platform import HostMemory
+from driver.registers import Registers
 
 __all__ = ["HostMemory", "DmaLayout", "Completion", "Copy", "RingFull", "read_status",
-           "stop_dma", "start_dma", "TransmitRing", "ReceiveRings"]
+           "stop_dma", "start_dma", "TransmitRing", "ReceiveRings", "ring_layout"]
 
 _MASK32 = 0xFFFF_FFFF
 
@@ -265,3 +265,10 @@ class ReceiveRings(_Rings):
         its slot back to the adapter (two register writes)."""
         await self.regs.write("SEND_ACK", seq=completion.seq, count=completion.count)
         await self.regs.write("RX_RELEASE", slot=completion.slot)
+
+
+def ring_layout(base: int, tx_slots: int, max_messages: int) -> DmaLayout:
+    """The rings for an adapter, from ``base``: a transmit ring with room for every
+    slot's worth of descriptors (posted packets are at most ``tx_slots``)."""
+    log2 = max(4, (tx_slots * max_messages - 1).bit_length())
+    return DmaLayout.packed(base, tx_ring_log2=log2)

@@ -15,20 +15,22 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from msl_spec import Loopback, MessageHeader
+from msl_spec import MessageHeader
 
-from .bus import BusError, RegisterBus
-from .msl_hardware import (
+from driver.bus import BusError, RegisterBus
+from driver.msl_hardware import (
     TUNING_RECORD_BYTES, HardwareFault, apply_tuning, identify, quiesce, self_test,
 )
-from .msl_link import MslLink, ring_layout
-from .msl_statistics import MslConfiguration, MslStatistics
-from .registers import Registers
-from .server_os import (
-    AdapterOptions, AesEvent, CustomData, IoConfiguration, Needs, OsError, ResourceKind,
+from driver.dma_rings import ring_layout
+from driver.msl_link import MslLink
+from driver.msl_settings import DriverSettings, LinkContext, ResourceTags
+from driver.msl_statistics import MslConfiguration, MslStatistics
+from driver.registers import Registers
+from server_os.netware import (
+    AesEvent, CustomData, IoConfiguration, Needs, OsError, ResourceKind,
     ServerOs,
 )
-from .sft3 import MirrorSide
+from server_os.sft3 import MirrorSide
 
 __all__ = ["MslDriver", "DriverSettings", "ResourceTags", "BAD_COMMAND", "GET_CONFIGURATION",
            "GET_STATISTICS"]
@@ -37,48 +39,6 @@ GET_CONFIGURATION = 0   #: DriverControl function numbers
 GET_STATISTICS = 1
 BAD_COMMAND = 0xFFFF_FF81   #: DriverControl's answer to any other function
 _SCRATCH_BYTES = 512        #: the self-test's pattern and its copy
-
-
-@dataclass(frozen=True)
-class DriverSettings:
-    """Driver tunables (times in OS ticks unless named in clocks).
-
-    The adapter timeout must be shorter than the message timeout, and the message
-    timeout longer than the adapter's own replay time (ACK_TIMEOUT × RETRY_LIMIT) when
-    the replays should be given their chance first.
-    """
-
-    options: AdapterOptions = AdapterOptions(ports=(0x1000, 0x2000, 0x3000, 0x4000),
-                                             interrupts=(3, 4, 5, 7, 9, 10, 11))
-    max_adapters: int = 2
-    max_messages: int = 128          #: per packet (the chapter's recommendation)
-    adapter_timeout_ticks: int = 5
-    message_timeout_ticks: int = 20
-    #: A HOLDOFF restarts the message timer only this long after the first HOLDOFF for
-    #: the oldest packet: a peer that died holding it (its adapter still answers every
-    #: replay with HOLDOFF) must not keep this server waiting for ever.
-    hold_limit_ticks: int = 200
-    ack_timeout_clocks: int = 8000   #: programmed into ACK_TIMEOUT (custom data may tune)
-    retry_limit: int = 8             #: programmed into RETRY_LIMIT (custom data may tune)
-    self_test_modes: tuple = (Loopback.INTERNAL, Loopback.EXTERNAL)
-    self_test_clocks: int = 20000    #: per step of a self-test
-    emergency_wait_polls: int = 8    #: TX_STATE reads before an emergency cuts in
-    emergency_poll_clocks: int = 16
-    copy_wait_clocks: int = 50000    #: receive copies must finish within this
-    max_backoff: int = 4             #: DriverHoldOff's longest wait, in CRescheduleLast yields
-    remove_hold_ticks: int = 200     #: DriverRemove waits this long for held messages
-
-
-@dataclass
-class ResourceTags:
-    """The module's resource tags (allocated once, on the first load)."""
-
-    msl: int = 0
-    io: int = 0
-    interrupt: int = 0
-    timer: int = 0
-    aes: int = 0
-    memory: int = 0
 
 
 class _Refusal(Exception):
@@ -128,6 +88,7 @@ class MslDriver:
         self.settings, self.module = settings, module
         self.tags = ResourceTags()
         self.stats = MslStatistics()
+        self.link_context = LinkContext(os, mirror, self.stats, settings, self.tags)
         self.links: list[MslLink] = []
         self.timeout_event: AesEvent | None = None
         self._loaded = False
@@ -152,7 +113,8 @@ class MslDriver:
                 raise _Refusal(str(error)) from None
             unwind.add(lambda: self.os.deregister_hardware_options(config))
             bus = self.io_space.get(config.port)
-            link = MslLink(self, Registers(bus) if bus is not None else None, config)
+            link = MslLink(self.link_context, Registers(bus) if bus is not None else None,
+                           config)
             try:
                 self.os.set_hardware_interrupt(config.interrupt, link.isr, self.tags.interrupt,
                                                shared=config.share_interrupt)

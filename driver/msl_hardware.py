@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from msl_spec import ADAPTER_ID, REGISTER_MAP, VERSION, Access, Loopback, MessageHeader
 
-from .bus import BusError
-from .dma_rings import DmaLayout, ReceiveRings, TransmitRing, start_dma, stop_dma
-from .platform import HostMemory, Platform
-from .registers import Registers
+from driver.bus import BusError
+from driver.dma_rings import DmaLayout, ReceiveRings, TransmitRing, start_dma, stop_dma
+from server_os.platform import HostMemory, Platform
+from driver.registers import Registers
 
 __all__ = ["HardwareFault", "AdapterInfo", "identify", "quiesce", "self_test",
            "apply_tuning", "TUNING_RECORD_BYTES", "tuning_record"]

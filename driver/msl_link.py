@@ -22,23 +22,22 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Callable
 
 from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
     MessageHeader, TxSlotState, message_offsets, packet_length)
 
-from .bus import BusError
-from .dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
+from driver.bus import BusError
+from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
     read_status, start_dma, stop_dma)
-from .msl_hardware import AdapterInfo, quiesce
-from .registers import Registers
-from .server_os import AesEvent, IoConfiguration, TimerEvent
-from .sft3 import Code, DriverError
+from driver.msl_hardware import AdapterInfo, quiesce
+from driver.msl_settings import LinkContext
+from driver.registers import Registers
+from server_os.netware import AesEvent, IoConfiguration, TimerEvent
+from server_os.sft3 import Code, DriverError
 
-if TYPE_CHECKING:
-    from .msl_driver import MslDriver
 
-__all__ = ["MslLink", "RUN_CAUSES", "STANDBY_CAUSES", "ring_layout"]
+__all__ = ["MslLink", "RUN_CAUSES", "STANDBY_CAUSES"]
 
 _MASK32 = 0xFFFF_FFFF
 _CAUSES = REGISTER_MAP["INT_PENDING"]
@@ -68,13 +67,6 @@ _RX_ERROR_COUNTERS = {
 }
 
 
-def ring_layout(base: int, tx_slots: int, max_messages: int) -> DmaLayout:
-    """The rings for an adapter, from ``base``: a transmit ring with room for every
-    slot's worth of descriptors (posted packets are at most ``tx_slots``)."""
-    log2 = max(4, (tx_slots * max_messages - 1).bit_length())
-    return DmaLayout.packed(base, tx_ring_log2=log2)
-
-
 @dataclass
 class Timers:
     """DriverTimeout's countdowns, in ticks; 0 = not running."""
@@ -88,7 +80,7 @@ class MslLink:
 
     Parameters
     ----------
-    driver : MslDriver
+    context : LinkContext
         The module: OS, SFT III side, settings, statistics and resource tags.
     regs : Registers
         The adapter's registers (at the PORT it was loaded with).
@@ -98,20 +90,23 @@ class MslLink:
         Host memory the driver allocated for it (rings and scratch).
     """
 
-    def __init__(self, driver: MslDriver, regs: Registers, config: IoConfiguration,
+    def __init__(self, context: LinkContext, regs: Registers, config: IoConfiguration,
                  block: int = 0):
-        self.driver, self.regs, self.config, self.block = driver, regs, config, block
-        self.os, self.mirror, self.stats = driver.os, driver.mirror, driver.stats
-        self.settings = driver.settings
+        self.regs, self.config, self.block = regs, config, block
+        self.os, self.mirror, self.stats = context.os, context.mirror, context.stats
+        self.settings = context.settings
         self.info: AdapterInfo | None = None
         self.layout: DmaLayout | None = None
         self.active = False          # carries the traffic (registered with the OS)
         self.tuned = (0, 0)          # ACK_TIMEOUT and RETRY_LIMIT as loaded
-        self.hold_event = AesEvent(self.driver_hold_off, 1, driver.tags.aes)
-        self.int_hold_event = TimerEvent(self.driver_int_hold_off, driver.tags.timer)
+        self.hold_event = AesEvent(self.driver_hold_off, 1, context.tags.aes)
+        self.int_hold_event = TimerEvent(self.driver_int_hold_off, context.tags.timer)
         self._hold_process = False
         self._forget_state()
         self._counter_base: dict[str, int] = {}
+        #: Observers of each received packet the OS accepted whole and the adapter was
+        #: told to acknowledge: called with its :class:`~driver.dma_rings.Completion`.
+        self.packet_acknowledged: list[Callable[[Completion], None]] = []
 
     def _forget_state(self) -> None:
         """Transmit, receive and indicator variables to their idle values (the
@@ -433,6 +428,8 @@ class MslLink:
                 return False
             await self.receive.finish(completion)   # the ACK: every message accepted
             self.stats.receive_packet_count += 1
+            for observer in self.packet_acknowledged:
+                observer(completion)
             self.received.popleft()
             self.headers, self.next_message = None, 0
         if self.holding:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from msl_spec import REGISTER_MAP, RegisterMap
 
-from .bus import RegisterBus
+from driver.bus import RegisterBus
 
 __all__ = ["Registers"]
 

@@ -6,21 +6,21 @@ from amaranth.lib.wiring import In, Out
 
 from msl_spec import (DEFAULT_ACK_TIMEOUT, DEFAULT_RETRY_LIMIT, INTERRUPT_CAUSES,
     LINK_COUNTERS, MAX_SLOTS, PHY_COUNTERS, REGISTER_MAP, FrameKind, Loopback)
-from .axi4 import Axi4Signature
-from .axi_lite import AxiLiteSignature, AxiLiteSlave
-from .dma_engine import DmaEngine
-from .event_counters import EventCounters
-from .frame_arbiter import FrameArbiter
-from .interrupt_controller import InterruptController
-from .lane import check_lane_width
-from .link_controller import LinkController
-from .link_phy import LinkPhy
-from .phy_statistics import PhyStatistics
-from .receive_controller import ReceiveController
-from .register_bus import BusDecoder
-from .register_file import RegisterFile
-from .slot_buffer import RxBuffer, TxBuffer, check_slots
-from .transmit_controller import TransmitController
+from hdl.dma.axi4 import Axi4Signature
+from hdl.host.axi_lite import AxiLiteSignature, AxiLiteSlave
+from hdl.dma.dma_engine import DmaEngine
+from hdl.event_counters import EventCounters
+from hdl.link.frame_arbiter import FrameArbiter
+from hdl.host.interrupt_controller import InterruptController
+from hdl.phy.lane import check_lane_width
+from hdl.link.link_controller import LinkController
+from hdl.phy.link_phy import LinkPhy
+from hdl.phy.phy_statistics import PhyStatistics
+from hdl.link.receive_controller import ReceiveController
+from hdl.host.register_bus import BusDecoder
+from hdl.host.register_file import RegisterFile
+from hdl.host.slot_buffer import RxBuffer, TxBuffer, check_slots
+from hdl.link.transmit_controller import TransmitController
 
 __all__ = ["MslAdapter"]
 

@@ -4,7 +4,7 @@ from .frame_format import STATUS_FLAGS, FrameKind
 
 __all__ = ["PHY_COUNTERS", "LINK_COUNTERS"]
 
-#: Every counter of the PHY's statistics block (:class:`hdl.phy_statistics.PhyStatistics`):
+#: Every counter of the PHY's statistics block (:class:`hdl.phy.phy_statistics.PhyStatistics`):
 #: (name, what one count means).
 PHY_COUNTERS = (
     ("tx_frames", "frame sent whole, ending with END"),

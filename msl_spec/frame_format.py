@@ -1,6 +1,6 @@
 """The link's frame format, declared once.
 
-Gateware (:mod:`hdl.frame_layouts` and the blocks using it), the Python models in
+Gateware (:mod:`hdl.phy.frame_layouts` and the blocks using it), the Python models in
 :mod:`linkmodel`, the tools and ``docs/frame-format.md`` all take the control symbols,
 frame kinds and header fields from here. The enumerations are plain Python ``IntEnum`` s
 (Amaranth takes them as constants; each is 8 bits on the wire).

@@ -1,7 +1,7 @@
 """When a receiver trusts a symbol alignment, and when it gives it up.
 
-The gateware (:class:`hdl.symbol_sync.SymbolSync`, :class:`hdl.phy_receiver.PhyReceiver`)
-and the reference receiver (:mod:`linkmodel.vcd_lanes`) both follow these numbers.
+The gateware (:class:`hdl.phy.symbol_sync.SymbolSync`, :class:`hdl.phy.phy_receiver.PhyReceiver`)
+and the reference receiver (:mod:`msl_tools.waves.vcd_lanes`) both follow these numbers.
 """
 
 __all__ = ["ACQUIRE_COMMAS", "ERROR_LIMIT", "GOOD_RUN", "RELOCK_BLIND_WORDS"]

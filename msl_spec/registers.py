@@ -2,8 +2,8 @@
 
 Everything software-visible about the adapter's registers is here: names, derived offsets,
 fields, access kinds, reset values and meanings. From this declaration come the
-gateware's decoder (:class:`hdl.register_file.RegisterFile`), the driver's accessors
-(:mod:`driver.registers`), the C header and ``docs/registers.md`` (:mod:`hdl.docs`). No
+gateware's decoder (:class:`hdl.host.register_file.RegisterFile`), the driver's accessors
+(:mod:`driver.registers`), the C header and ``docs/registers.md`` (:mod:`msl_tools.docs`). No
 offset is written anywhere else.
 
 Registers sit in blocks at fixed bases (so a block can grow without moving the others);

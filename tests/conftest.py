@@ -4,7 +4,6 @@ import os
 import random
 
 import pytest
-from amaranth.sim import Simulator
 
 
 @pytest.fixture
@@ -15,12 +14,3 @@ def rng(request):
     seed = int(seed) if seed else random.getrandbits(32)
     print(f"{request.node.name}: random seed {seed} (repeat with COCOTB_RANDOM_SEED={seed})")
     return random.Random(seed)
-
-
-def simulate(dut, testbench, *, clock: bool = True) -> None:
-    """Run one async ``testbench(ctx)`` against ``dut`` with amaranth.sim."""
-    sim = Simulator(dut)
-    if clock:
-        sim.add_clock(10e-9)
-    sim.add_testbench(testbench)
-    sim.run()

@@ -1,12 +1,12 @@
 """Stand-ins for the fast unit tests: host memory as a bytearray, a register bus as a
-dict, and a :class:`driver.platform.Platform` on a plain asyncio loop (one
+dict, and a :class:`server_os.platform.Platform` on a plain asyncio loop (one
 ``asyncio.sleep(0)`` per clock)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from driver.platform import poll_every
+from server_os.platform import poll_every
 
 
 class ByteMemory:

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import simulate
+from tests.simulation import simulate
 from hdl.testbench.channel_model import ChannelLane
 
 LATENCY_CLOCKS = 3  # documented fixed latency of ChannelLane

@@ -3,9 +3,9 @@ against the independent Python parser (:class:`linkmodel.frames.FrameParser`).""
 
 import pytest
 
-from conftest import simulate
-from frame_monitor import FrameMonitor
-from hdl.deframer import Deframer
+from tests.simulation import simulate
+from tests.frame_monitor import FrameMonitor
+from hdl.phy.deframer import Deframer
 from msl_spec import ControlSymbol, FrameKind, unpack_header
 from linkmodel.frames import Frame, FrameParser, frame_symbols
 

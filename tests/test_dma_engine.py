@@ -5,8 +5,8 @@ once that block is in host memory, whatever other news the block was written for
 
 import pytest
 
-from conftest import simulate
-from hdl.dma_engine import DmaEngine
+from tests.simulation import simulate
+from hdl.dma.dma_engine import DmaEngine
 from msl_spec import STATUS_BLOCK
 
 STATUS_BASE, HEADERS_BASE, COMPLETIONS_BASE = 0x1000, 0x2000, 0x3000

@@ -1,8 +1,8 @@
 """The framer's symbol stream against the Python frame model (linkmodel.frames)."""
 
-from conftest import simulate
+from tests.simulation import simulate
 from msl_spec import ControlSymbol, FrameKind
-from hdl.framer import Framer
+from hdl.phy.framer import Framer
 from linkmodel.frames import Frame, frame_symbols
 
 COMMA = (ControlSymbol.COMMA, True)

@@ -1,9 +1,9 @@
 """The link controller's reset rules (docs/link-protocol.md, "Reset" and "The peer's
 reset"), driven frame by frame: who resets, who is held, who answers what."""
 
-from conftest import simulate
+from tests.simulation import simulate
 from msl_spec import LinkCommand
-from hdl.link_controller import LinkController
+from hdl.link.link_controller import LinkController
 
 INTERVAL = 16
 

@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from cocotb_tests.mirror_replica import Operation, Replica, audit
-from cocotb_tests.mirrored_servers import SendArea
+from msl_apps.mirror.replica import Operation, Replica, audit
+from msl_apps.mirror.servers import SendArea
 from msl_spec import MessageHeader
 
 

@@ -3,11 +3,11 @@ alignment from every bit offset at every lane width, and re-alignment after a bi
 
 import pytest
 
-from conftest import simulate
-from frame_monitor import FrameMonitor
+from tests.simulation import simulate
+from tests.frame_monitor import FrameMonitor
 from msl_spec import ControlSymbol, FrameKind, unpack_header
-from hdl.lane import LANE_WIDTHS
-from hdl.phy_receiver import PhyReceiver
+from hdl.phy.lane import LANE_WIDTHS
+from hdl.phy.phy_receiver import PhyReceiver
 from linkmodel import code8b10b
 from linkmodel.frames import Frame, frame_symbols
 

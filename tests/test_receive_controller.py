@@ -4,9 +4,9 @@ the old link and must never land in a slot."""
 
 import pytest
 
-from conftest import simulate
+from tests.simulation import simulate
 from msl_spec import FrameKind
-from hdl.receive_controller import ReceiveController
+from hdl.link.receive_controller import ReceiveController
 
 
 def run(frames):

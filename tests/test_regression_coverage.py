@@ -2,7 +2,7 @@
 lean on): counts add up point by point, and a block's toggles count once per signal bit
 whichever side of a two-adapter design toggled it. Checked on hand-written files."""
 
-from cocotb_tests.regression_coverage import block_of, merge_runs, rtl_report
+from msl_tools.coverage import block_of, merge_runs, rtl_report
 
 
 def point(page, signal, count, line=1):

@@ -1,4 +1,4 @@
-"""``python -m hdl.release``: the adapter's RTL, parameters JSON and C header for a build
+"""``python -m msl_tools.release``: the adapter's RTL, parameters JSON and C header for a build
 the user chooses. The header is compiled as C11 and C++11 and its values are compared
 with the register map, a few of them with numbers worked out by hand from
 docs/registers.md; the RTL is lint clean and has nothing only a simulator understands."""
@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 
-from hdl.c_header import header_values
+from msl_tools.c_header import header_values
 from msl_spec import INTERRUPT_CAUSES, REGISTER_MAP, RX_COMPLETION
-from hdl.release import adapter_parameters, lint, main, write_release
-from hdl.verilog_checks import simulation_only_constructs
+from msl_tools.release import adapter_parameters, lint, main, write_release
+from msl_tools.verilog_checks import simulation_only_constructs
 
 #: A build unlike the defaults in every parameter the header shows.
 BUILD = {"lane_width": 1, "tx_slots": 4, "rx_slots": 3, "slot_size": 1024, "dma_width": 64,

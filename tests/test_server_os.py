@@ -1,4 +1,4 @@
-"""The server OS model's services and books (driver/server_os.py, driver/sft3.py, the
+"""The server OS model's services and books (server_os/netware.py, server_os/sft3.py, the
 CPU interrupt flag), on an asyncio loop: no simulator."""
 
 import asyncio
@@ -6,11 +6,11 @@ import asyncio
 import pytest
 
 from msl_spec import MessageHeader
-from driver.server_os import (
+from server_os.netware import (
     AdapterOptions, AesEvent, CustomData, IoConfiguration, Needs, OsError, ResourceKind,
     ServerOs, TimerEvent,
 )
-from driver.sft3 import Answer, Code, DriverError, MirrorSide
+from server_os.sft3 import Answer, Code, DriverError, MirrorSide
 from tests.fakes import AsyncioPlatform
 
 OPTIONS = AdapterOptions(ports=(0x0000, 0x1000, 0x2000), interrupts=(3, 5, 7))

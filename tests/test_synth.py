@@ -1,9 +1,9 @@
-"""hdl.synth's own logic (no synthesis tools run): the seed options and the summary of
+"""msl_tools.synth's own logic (no synthesis tools run): the seed options and the summary of
 several placements."""
 
 import pytest
 
-from hdl.synth import parse_args, summarize_seeds
+from msl_tools.synth import parse_args, summarize_seeds
 
 
 def _run(seed, fmax):

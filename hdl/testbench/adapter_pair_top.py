@@ -5,11 +5,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from msl_spec import REGISTER_MAP
-from ..axi_lite import AxiLiteSignature
-from ..lane import check_lane_width
-from ..msl_adapter import MslAdapter
-from .channel_model import ChannelModel, ChannelPort
-from .host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
+from hdl.host.axi_lite import AxiLiteSignature
+from hdl.phy.lane import check_lane_width
+from hdl.msl_adapter import MslAdapter
+from hdl.testbench.channel_model import ChannelModel, ChannelPort
+from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
 
 __all__ = ["AdapterPairTop"]
 

@@ -5,8 +5,8 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..axi4 import Axi4Signature
-from .host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
+from hdl.dma.axi4 import Axi4Signature
+from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
 
 __all__ = ["AxiPassthroughTop"]
 

@@ -8,8 +8,8 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..lane import check_lane_width
-from .random_generator import XorShift32
+from hdl.phy.lane import check_lane_width
+from hdl.testbench.random_generator import XorShift32
 
 __all__ = ["ChannelControl", "ChannelStatus", "ChannelPort", "ChannelLane", "ChannelModel"]
 
@@ -84,7 +84,7 @@ class ChannelLane(wiring.Component):
     -------
     tx : In(lane_width)
     tx_in_frame : In(1)
-        The sender's frame sideband (see :class:`hdl.serializer.Serializer`).
+        The sender's frame sideband (see :class:`hdl.phy.serializer.Serializer`).
     rx : Out(lane_width)
     control : In(ChannelControl)
     burst_now : In(1)

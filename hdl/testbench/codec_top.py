@@ -4,9 +4,9 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from ..crc32 import Crc32
-from ..decoder_8b10b import Decoder8b10b
-from ..encoder_8b10b import Encoder8b10b
+from hdl.phy.crc32 import Crc32
+from hdl.phy.decoder_8b10b import Decoder8b10b
+from hdl.phy.encoder_8b10b import Encoder8b10b
 
 __all__ = ["CodecTop"]
 
@@ -18,13 +18,13 @@ class CodecTop(wiring.Component):
     -------
     enc_data, enc_k, enc_rd_in : In
     enc_code, enc_rd_out, enc_invalid_k : Out
-        See :class:`hdl.encoder_8b10b.Encoder8b10b`.
+        See :class:`hdl.phy.encoder_8b10b.Encoder8b10b`.
     dec_code, dec_rd_in : In
     dec_data, dec_k, dec_code_error, dec_disparity_error, dec_rd_out : Out
-        See :class:`hdl.decoder_8b10b.Decoder8b10b`.
+        See :class:`hdl.phy.decoder_8b10b.Decoder8b10b`.
     crc_start, crc_enable, crc_data : In
     crc_value, crc_residue_ok : Out
-        See :class:`hdl.crc32.Crc32`.
+        See :class:`hdl.phy.crc32.Crc32`.
     """
 
     enc_data: In(8)

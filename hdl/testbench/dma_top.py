@@ -5,7 +5,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..dma_mover import DmaMover
+from hdl.dma.dma_mover import DmaMover
 
 __all__ = ["DmaTop"]
 

@@ -15,8 +15,8 @@ from amaranth.lib import data, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from ..axi4 import Axi4Signature, AxiBurst
-from .random_generator import XorShift32
+from hdl.dma.axi4 import Axi4Signature, AxiBurst
+from hdl.testbench.random_generator import XorShift32
 
 __all__ = ["LINE_BYTES", "HOST_MEMORY_BYTES", "HostMemoryControl", "HostMemoryStatus",
            "LinePort", "HostMemoryLines", "AxiMemorySlave", "HOST_MEMORY_VERILOG"]
@@ -26,7 +26,7 @@ LINE_BYTES = 64
 #: Every address the tests use lies below 2 MiB; above, the memory answers DECERR.
 HOST_MEMORY_BYTES = 1 << 21
 #: The hand-written storage (see the file for why); generated tops that hold a host
-#: memory carry it (:data:`hdl.tops.Top.verilog_files`).
+#: memory carry it (:data:`msl_tools.tops.Top.verilog_files`).
 HOST_MEMORY_VERILOG = Path(__file__).resolve().with_name("host_memory_lines.v")
 
 _LINES = HOST_MEMORY_BYTES // LINE_BYTES

@@ -5,11 +5,11 @@ from amaranth.lib import enum, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from ..frame_layouts import FrameHeader
-from ..lane import check_lane_width
-from ..link_phy import LinkPhy
-from ..phy_statistics import PhyCounters, PhyStatistics
-from .channel_model import ChannelModel, ChannelPort
+from hdl.phy.frame_layouts import FrameHeader
+from hdl.phy.lane import check_lane_width
+from hdl.phy.link_phy import LinkPhy
+from hdl.phy.phy_statistics import PhyCounters, PhyStatistics
+from hdl.testbench.channel_model import ChannelModel, ChannelPort
 
 __all__ = ["PhyPairTop", "RxEventKind"]
 
@@ -48,7 +48,7 @@ def _side_signature(lane_width: int, fifo_depth: int) -> wiring.Signature:
 
 
 class PhyPairTop(wiring.Component):
-    """Two :class:`hdl.link_phy.LinkPhy` joined by a :class:`ChannelModel`.
+    """Two :class:`hdl.phy.link_phy.LinkPhy` joined by a :class:`ChannelModel`.
 
     Parameters
     ----------

@@ -1,0 +1,1 @@
+"""The DMA engine and its AXI4 master."""

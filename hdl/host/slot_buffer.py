@@ -1,0 +1,191 @@
+"""Packet slot buffers: the transmit slots (host or DMA fills, link reads) and the receive
+slots (link fills, host or DMA reads). Both are RAMs of 32- or 64-bit words (the DMA data
+width) with byte strobes; the host's windows are 32 bits wide either way."""
+
+from typing import Callable
+
+from amaranth import Module, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.memory import Memory
+from amaranth.hdl import ResetInserter
+from amaranth.lib.wiring import In, Out
+
+from hdl.host.register_bus import RegisterBusSignature
+
+__all__ = ["check_slots", "TxBuffer", "RxBuffer"]
+
+
+def check_slots(slots: int, slot_size: int, max_slots: int) -> None:
+    if not 2 <= slots <= max_slots:
+        raise ValueError(f"slots must be in 2..{max_slots}, not {slots!r}")
+    if slot_size < 64 or slot_size & (slot_size - 1) or slot_size > 1 << 15:
+        raise ValueError(f"slot_size must be a power of two in 64..32768, not {slot_size!r}")
+
+
+def _host_read_port(m, memory, host, word_bytes: int):
+    """The host's 32-bit window reads: data the next clock (the right half of a 64-bit
+    RAM word)."""
+    shift = word_bytes.bit_length() - 1
+    read = memory.read_port()
+    m.d.comb += [read.addr.eq(host.addr[shift:]), read.en.eq(host.read)]
+    if word_bytes == 4:
+        m.d.comb += host.rdata.eq(read.data)
+    else:
+        half = Signal()
+        with m.If(host.read):
+            m.d.sync += half.eq(host.addr[2])
+        m.d.comb += host.rdata.eq(read.data.word_select(half, 32))
+
+
+class _SlotRam(wiring.Component):
+    """What both buffers share: the slot geometry, checked, and a RAM of ``word_bytes``
+    words holding every slot, with the host window's reads on it. ``ports(words)`` gives
+    a subclass's own ports, sized by the RAM's depth."""
+
+    def __init__(self, slots: int, slot_size: int, max_slots: int, word_bytes: int,
+                 ports: Callable[[int], dict]):
+        check_slots(slots, slot_size, max_slots)
+        if word_bytes not in (4, 8):
+            raise ValueError(f"word_bytes must be 4 or 8 (32- or 64-bit RAM), not {word_bytes!r}")
+        self._slots, self._slot_size, self._word_bytes = slots, slot_size, word_bytes
+        self._shift = word_bytes.bit_length() - 1   # byte address -> RAM word
+        super().__init__({"host": In(RegisterBusSignature()), **ports(self._words)})
+
+    @property
+    def _words(self) -> int:
+        return self._slots * self._slot_size // self._word_bytes
+
+    def _ram(self, m) -> Memory:
+        m.submodules.ram = ram = Memory(shape=8 * self._word_bytes, depth=self._words, init=[])
+        _host_read_port(m, ram, self.host, self._word_bytes)
+        return ram
+
+
+class TxBuffer(_SlotRam):
+    """Transmit slots in a true dual-port RAM: the host fills one slot through its window
+    while the link reads another for sending (or sending again).
+
+    Parameters
+    ----------
+    slots, slot_size : int
+        Number of slots and bytes per slot (a power of two).
+    word_bytes : int
+        RAM word: 4 or 8 bytes (the DMA data width).
+
+    Members
+    -------
+    host : In(RegisterBusSignature)
+        The TX_BUFFER window (slot n at n × slot_size); reads and byte-strobed writes.
+    dma_write_address, dma_write_data, dma_write_enable : In
+        The DMA engine's word writes (byte enables). It has priority over ``host``
+        writes; a driver does not write the window while the DMA engine fills slots.
+    read_start : In(1)
+        Start streaming ``read_length`` bytes of slot ``read_slot`` into ``payload``
+        (any stream in progress is dropped).
+    read_slot, read_length : In
+    payload : Out(stream.Signature(8))
+        The slot's bytes, read ahead into a small FIFO so a byte is ready whenever the
+        framer takes one (it takes at most one per clock).
+    """
+
+    def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
+        super().__init__(slots, slot_size, max_slots, word_bytes, lambda words: {
+            "dma_write_address": In(range(words)),
+            "dma_write_data": In(8 * word_bytes),
+            "dma_write_enable": In(word_bytes),
+            "read_start": In(1),
+            "read_slot": In(range(slots)),
+            "read_length": In(16),
+            "payload": Out(stream.Signature(8)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        word_bytes, shift = self._word_bytes, self._shift
+        ram = self._ram(m)
+        write = ram.write_port(granularity=8)
+        with m.If(self.dma_write_enable.any()):
+            m.d.comb += [write.addr.eq(self.dma_write_address), write.data.eq(self.dma_write_data),
+                         write.en.eq(self.dma_write_enable)]
+        with m.Else():
+            half = self.host.addr[2] if word_bytes == 8 else 0
+            m.d.comb += [write.addr.eq(self.host.addr[shift:]),
+                         write.data.eq(self.host.wdata.replicate(word_bytes // 4)),
+                         write.en.eq((self.host.wstrb & self.host.write.replicate(4))
+                                     << (4 * half))]
+
+        # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
+        fifo = ResetInserter(self.read_start)(SyncFIFOBuffered(width=8, depth=8))
+        m.submodules.ahead = fifo
+        link_read = ram.read_port()
+        offset = Signal(range(self._words * word_bytes + 1))  # next byte to fetch
+        end = Signal.like(offset)
+        in_flight = Signal()   # a word read was issued last clock
+        lane = Signal(shift)   # its byte lane
+        room = fifo.w_level < 6  # space for the byte in flight and one more
+        fetch = (offset != end) & room
+        with m.If(self.read_start):
+            base = self.read_slot * self._slot_size
+            m.d.sync += [offset.eq(base), end.eq(base + self.read_length), in_flight.eq(0)]
+        with m.Else():
+            with m.If(fetch):
+                m.d.sync += offset.eq(offset + 1)
+            m.d.sync += [in_flight.eq(fetch), lane.eq(offset[:shift])]
+        m.d.comb += [
+            link_read.addr.eq(offset[shift:]),
+            link_read.en.eq(fetch),
+            fifo.w_data.eq(link_read.data.word_select(lane, 8)),
+            fifo.w_en.eq(in_flight & ~self.read_start),
+            self.payload.payload.eq(fifo.r_data),
+            self.payload.valid.eq(fifo.r_rdy),
+            fifo.r_en.eq(self.payload.ready),
+        ]
+        return m
+
+
+class RxBuffer(_SlotRam):
+    """Receive slots: the link writes a frame's payload byte by byte into a slot, the
+    host reads it through its window and the DMA engine through its own read port.
+
+    Parameters
+    ----------
+    slots, slot_size, max_slots, word_bytes :
+        As for :class:`TxBuffer`.
+
+    Members
+    -------
+    host : In(RegisterBusSignature)
+        The RX_BUFFER window (read-only; writes are ignored).
+    write : In(1)
+        Write ``byte`` at ``index`` of slot ``slot``.
+    slot, index, byte : In
+    dma_read_address : In, dma_read_data : Out
+        The DMA engine's word reads (data the next clock).
+    """
+
+    def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
+        super().__init__(slots, slot_size, max_slots, word_bytes, lambda words: {
+            "dma_read_address": In(range(words)),
+            "dma_read_data": Out(8 * word_bytes),
+            "write": In(1),
+            "slot": In(range(slots)),
+            "index": In(16),
+            "byte": In(8),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        word_bytes, shift = self._word_bytes, self._shift
+        ram = self._ram(m)
+        link_write = ram.write_port(granularity=8)
+        address = self.slot * self._slot_size + self.index
+        m.d.comb += [
+            link_write.addr.eq(address[shift:]),
+            link_write.data.eq(self.byte.replicate(word_bytes)),
+            link_write.en.eq(self.write << address[:shift]),
+        ]
+        dma_read = ram.read_port()
+        m.d.comb += [dma_read.addr.eq(self.dma_read_address),
+                     self.dma_read_data.eq(dma_read.data)]
+        return m

@@ -1,0 +1,1 @@
+"""The link layer: link control, frame arbitration, receive and transmit sequencing."""

@@ -1,0 +1,63 @@
+"""PHY transmit path: framer, 8b/10b encoder and serializer."""
+
+from amaranth import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hdl.phy.encoder_8b10b import Encoder8b10b
+from hdl.phy.frame_interfaces import FrameTxSignature
+from hdl.phy.framer import Framer
+from hdl.phy.lane import SymbolTicker, check_lane_width
+from hdl.phy.serializer import Serializer
+
+__all__ = ["PhyTransmitter"]
+
+
+class PhyTransmitter(wiring.Component):
+    """Frames in, line bits out.
+
+    Parameters
+    ----------
+    lane_width : int
+        Bits per clock, one of :data:`hdl.phy.lane.LANE_WIDTHS`.
+
+    Members
+    -------
+    frames : In(FrameTxSignature)
+    lane : Out(lane_width)
+    lane_in_frame : Out(1)
+        Marks lane words of frame symbols (for test equipment; see :class:`Serializer`).
+    """
+
+    def __init__(self, lane_width: int):
+        self._width = check_lane_width(lane_width)
+        super().__init__({
+            "frames": In(FrameTxSignature),
+            "lane": Out(self._width),
+            "lane_in_frame": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.ticker = ticker = SymbolTicker(self._width)
+        m.submodules.framer = framer = Framer()
+        m.submodules.encoder = encoder = Encoder8b10b()
+        m.submodules.serializer = serializer = Serializer(self._width)
+
+        rd = Signal()  # running disparity of the line
+        wiring.connect(m, wiring.flipped(self.frames), framer.frames)
+        m.d.comb += [
+            framer.tick.eq(ticker.tick),
+            encoder.data.eq(framer.symbol.data),
+            encoder.k.eq(framer.symbol.k),
+            encoder.rd_in.eq(rd),
+
+            serializer.tick.eq(ticker.tick),
+            serializer.code.eq(encoder.code),
+            serializer.in_frame.eq(framer.in_frame),
+            self.lane.eq(serializer.lane),
+            self.lane_in_frame.eq(serializer.lane_in_frame),
+        ]
+        with m.If(ticker.tick):
+            m.d.sync += rd.eq(encoder.rd_out)
+        return m

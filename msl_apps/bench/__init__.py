@@ -1,0 +1,1 @@
+"""``make bench``: the link through the whole stack, and the DMA engine."""

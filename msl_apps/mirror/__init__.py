@@ -1,0 +1,2 @@
+"""Two mirrored servers: the workload, the replica and its oracle, fault kinds,
+``make demo`` and ``make soak``."""

@@ -1,0 +1,164 @@
+"""``make demo``: two servers mirror each other over the MSL, then one fails.
+
+    python -m msl_apps.mirror.demo [--sim verilator|icarus] [--messages N]
+                                       [--min-size B] [--max-size B] [--ber RATE]
+                                       [--holdoff P] [--seed N] [--lane-width 10|1]
+                                       [--no-waves]
+
+Each server (OS model, SFT III side, MSL driver, adapter, host memory) sends
+``--messages`` operations on its half of a key-value store to the other while the other
+does the same (full duplex), over a line with bit errors, with some deliveries held off.
+Then server a fails and sends EMERGENCY; b is told and carries on alone. Streams the
+simulation's progress, then prints a summary: messages and packets each way, goodput,
+both drivers' GetMSLStatistics and adapters' counters, the errors recovered, the mirror
+check, and where the VCD and its GTKWave save file are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case, waves_path
+from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
+from msl_tools.waves.frame_timeline import timeline
+from msl_tools.waves.gtkwave_save import write_save_file
+
+MODULE, TEST = "msl_apps.mirror.simulation", "mirrored_servers"
+#: Scopes dumped: the top's buses and lanes, each adapter's own nets and its blocks'
+#: ports; the whole design would be some 10 MB a thousand clocks.
+WAVES_DEPTH = 2
+
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sim", choices=SIMULATORS,
+                        default=os.environ.get("SIM") or "verilator",
+                        help="simulator (default verilator, the faster one end to end)")
+    parser.add_argument("--messages", type=int, default=1000,
+                        help="messages each server sends (default 1000)")
+    parser.add_argument("--min-size", type=int, default=16, help="smallest message (bytes)")
+    parser.add_argument("--max-size", type=int, default=1024, help="largest message (bytes)")
+    parser.add_argument("--ber", type=float, default=1e-5, help="bit error rate of the line")
+    parser.add_argument("--holdoff", type=float, default=0.03,
+                        help="probability that the OS holds a delivery off")
+    parser.add_argument("--lane-width", type=int, choices=sorted(MIRROR_BUILDS), default=10)
+    parser.add_argument("--seed", type=int,
+                        default=int(os.environ["COCOTB_RANDOM_SEED"])
+                        if os.environ.get("COCOTB_RANDOM_SEED") else None)
+    parser.add_argument("--no-waves", action="store_true", help="do not write a VCD")
+    args = parser.parse_args(argv)
+    if args.messages < 1:
+        parser.error("--messages must be at least 1")
+    if not 0 <= args.ber <= 1e-4:
+        parser.error("--ber must be in [0, 1e-4] (make soak explores noisier lines)")
+    if not 0 <= args.holdoff < 1:
+        parser.error("--holdoff is a probability in [0, 1)")
+    if args.seed is None:
+        args.seed = int.from_bytes(os.urandom(4), "little")
+    return args
+
+
+def config_of(args) -> dict:
+    return {"seed": args.seed, "bit_error_rate": args.ber,
+            "workload": {"messages": args.messages, "min_size": args.min_size,
+                         "max_size": args.max_size, "holdoff": args.holdoff}}
+
+
+def run(args) -> tuple[dict, str | None]:
+    """Run the demo's cocotb test (log streamed); return its summary and VCD path."""
+    case = CocotbCase(args.sim, mirror_variant(args.lane_width), MODULE, TEST)
+    waves = not args.no_waves
+    try:
+        folder = run_case(case, extra_env={"MIRROR_CONFIG": json.dumps(config_of(args))},
+                          waves=waves, seed=args.seed, stream=True, waves_depth=WAVES_DEPTH)
+    except AssertionError as failure:
+        raise SystemExit(f"The demo failed (seed {args.seed}): {failure}") from None
+    summary = json.loads((folder / "mirror_summary.json").read_text())
+    return summary, str(waves_path(case)) if waves else None
+
+
+def _rate(bits_per_clock: float) -> str:
+    return f"{bits_per_clock * 100 / 8:.1f} MB/s at 100 MHz"
+
+
+def report(summary: dict, sim: str, vcd: str | None) -> None:
+    lane = summary["lane_width"]
+    w = summary["workload"]
+    print()
+    print(f"Mirrored servers: {sim}, {lane}-bit lane, {w['messages']} messages each way of "
+          f"{w['min_size']}..{w['max_size']} bytes, bit error rate "
+          f"{summary['bit_error_rate']:g}, holdoff {w['holdoff']:g}, seed {summary['seed']}")
+    print(f"{summary['clocks']} clocks ({summary['clocks'] / 1e5:.2f} ms at 100 MHz)")
+    print()
+    header = (f"{'direction':10} {'messages':>8} {'packets':>7} {'delivered':>9} {'bytes':>8}"
+              f" {'goodput':>28}")
+    print(header)
+    print("-" * len(header))
+    for name, d in summary["directions"].items():
+        packets = summary["servers"][name[0]]["statistics"]["transmit_packet_count"]
+        bits = d["goodput_bits_per_clock"]
+        print(f"{name.replace('_to_', ' -> ').upper():10} {d['sent']:>8} {packets:>7} "
+              f"{d['delivered']:>9} {d['data_bytes']:>8} {bits / lane:>7.1%} of line, "
+              f"{_rate(bits)}")
+    print()
+    stats = {s: summary["servers"][s]["statistics"] for s in "ab"}
+    hardware = {s: summary["servers"][s]["hardware"] for s in "ab"}
+    names = [k for k in stats["a"] if stats["a"][k] or stats["b"][k]]
+    print("GetMSLStatistics (non-zero)          a          b")
+    for name in names:
+        print(f"  {name:30} {stats['a'][name]:>8} {stats['b'][name]:>10}")
+    names = [k for k in hardware["a"] if hardware["a"][k] or hardware["b"][k]]
+    print("Adapter counters (non-zero)          a          b")
+    for name in names:
+        print(f"  {name:30} {hardware['a'][name]:>8} {hardware['b'][name]:>10}")
+    print()
+    damaged = sum(c["frames_hit"] for c in summary["channel"].values())
+    flipped = sum(c["bits_flipped"] for c in summary["channel"].values())
+    replays = sum(hardware[s]["tx_replays"] for s in "ab")
+    held = sum(stats[s]["held_msg_count"] for s in "ab")
+    reported = {side: summary["servers"][side]["errors"] for side in "ab"}
+    print(f"Errors recovered: the line flipped {flipped} bits in {damaged} frames; the "
+          f"adapters replayed {replays} DATA frames; the OSes held {held} deliveries off; "
+          f"errors reported to the OSes during the traffic: "
+          f"{reported if any(reported.values()) else 'none'}.")
+    finale = summary["finale"]
+    print(f"Finale: server a failed and sent EMERGENCY; b was told "
+          f"({', '.join(finale['b_errors'])}), "
+          f"{'kept' if finale['b_replica_kept'] else 'did NOT keep'} a's half of the store "
+          f"as a held it, applied {finale['b_operations_alone']} more operations alone; "
+          f"b's books balanced at unload: {summary['books_balanced']['b']}.")
+    lost = {k: sum(d[k] for d in summary["directions"].values())
+            for k in ("lost", "duplicated", "reordered", "corrupted")}
+    print(f"Mirror check: replicas identical: {summary['replicas_equal']}; message logs "
+          f"identical: {summary['logs_equal']}; lost {lost['lost']}, duplicated "
+          f"{lost['duplicated']}, reordered {lost['reordered']}, corrupted {lost['corrupted']}"
+          f" -> {'PASS' if summary['replicas_equal'] and summary['logs_equal'] and not any(lost.values()) else 'FAIL'}")
+    if vcd:
+        save, count = write_save_file(vcd)
+        frames = timeline(vcd)
+        data = [f for f in frames if f.kind == "DATA" and f.status == "good"]
+        print()
+        print(f"Waveform: {vcd}")
+        print(f"  GTKWave save file ({count} signals, grouped per adapter): {save}")
+        print(f"  view it:   gtkwave {save}")
+        python = os.path.relpath(sys.executable)
+        print(f"  frames:    {python} -m msl_tools.waves.frame_timeline {vcd}")
+        print(f"  ({len(frames)} frames on the line, {len(data)} good DATA frames carrying "
+              f"{sum(len(f.messages) for f in data)} messages)")
+    print()
+    print(f"Repeat with --seed {summary['seed']}.")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    summary, vcd = run(args)
+    report(summary, args.sim, vcd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""Tools: Verilog generation, the release, the C header, synthesis, lint checks,
+doc tables, coverage and the waveform tools."""
