@@ -38,7 +38,7 @@ NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 .PHONY: help setup test demo phy-demo soak bench rtl lint release synth coverage clean distclean check-sims
 
 help:
-	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=icarus)"
+	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator)"
 	@echo "make soak    seeded fault campaigns on the mirrored servers (SIM=verilator; SEEDS=5)"
 	@echo "make phy-demo  two cross-wired link PHYs exchange frames with injected errors"
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"

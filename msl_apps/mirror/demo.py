@@ -3,7 +3,7 @@
     python -m msl_apps.mirror.demo [--sim verilator|icarus] [--messages N]
                                        [--min-size B] [--max-size B] [--ber RATE]
                                        [--holdoff P] [--seed N] [--lane-width 10|1]
-                                       [--no-waves]
+                                       [--waves-messages N] [--no-waves]
 
 Each server (OS model, SFT III side, MSL driver, adapter, host memory) sends
 ``--messages`` operations on its half of a key-value store to the other while the other
@@ -11,7 +11,9 @@ does the same (full duplex), over a line with bit errors, with some deliveries h
 Then server a fails and sends EMERGENCY; b is told and carries on alone. Streams the
 simulation's progress, then prints a summary: messages and packets each way, goodput,
 both drivers' GetMSLStatistics and adapters' counters, the errors recovered, the mirror
-check, and where the VCD and its GTKWave save file are.
+check, and where the VCD and its GTKWave save file are. The VCD records a run of
+``--waves-messages`` each way (the same seed and line): a long run is simulated once
+without a waveform for the summary and once more, shorter, for the waveform.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ import sys
 
 from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case, waves_path
 from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
-from msl_tools.waves.frame_timeline import timeline
 from msl_tools.waves.gtkwave_save import write_save_file
 
 MODULE, TEST = "msl_apps.mirror.simulation", "mirrored_servers"
 #: Scopes dumped: the top's buses and lanes, each adapter's own nets and its blocks'
 #: ports; the whole design would be some 10 MB a thousand clocks.
 WAVES_DEPTH = 2
+#: Messages each way of the run the VCD records: a waveform of some 60 MB (1000 messages
+#: each way would be over a gigabyte, more than a viewer opens comfortably).
+WAVES_MESSAGES = 60
 
 
 
@@ -49,10 +53,14 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int,
                         default=int(os.environ["COCOTB_RANDOM_SEED"])
                         if os.environ.get("COCOTB_RANDOM_SEED") else None)
+    parser.add_argument("--waves-messages", type=int, default=WAVES_MESSAGES,
+                        help="messages each way of the run the VCD records (default "
+                             f"{WAVES_MESSAGES}; a longer run is simulated twice: without "
+                             "a waveform, then this many messages with one)")
     parser.add_argument("--no-waves", action="store_true", help="do not write a VCD")
     args = parser.parse_args(argv)
-    if args.messages < 1:
-        parser.error("--messages must be at least 1")
+    if args.messages < 1 or args.waves_messages < 1:
+        parser.error("--messages and --waves-messages must be at least 1")
     if not 0 <= args.ber <= 1e-4:
         parser.error("--ber must be in [0, 1e-4] (make soak explores noisier lines)")
     if not 0 <= args.holdoff < 1:
@@ -62,30 +70,39 @@ def parse_args(argv):
     return args
 
 
-def config_of(args) -> dict:
+def config_of(args, messages: int) -> dict:
     return {"seed": args.seed, "bit_error_rate": args.ber,
-            "workload": {"messages": args.messages, "min_size": args.min_size,
+            "workload": {"messages": messages, "min_size": args.min_size,
                          "max_size": args.max_size, "holdoff": args.holdoff}}
 
 
-def run(args) -> tuple[dict, str | None]:
-    """Run the demo's cocotb test (log streamed); return its summary and VCD path."""
+def run(args) -> tuple[dict, str | None, int]:
+    """Run the demo's cocotb test (log streamed): its summary, the VCD path (or None)
+    and the messages each way of the run the VCD holds."""
     case = CocotbCase(args.sim, mirror_variant(args.lane_width), MODULE, TEST)
     waves = not args.no_waves
-    try:
-        folder = run_case(case, extra_env={"MIRROR_CONFIG": json.dumps(config_of(args))},
-                          waves=waves, seed=args.seed, stream=True, waves_depth=WAVES_DEPTH)
-    except AssertionError as failure:
-        raise SystemExit(f"The demo failed (seed {args.seed}): {failure}") from None
-    summary = json.loads((folder / "mirror_summary.json").read_text())
-    return summary, str(waves_path(case)) if waves else None
+    recorded = min(args.messages, args.waves_messages)
+    runs = [(args.messages, waves and recorded == args.messages)]
+    if waves and recorded < args.messages:
+        runs.append((recorded, True))
+    summary = None
+    for messages, with_waves in runs:
+        try:
+            config = json.dumps(config_of(args, messages))
+            folder = run_case(case, extra_env={"MIRROR_CONFIG": config}, waves=with_waves,
+                              seed=args.seed, stream=True, waves_depth=WAVES_DEPTH)
+        except AssertionError as failure:
+            raise SystemExit(f"The demo failed (seed {args.seed}, {messages} messages each "
+                             f"way): {failure}") from None
+        summary = summary or json.loads((folder / "mirror_summary.json").read_text())
+    return summary, str(waves_path(case)) if waves else None, recorded
 
 
 def _rate(bits_per_clock: float) -> str:
     return f"{bits_per_clock * 100 / 8:.1f} MB/s at 100 MHz"
 
 
-def report(summary: dict, sim: str, vcd: str | None) -> None:
+def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
     lane = summary["lane_width"]
     w = summary["workload"]
     print()
@@ -139,24 +156,23 @@ def report(summary: dict, sim: str, vcd: str | None) -> None:
           f" -> {'PASS' if summary['replicas_equal'] and summary['logs_equal'] and not any(lost.values()) else 'FAIL'}")
     if vcd:
         save, count = write_save_file(vcd)
-        frames = timeline(vcd)
-        data = [f for f in frames if f.kind == "DATA" and f.status == "good"]
         print()
-        print(f"Waveform: {vcd}")
+        size = os.path.getsize(vcd) / 1e6
+        print(f"Waveform: {vcd} ({size:.0f} MB; a run of {recorded} messages each way, "
+              "same seed and line)" if recorded < w["messages"] else
+              f"Waveform: {vcd} ({size:.0f} MB)")
         print(f"  GTKWave save file ({count} signals, grouped per adapter): {save}")
         print(f"  view it:   gtkwave {save}")
         python = os.path.relpath(sys.executable)
         print(f"  frames:    {python} -m msl_tools.waves.frame_timeline {vcd}")
-        print(f"  ({len(frames)} frames on the line, {len(data)} good DATA frames carrying "
-              f"{sum(len(f.messages) for f in data)} messages)")
     print()
     print(f"Repeat with --seed {summary['seed']}.")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    summary, vcd = run(args)
-    report(summary, args.sim, vcd)
+    summary, vcd, recorded = run(args)
+    report(summary, args.sim, vcd, recorded)
     return 0
 
 
