@@ -1,5 +1,5 @@
-"""What the benchmark scripts (``bench_link``, ``bench_dma``) share: their common
-options, and measure, print, write JSON and plot."""
+"""What the benchmark scripts (:mod:`msl_apps.bench.link`, :mod:`msl_apps.bench.dma`)
+share: their common options, and measure, print, write JSON and plot."""
 
 from __future__ import annotations
 
