@@ -9,6 +9,7 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
+from cocotb_tests.clocks import strobe
 from cocotb_tests.layout_values import pack, unpack
 from hdl.testbench.channel_model import ChannelControl, ChannelStatus
 
@@ -72,20 +73,14 @@ class ChannelHandle:
 
     async def reseed(self, seed: int) -> None:
         self.seed_port.value = seed & 0xFFFFFFFF
-        self.reseed_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self.reseed_port.value = 0
+        await strobe(self.reseed_port, self.dut.clk)
 
     async def burst(self) -> None:
-        self.burst_now_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self.burst_now_port.value = 0
+        await strobe(self.burst_now_port, self.dut.clk)
 
     async def kill_next_frame(self) -> None:
         """Damage the next frame that starts (one bit; see ChannelLane.kill_frame)."""
-        self.kill_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self.kill_port.value = 0
+        await strobe(self.kill_port, self.dut.clk)
 
     def counters(self) -> dict:
         return unpack(ChannelStatus, int(self.status_port.value))

@@ -23,7 +23,7 @@ from cocotb.utils import get_sim_time
 from cocotb_tests.harness import CLOCK_NS, clock_driven_by_hdl
 
 __all__ = ["TestbenchClock", "clock_cycles", "testbench_clock", "start_clock",
-           "start_clock_and_reset"]
+           "start_clock_and_reset", "strobe"]
 
 #: Clock signal -> its TestbenchClock (cocotb hands out one handle object per signal).
 _CLOCKS: dict = {}
@@ -111,3 +111,10 @@ async def start_clock_and_reset(dut, clocks: int = 4) -> TestbenchClock:
     await clock.cycles(clocks)
     dut.rst.value = 0
     return clock
+
+
+async def strobe(port, clock) -> None:
+    """Hold ``port`` at 1 for the next rising edge of ``clock``, then back at 0."""
+    port.value = 1
+    await RisingEdge(clock)
+    port.value = 0

@@ -3,9 +3,9 @@
 :class:`CocotbPlatform` is the :class:`server_os.platform.Platform` the server OS model and
 the driver run on: host memory is the side's host memory in the test top (CPU accesses
 are direct and take no simulated time; the adapter reaches the same bytes over AXI4),
-time is the testbench clock, flows are cocotb tasks. :func:`watch_interrupt_line` is the server's interrupt
-controller: while an adapter's level-sensitive ``irq`` is high it calls the OS's
-dispatch for the line the adapter is wired to.
+time is the testbench clock, flows are cocotb tasks. :func:`watch_interrupt_line` is the
+server's interrupt controller: while an adapter's level-sensitive ``irq`` is high it
+calls the OS's dispatch for the line the adapter is wired to.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ class CocotbPlatform:
 
     async def poll(self, ready, every: int, clocks: int,
                    watch: tuple[int, int] | None = None) -> bool:
-        """:meth:`server_os.platform.Platform.poll`. With ``watch`` on the RTL host memory it
-        sleeps until the bus writes there (its watch counter moves) or the deadline, and
-        checks on the next clock the loop would have checked on."""
+        """:meth:`server_os.platform.Platform.poll`. With ``watch`` on the RTL host memory
+        it sleeps until the bus writes there (its watch counter moves) or the deadline,
+        and checks on the next clock the loop would have checked on."""
         if watch is None or not hasattr(self.memory, "watch"):
             return await poll_every(self, ready, every, clocks)
         start = self.clocks()

@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 
 from cocotb.handle import Immediate
-from cocotb.triggers import RisingEdge, ValueChange
+from cocotb.triggers import ValueChange
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiSlave
 
 from cocotb_tests.axil_binding import pause_at_random
+from cocotb_tests.clocks import strobe
 from cocotb_tests.layout_values import pack, unpack
 from hdl.testbench.host_memory import (HOST_MEMORY_BYTES, LINE_BYTES, HostMemoryControl,
                                        HostMemoryStatus)
@@ -131,9 +132,7 @@ class RtlHostMemory:
 
     async def reseed(self) -> None:
         """Load the seed into the pause generators (after reset, which undoes it)."""
-        self._reseed_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self._reseed_port.value = 0
+        await strobe(self._reseed_port, self.dut.clk)
 
     def counters(self) -> dict:
         """``protocol_errors`` (must stay 0) and ``watched_writes``."""

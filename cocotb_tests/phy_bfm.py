@@ -12,6 +12,7 @@ import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge, ValueChange
 from cocotb.utils import get_sim_time
 
+from cocotb_tests.clocks import strobe
 from cocotb_tests.layout_values import pack, unpack
 from msl_spec import STATUS_FLAGS
 from hdl.phy.frame_layouts import FrameHeader, FrameStatus
@@ -65,9 +66,7 @@ class FrameSender:
 
     async def abort(self) -> None:
         """Pulse the abort input for one clock."""
-        self.abort_port.value = 1
-        await RisingEdge(self.dut.clk)
-        self.abort_port.value = 0
+        await strobe(self.abort_port, self.dut.clk)
 
     async def wait_idle(self) -> None:
         """Wait until every queued frame has left the transmitter."""
