@@ -2,8 +2,11 @@
 lane, random traffic also on a true serial line; each simulator.
 
 Random traffic: 1000 packets each way on the 10-bit lane, 250 on the serial line (ten
-times as many clocks per packet) on Verilator; 200 and 50 on Icarus, which runs this top
-about ten times slower under load (the regression's time budget).
+times as many clocks per packet) on Verilator; 200 and 150 on Icarus, which runs this top
+about ten times slower under load (the regression's time budget). The test is void, and
+fails, if the line damaged no frame: at a bit error rate of 1e-4 a direction sees about
+0.06 damaged frames a packet, so 50 packets left a direction undamaged in some 5-10 % of seeds
+(seen once on a clean clone); with 150, about one seed in 4000.
 """
 
 import pytest
@@ -16,7 +19,7 @@ CASES = cocotb_cases("cocotb_tests.tb_adapter_link", "adapter_pair", lane_width=
     if case.test == "random_traffic_with_line_errors"]
 
 
-PACKETS = {"verilator": {10: 1000, 1: 250}, "icarus": {10: 200, 1: 50}}
+PACKETS = {"verilator": {10: 1000, 1: 250}, "icarus": {10: 200, 1: 150}}
 
 
 @pytest.mark.parametrize("case", marked_long(CASES, "random_traffic_with_line_errors"), ids=str)
