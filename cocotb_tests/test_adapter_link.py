@@ -5,8 +5,8 @@ Random traffic: 1000 packets each way on the 10-bit lane, 250 on the serial line
 times as many clocks per packet) on Verilator; 200 and 150 on Icarus, which runs this top
 about ten times slower under load (the regression's time budget). The test is void, and
 fails, if the line damaged no frame: at a bit error rate of 1e-4 a direction sees about
-0.06 damaged frames a packet, so 50 packets left a direction undamaged in some 5-10 % of seeds
-(seen once on a clean clone); with 150, about one seed in 4000.
+0.06 damaged frames a packet, so 50 packets left a direction undamaged in some 5-10 % of
+seeds (seen once on a clean clone); with 150, about one seed in 4000.
 """
 
 import pytest
