@@ -8,7 +8,7 @@ from msl_spec import (DEFAULT_ACK_TIMEOUT, DEFAULT_RETRY_LIMIT, INTERRUPT_CAUSES
     LINK_COUNTERS, MAX_SLOTS, PHY_COUNTERS, REGISTER_MAP, FrameKind, Loopback)
 from hdl.dma.axi4 import Axi4Signature
 from hdl.host.axi_lite import AxiLiteSignature, AxiLiteSlave
-from hdl.dma.dma_engine import DmaEngine
+from hdl.dma.dma_engine import DMA_REGISTER_FIELDS, DmaEngine
 from hdl.event_counters import EventCounters
 from hdl.link.frame_arbiter import FrameArbiter
 from hdl.host.interrupt_controller import InterruptController
@@ -20,6 +20,7 @@ from hdl.link.receive_controller import ReceiveController
 from hdl.host.register_bus import BusDecoder
 from hdl.host.register_file import RegisterFile
 from hdl.host.slot_buffer import RxBuffer, TxBuffer, check_slots
+from hdl.link.link_interfaces import PostSignature
 from hdl.link.transmit_controller import TransmitController
 
 __all__ = ["MslAdapter"]
@@ -134,6 +135,15 @@ class MslAdapter(wiring.Component):
         def reg(name):
             return regs.port(name)
 
+        def register_command(name, port):
+            """Register ``name``, a software command, as a one-clock event on ``port``:
+            ``valid`` when written, every other member from the field of its name."""
+            register = reg(name)
+            m.d.comb += port.valid.eq(register.written)
+            for member in port.signature.members:
+                if member != "valid":
+                    m.d.comb += getattr(port, member).eq(getattr(register.data, member))
+
         control = reg("CONTROL").fields
         enable = control.enable
         command = reg("COMMAND")
@@ -158,8 +168,6 @@ class MslAdapter(wiring.Component):
             link.enable.eq(enable),
             link.in_sync.eq(phy.in_sync),
             link.reset_command.eq(command.written & command.data.link_reset),
-            link.received.eq(receive.link_received),
-            link.received_command.eq(receive.link_command),
             reg("LINK_STATUS").value.in_sync.eq(phy.in_sync),
             reg("LINK_STATUS").value.up.eq(link.up),
             reg("LINK_STATUS").value.resetting.eq(link.resetting),
@@ -170,30 +178,15 @@ class MslAdapter(wiring.Component):
         # DMA: registers, host memory, slots.
         dma_on = reg("DMA_CONTROL").fields.enable
         wiring.connect(m, wiring.flipped(self.dma), dma.axi)
-        for name, port, field in (
-                ("TX_RING_BASE", "tx_ring_base", "address"),
-                ("TX_RING_SIZE", "tx_ring_log2", "log2"),
-                ("TX_RING_TAIL", "tx_ring_tail", "index"),
-                ("RX_COMPLETION_BASE", "rx_completion_base", "address"),
-                ("RX_COMPLETION_SIZE", "rx_completion_log2", "log2"),
-                ("RX_HEADERS_BASE", "rx_headers_base", "address"),
-                ("RX_COPY_BASE", "rx_copy_base", "address"),
-                ("RX_COPY_SIZE", "rx_copy_log2", "log2"),
-                ("RX_COPY_TAIL", "rx_copy_tail", "index"),
-                ("STATUS_BASE", "status_base", "address")):
-            m.d.comb += getattr(dma, port).eq(getattr(reg(name).fields, field))
+        for member, register, field in DMA_REGISTER_FIELDS:
+            m.d.comb += getattr(dma.registers, member).eq(getattr(reg(register).fields, field))
+        wiring.connect(m, transmit.progress, dma.tx_progress)
+        wiring.connect(m, receive.arrival, dma.arrival)
         m.d.comb += [
             dma.enable.eq(dma_on),
-            dma.tx_free.eq(transmit.free),
-            dma.acked_messages.eq(transmit.acked_messages),
             tx_buffer.dma_write_address.eq(dma.tx_write_address),
             tx_buffer.dma_write_data.eq(dma.tx_write_data),
             tx_buffer.dma_write_enable.eq(dma.tx_write_enable),
-            dma.rx_packet.eq(receive.packet),
-            dma.rx_packet_slot.eq(receive.packet_slot),
-            dma.rx_packet_seq.eq(receive.packet_seq),
-            dma.rx_packet_count.eq(receive.packet_count),
-            dma.rx_packet_length.eq(receive.packet_length),
             rx_buffer.dma_read_address.eq(dma.rx_read_address),
             dma.rx_read_data.eq(rx_buffer.dma_read_data),
             reg("DMA_STATUS").value.error_kind.eq(dma.error_kind),
@@ -203,83 +196,48 @@ class MslAdapter(wiring.Component):
 
         # Transmit side: a packet posted by the DMA engine or by TX_POST (the engine
         # wins a tie; a driver uses one or the other).
-        post = reg("TX_POST")
+        tx_post = PostSignature.create(path=("tx_post",))
+        register_command("TX_POST", tx_post)
+        for member in PostSignature.members:
+            m.d.comb += getattr(transmit.post, member).eq(
+                Mux(dma.post.valid, getattr(dma.post, member), getattr(tx_post, member)))
+        wiring.connect(m, receive.answers_received, transmit.answers)
         m.d.comb += [
-            transmit.post.eq(post.written | dma.post),
-            transmit.post_slot.eq(Mux(dma.post, dma.post_slot, post.data.slot)),
-            transmit.post_length.eq(Mux(dma.post, dma.post_length, post.data.length)),
-            transmit.post_count.eq(Mux(dma.post, dma.post_count, post.data.count)),
             transmit.ack_timeout.eq(reg("ACK_TIMEOUT").fields.clocks),
             transmit.retry_limit.eq(reg("RETRY_LIMIT").fields.count),
             transmit.can_send.eq(enable & link.up),
             transmit.reset.eq(link.local_reset),
-            transmit.ack.eq(receive.ack_received),
-            transmit.ack_seq.eq(receive.ack_seq),
-            transmit.ack_count.eq(receive.ack_count),
-            transmit.nak.eq(receive.nak_received),
-            transmit.nak_seq.eq(receive.nak_seq),
-            transmit.nak_busy.eq(receive.nak_busy),
-            transmit.holdoff.eq(receive.holdoff_received),
-            transmit.holdoff_seq.eq(receive.holdoff_seq),
-            reg("TX_FREE").value.mask.eq(transmit.free),
+            reg("TX_FREE").value.mask.eq(transmit.progress.free),
             reg("TX_STATE").value.as_value().eq(transmit.slot_state),
             reg("TX_SEQ").value.next.eq(transmit.next_seq),
             reg("TX_SEQ").value.base.eq(transmit.base_seq),
             reg("TX_SEQ").value.send.eq(transmit.send_seq),
             reg("TX_SEQ").value.retries.eq(transmit.retries),
-            reg("TX_ACKED_MESSAGES").value.count.eq(transmit.acked_messages),
+            reg("TX_ACKED_MESSAGES").value.count.eq(transmit.progress.acked_messages),
             reg("TX_LAST_ACK").value.seq.eq(transmit.last_ack_seq),
             reg("TX_LAST_ACK").value.count.eq(transmit.last_ack_count),
         ]
 
         # Frames onto the line: arbiter -> PHY framer, payload from the transmit buffer.
         wiring.connect(m, transmit.data, arbiter.data)
-        emergency = reg("SEND_EMERGENCY")
-        m.d.comb += [
-            arbiter.enable.eq(enable),
-            arbiter.emergency.eq(emergency.written),
-            arbiter.emergency_reason.eq(emergency.data.reason),
-            arbiter.link.eq(link.request),
-            arbiter.ack.eq(receive.ack_request),
-            arbiter.ack_seq.eq(receive.ack_request_seq),
-            arbiter.ack_count.eq(receive.ack_request_count),
-            arbiter.holdoff.eq(receive.holdoff_request),
-            arbiter.holdoff_seq.eq(receive.holdoff_request_seq),
-            arbiter.nak.eq(receive.nak_request),
-            arbiter.nak_seq.eq(receive.nak_request_seq),
-            arbiter.nak_busy.eq(receive.nak_request_busy),
-            phy.tx.header.valid.eq(arbiter.tx.header.valid),
-            phy.tx.header.payload.eq(arbiter.tx.header.payload),
-            arbiter.tx.header.ready.eq(phy.tx.header.ready),
-            phy.tx.abort.eq(arbiter.tx.abort),
-            arbiter.tx.busy.eq(phy.tx.busy),
-            arbiter.tx.sent.eq(phy.tx.sent),
-            arbiter.tx.aborted.eq(phy.tx.aborted),
-            arbiter.tx.underrun.eq(phy.tx.underrun),
-            tx_buffer.read_start.eq(arbiter.read_start),
-            tx_buffer.read_slot.eq(arbiter.read_slot),
-            tx_buffer.read_length.eq(arbiter.read_length),
-        ]
-        wiring.connect(m, tx_buffer.payload, phy.tx.payload)
+        wiring.connect(m, receive.answers_to_send, arbiter.answers)
+        wiring.connect(m, arbiter.payload_read, tx_buffer.read)
+        wiring.connect(m, tx_buffer.payload, arbiter.payload)
+        wiring.connect(m, arbiter.tx, phy.tx)
+        register_command("SEND_EMERGENCY", arbiter.emergency)
+        m.d.comb += [arbiter.enable.eq(enable), arbiter.link.eq(link.request)]
 
         # Receive side.
         wiring.connect(m, phy.rx, receive.rx)
-        ack, holdoff, release = reg("SEND_ACK"), reg("SEND_HOLDOFF"), reg("RX_RELEASE")
+        wiring.connect(m, receive.slot_write, rx_buffer.write)
+        wiring.connect(m, receive.link_frame, link.received)
+        register_command("SEND_ACK", receive.send_ack)
+        register_command("SEND_HOLDOFF", receive.send_holdoff)
+        register_command("RX_RELEASE", receive.release)
         m.d.comb += [
             receive.enable.eq(enable),
             receive.reset.eq(link.local_reset),
             receive.quiet.eq(link.quiet),
-            rx_buffer.write.eq(receive.write),
-            rx_buffer.slot.eq(receive.write_slot),
-            rx_buffer.index.eq(receive.write_index),
-            rx_buffer.byte.eq(receive.write_byte),
-            receive.send_ack.eq(ack.written),
-            receive.send_ack_seq.eq(ack.data.seq),
-            receive.send_ack_count.eq(ack.data.count),
-            receive.send_holdoff.eq(holdoff.written),
-            receive.send_holdoff_seq.eq(holdoff.data.seq),
-            receive.release.eq(release.written),
-            receive.release_slot.eq(release.data.slot),
             reg("RX_READY").value.mask.eq(receive.ready),
             reg("RX_HEAD").value.slot.eq(receive.head_slot),
             reg("RX_HEAD").value.valid.eq(receive.head_valid),
@@ -293,8 +251,8 @@ class MslAdapter(wiring.Component):
             m.d.comb += [info.length.eq(receive.info_length[16 * slot:16 * slot + 16]),
                          info.seq.eq(receive.info_seq[8 * slot:8 * slot + 8]),
                          info.count.eq(receive.info_count[8 * slot:8 * slot + 8])]
-        with m.If(receive.emergency_received):
-            m.d.sync += reg("PEER_EMERGENCY").value.reason.eq(receive.emergency_reason)
+        with m.If(receive.emergency.valid):
+            m.d.sync += reg("PEER_EMERGENCY").value.reason.eq(receive.emergency.reason)
 
         # Sticky refusals of software requests.
         errors, errors_port = Signal(2), reg("ERROR_STATUS")
@@ -306,12 +264,12 @@ class MslAdapter(wiring.Component):
         # Interrupts. With DMA on, packet and ACK news is raised once it is in host memory.
         events = interrupts.events
         m.d.comb += [
-            events.rx_packet.eq(Mux(dma_on, dma.announced, receive.packet)),
+            events.rx_packet.eq(Mux(dma_on, dma.announced, receive.arrival.valid)),
             events.ack_received.eq(Mux(dma_on, dma.acknowledged, transmit.acked)),
             events.dma_done.eq(dma.copied),
             events.dma_error.eq(dma.failed),
-            events.holdoff_received.eq(receive.holdoff_received),
-            events.emergency_received.eq(receive.emergency_received),
+            events.holdoff_received.eq(receive.answers_received.holdoff.valid),
+            events.emergency_received.eq(receive.emergency.valid),
             events.rx_error.eq(receive.error),
             events.tx_complete.eq(transmit.sent),
             events.tx_error.eq(transmit.error),

@@ -64,11 +64,12 @@ def run_trials(offsets):
 
     async def testbench(ctx):
         memory = AxiWriteMemory(dut.axi)
-        for signal, value in ((dut.enable, 1), (dut.status_base, STATUS_BASE),
-                              (dut.rx_headers_base, HEADERS_BASE),
-                              (dut.rx_completion_base, COMPLETIONS_BASE),
-                              (dut.rx_completion_log2, 4), (dut.rx_copy_log2, 4),
-                              (dut.tx_ring_log2, 4), (dut.tx_free, 0b11)):
+        registers = dut.registers
+        for signal, value in ((dut.enable, 1), (registers.status_base, STATUS_BASE),
+                              (registers.rx_headers_base, HEADERS_BASE),
+                              (registers.rx_completion_base, COMPLETIONS_BASE),
+                              (registers.rx_completion_log2, 4), (registers.rx_copy_log2, 4),
+                              (registers.tx_ring_log2, 4), (dut.tx_progress.free, 0b11)):
             ctx.set(signal, value)
         acked = 0
         seen_by_driver = 0
@@ -83,15 +84,15 @@ def run_trials(offsets):
 
         for offset in offsets:
             # Header of zeros: one message with no data bytes.
-            ctx.set(dut.rx_packet, 1)
-            ctx.set(dut.rx_packet_count, 1)
-            ctx.set(dut.rx_packet_length, 24)
+            ctx.set(dut.arrival.valid, 1)
+            ctx.set(dut.arrival.count, 1)
+            ctx.set(dut.arrival.length, 24)
             for clock in range(120):
                 if clock == 1:
-                    ctx.set(dut.rx_packet, 0)
+                    ctx.set(dut.arrival.valid, 0)
                 if clock == offset:
                     acked += 1
-                    ctx.set(dut.acked_messages, acked)
+                    ctx.set(dut.tx_progress.acked_messages, acked)
                 await tick()
             results.append((offset, status(memory)["TX_ACKED"], seen_by_driver))
 

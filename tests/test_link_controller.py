@@ -18,15 +18,15 @@ class Link:
 
     async def step(self, received: LinkCommand | None = None, reset_command: bool = False):
         ctx, dut = self.ctx, self.dut
-        ctx.set(dut.received, received is not None)
-        ctx.set(dut.received_command, received or 0)
+        ctx.set(dut.received.valid, received is not None)
+        ctx.set(dut.received.command, received or 0)
         ctx.set(dut.reset_command, reset_command)
         bits = ctx.get(dut.request)
         self.requested += [c for c in LinkCommand if bits >> (c - 1) & 1]
         self.local_resets += ctx.get(dut.local_reset)
         self.peer_resets += ctx.get(dut.peer_reset)
         await ctx.tick()
-        ctx.set(dut.received, 0)
+        ctx.set(dut.received.valid, 0)
         ctx.set(dut.reset_command, 0)
 
     async def idle(self, clocks: int = 2 * INTERVAL):

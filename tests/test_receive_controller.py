@@ -20,8 +20,8 @@ def run(frames):
         ctx.set(dut.enable, 1)
 
         async def tick():
-            if ctx.get(dut.packet):
-                seen["packets"].append(ctx.get(dut.packet_seq))
+            if ctx.get(dut.arrival.valid):
+                seen["packets"].append(ctx.get(dut.arrival.seq))
             seen["stale"] += ctx.get(dut.stale)
             await ctx.tick()
 

@@ -8,12 +8,13 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from msl_spec import (HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES,
-    RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, DmaErrorKind)
+    REGISTER_MAP, RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, DmaErrorKind)
 from hdl.dma.axi4 import Axi4Signature
 from hdl.dma.dma_mover import DmaMover
 from hdl.host.register_file import register_layout
+from hdl.link.link_interfaces import ArrivalSignature, PostSignature, TxProgressSignature
 
-__all__ = ["DmaEngine"]
+__all__ = ["DmaEngine", "DMA_REGISTER_FIELDS", "DmaRegisters"]
 
 # The mover's local address space: three regions of 256 KiB.
 _REGION_BITS = 18
@@ -28,7 +29,26 @@ def _entry_shift(structure) -> int:
     return size.bit_length() - 1
 
 
-#: A packet waiting to be announced.
+#: The register fields the engine works from, as ``(member, register, field)`` of
+#: :data:`msl_spec.REGISTER_MAP` (docs/dma.md names them).
+DMA_REGISTER_FIELDS = (
+    ("tx_ring_base", "TX_RING_BASE", "address"),
+    ("tx_ring_log2", "TX_RING_SIZE", "log2"),
+    ("tx_ring_tail", "TX_RING_TAIL", "index"),
+    ("rx_completion_base", "RX_COMPLETION_BASE", "address"),
+    ("rx_completion_log2", "RX_COMPLETION_SIZE", "log2"),
+    ("rx_headers_base", "RX_HEADERS_BASE", "address"),
+    ("rx_copy_base", "RX_COPY_BASE", "address"),
+    ("rx_copy_log2", "RX_COPY_SIZE", "log2"),
+    ("rx_copy_tail", "RX_COPY_TAIL", "index"),
+    ("status_base", "STATUS_BASE", "address"),
+)
+
+#: Those fields as one structure, each as wide as the spec declares it.
+DmaRegisters = data.StructLayout({member: REGISTER_MAP[register].field(field).width
+                                  for member, register, field in DMA_REGISTER_FIELDS})
+
+#: A packet waiting to be announced (the fields of an ArrivalSignature).
 _Arrival = data.StructLayout({"slot": range(MAX_SLOTS), "seq": 8, "count": 8, "length": 16})
 
 
@@ -61,17 +81,15 @@ class DmaEngine(wiring.Component):
     -------
     axi : Out(Axi4Signature)
     enable : In(1)
-    tx_ring_base, tx_ring_log2, tx_ring_tail, rx_completion_base, rx_completion_log2,
-    rx_headers_base, rx_copy_base, rx_copy_log2, rx_copy_tail, status_base : In
-        The DMA registers.
-    tx_free : In
-        Transmit slots FREE (from the transmit controller).
-    post, post_slot, post_length, post_count : Out
+    registers : In(DmaRegisters)
+        The DMA registers' fields (:data:`DMA_REGISTER_FIELDS`).
+    tx_progress : In(TxProgressSignature)
+        Transmit slots FREE and messages acknowledged (from the transmit controller).
+    post : Out(PostSignature)
         Post a packet the engine has gathered (to the transmit controller).
-    acked_messages : In(32)
     tx_write_address, tx_write_data, tx_write_enable : Out
         Into the transmit buffer.
-    rx_packet, rx_packet_slot, rx_packet_seq, rx_packet_count, rx_packet_length : In
+    arrival : In(ArrivalSignature)
         A packet landed in a receive slot.
     rx_read_address : Out, rx_read_data : In
         From the receive buffer (data the next clock).
@@ -96,19 +114,12 @@ class DmaEngine(wiring.Component):
         super().__init__({
             "axi": Out(Axi4Signature(32, data_width)),
             "enable": In(1),
-            "tx_ring_base": In(32), "tx_ring_log2": In(4), "tx_ring_tail": In(32),
-            "rx_completion_base": In(32), "rx_completion_log2": In(4),
-            "rx_headers_base": In(32),
-            "rx_copy_base": In(32), "rx_copy_log2": In(4), "rx_copy_tail": In(32),
-            "status_base": In(32),
-            "tx_free": In(MAX_SLOTS),
-            "post": Out(1), "post_slot": Out(range(MAX_SLOTS)), "post_length": Out(16),
-            "post_count": Out(8),
-            "acked_messages": In(32),
+            "registers": In(DmaRegisters),
+            "tx_progress": In(TxProgressSignature),
+            "post": Out(PostSignature),
             "tx_write_address": Out(word_address), "tx_write_data": Out(data_width),
             "tx_write_enable": Out(self._bytes),
-            "rx_packet": In(1), "rx_packet_slot": In(range(MAX_SLOTS)), "rx_packet_seq": In(8),
-            "rx_packet_count": In(8), "rx_packet_length": In(16),
+            "arrival": In(ArrivalSignature),
             "rx_read_address": Out(word_address), "rx_read_data": In(data_width),
             "announced": Out(1), "acknowledged": Out(1), "copied": Out(1), "failed": Out(1),
             "error": Out(1), "error_count": In(32), "error_kind": Out(2),
@@ -118,6 +129,7 @@ class DmaEngine(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.mover = mover = self._mover
+        config = self.registers
         wiring.connect(m, wiring.flipped(self.axi), mover.axi)
         B = self._bytes
         lb = B.bit_length() - 1
@@ -206,10 +218,9 @@ class DmaEngine(wiring.Component):
             SyncFIFOBuffered(width=_Arrival.size, depth=MAX_SLOTS))
         m.submodules.arrivals = arrivals
         arriving = data.View(_Arrival, arrivals.w_data)
-        m.d.comb += [arrivals.w_en.eq(self.rx_packet & self.enable),
-                     arriving.slot.eq(self.rx_packet_slot), arriving.seq.eq(self.rx_packet_seq),
-                     arriving.count.eq(self.rx_packet_count),
-                     arriving.length.eq(self.rx_packet_length)]
+        m.d.comb += arrivals.w_en.eq(self.arrival.valid & self.enable)
+        for name in _Arrival.members:
+            m.d.comb += getattr(arriving, name).eq(getattr(self.arrival, name))
         arrival = data.View(_Arrival, arrivals.r_data)
 
         # The packet being gathered, and the walk over a packet being announced.
@@ -220,9 +231,9 @@ class DmaEngine(wiring.Component):
         walk_offset, walk_index, walk_ecx = Signal(34), Signal(8), Signal(32)
         free_slot = Signal(range(MAX_SLOTS))
         for s in reversed(range(self._tx_slots)):
-            with m.If(self.tx_free[s]):
+            with m.If(self.tx_progress.free[s]):
                 m.d.comb += free_slot.eq(s)
-        any_free = self.tx_free[:self._tx_slots].any()
+        any_free = self.tx_progress.free[:self._tx_slots].any()
 
         def entry_address(name, base, log2, index, structure):
             """Host address of entry ``index`` (free-running) of a ring of 2**log2, as a
@@ -236,12 +247,12 @@ class DmaEngine(wiring.Component):
                          address.eq(base + ((index & mask) << _entry_shift(structure)))]
             return address
 
-        descriptor_address = entry_address("descriptor", self.tx_ring_base, self.tx_ring_log2,
+        descriptor_address = entry_address("descriptor", config.tx_ring_base, config.tx_ring_log2,
                                            tx_head, TX_DESCRIPTOR)
-        copy_descriptor_address = entry_address("copy_descriptor", self.rx_copy_base,
-                                                self.rx_copy_log2, copy_head, RX_COPY)
-        completion_address = entry_address("completion", self.rx_completion_base,
-                                           self.rx_completion_log2, rx_head, RX_COMPLETION)
+        copy_descriptor_address = entry_address("copy_descriptor", config.rx_copy_base,
+                                                config.rx_copy_log2, copy_head, RX_COPY)
+        completion_address = entry_address("completion", config.rx_completion_base,
+                                           config.rx_completion_log2, rx_head, RX_COMPLETION)
         ecx = word(TX_DESCRIPTOR, "ECX")
         esi = word(TX_DESCRIPTOR, "ESI")
         last = fields(TX_DESCRIPTOR, "FLAGS").last
@@ -277,11 +288,11 @@ class DmaEngine(wiring.Component):
 
         with m.FSM(name="dma") as fsm:
             with m.State("IDLE"):
-                with m.If(self.acked_messages != acked_seen):
+                with m.If(self.tx_progress.acked_messages != acked_seen):
                     m.d.sync += [dirty.eq(1), raise_acknowledged.eq(1)]
                 with m.If(~self.enable):
                     m.d.sync += [building.eq(0), discarding.eq(0), tx_head.eq(0), rx_head.eq(0),
-                                 copy_head.eq(0), acked_seen.eq(self.acked_messages),
+                                 copy_head.eq(0), acked_seen.eq(self.tx_progress.acked_messages),
                                  dirty.eq(0), raise_announced.eq(0), raise_copied.eq(0),
                                  raise_acknowledged.eq(0), raise_failed.eq(0),
                                  addresses_ready.eq(0)]
@@ -292,10 +303,10 @@ class DmaEngine(wiring.Component):
                 with m.Elif(arrivals.r_rdy):
                     m.d.sync += [walk_offset.eq(0), walk_index.eq(0)]
                     m.next = "ANNOUNCE_READ_ECX"
-                with m.Elif(copy_head != self.rx_copy_tail):
+                with m.Elif(copy_head != config.rx_copy_tail):
                     job(0, copy_descriptor_address, _SCRATCH, 0, RX_COPY.size)
                     m.next = "COPY_FETCH"
-                with m.Elif((tx_head != self.tx_ring_tail) & (building | discarding | any_free)):
+                with m.Elif((tx_head != config.tx_ring_tail) & (building | discarding | any_free)):
                     with m.If(~building & ~discarding):
                         m.d.sync += [building.eq(1), build_slot.eq(free_slot),
                                      build_offset.eq(0), build_count.eq(0)]
@@ -353,9 +364,9 @@ class DmaEngine(wiring.Component):
                 # A packet finished after enable fell is abandoned with the rest: the
                 # driver has forgotten it and may be reusing its memory.
                 with m.If(self.enable):
-                    m.d.comb += [self.post.eq(1), self.post_slot.eq(build_slot),
-                                 self.post_length.eq(build_offset),
-                                 self.post_count.eq(build_count)]
+                    m.d.comb += [self.post.valid.eq(1), self.post.slot.eq(build_slot),
+                                 self.post.length.eq(build_offset),
+                                 self.post.count.eq(build_count)]
                 m.d.sync += building.eq(0)
                 m.next = "IDLE"
 
@@ -371,7 +382,7 @@ class DmaEngine(wiring.Component):
             with m.State("ANNOUNCE_HEADER"):
                 lane = ((arrival.slot * slot_size + walk_offset + 8) >> 2)[:lb - 2] if B == 8 else 0
                 m.d.sync += walk_ecx.eq(self.rx_read_data.word_select(lane, 32))
-                job(1, self.rx_headers_base + arrival.slot * HEADER_AREA_BYTES
+                job(1, config.rx_headers_base + arrival.slot * HEADER_AREA_BYTES
                     + walk_index * MESSAGE_HEADER_BYTES,
                     _RX, arrival.slot * slot_size + walk_offset, MESSAGE_HEADER_BYTES)
                 m.next = "ANNOUNCE_HEADER_WAIT"
@@ -440,7 +451,7 @@ class DmaEngine(wiring.Component):
             with m.State("STATUS_PREPARE"):
                 m.d.sync += [
                     word(STATUS_BLOCK, "TX_HEAD").eq(tx_head),
-                    word(STATUS_BLOCK, "TX_ACKED").eq(self.acked_messages),
+                    word(STATUS_BLOCK, "TX_ACKED").eq(self.tx_progress.acked_messages),
                     word(STATUS_BLOCK, "RX_HEAD").eq(rx_head),
                     word(STATUS_BLOCK, "COPY_HEAD").eq(copy_head),
                     word(STATUS_BLOCK, "DMA_ERRORS").eq(self.error_count),
@@ -449,16 +460,16 @@ class DmaEngine(wiring.Component):
                     fields(STATUS_BLOCK, "LAST_ERROR").response.eq(self.error_response),
                     word(STATUS_BLOCK, "RESERVED0").eq(0),
                     word(STATUS_BLOCK, "RESERVED1").eq(0),
-                    acked_seen.eq(self.acked_messages),
+                    acked_seen.eq(self.tx_progress.acked_messages),
                     dirty.eq(0),
                 ]
                 # An ACK counted since IDLE last looked is in this block too: raise its
                 # event with it, or the driver would never be told to read it.
-                with m.If(self.acked_messages != acked_seen):
+                with m.If(self.tx_progress.acked_messages != acked_seen):
                     m.d.sync += raise_acknowledged.eq(1)
                 m.next = "STATUS_WRITE"
             with m.State("STATUS_WRITE"):
-                job(1, self.status_base, _SCRATCH, 0, STATUS_BLOCK.size)
+                job(1, config.status_base, _SCRATCH, 0, STATUS_BLOCK.size)
                 m.next = "STATUS_WAIT"
             with m.State("STATUS_WAIT"):
                 with m.If(mover.done):

@@ -12,6 +12,7 @@ from amaranth.hdl import ResetInserter
 from amaranth.lib.wiring import In, Out
 
 from hdl.host.register_bus import RegisterBusSignature
+from hdl.link.link_interfaces import PayloadReadSignature, SlotWriteSignature
 
 __all__ = ["check_slots", "TxBuffer", "RxBuffer"]
 
@@ -80,10 +81,9 @@ class TxBuffer(_SlotRam):
     dma_write_address, dma_write_data, dma_write_enable : In
         The DMA engine's word writes (byte enables). It has priority over ``host``
         writes; a driver does not write the window while the DMA engine fills slots.
-    read_start : In(1)
-        Start streaming ``read_length`` bytes of slot ``read_slot`` into ``payload``
+    read : In(PayloadReadSignature)
+        Start streaming ``read.length`` bytes of slot ``read.slot`` into ``payload``
         (any stream in progress is dropped).
-    read_slot, read_length : In
     payload : Out(stream.Signature(8))
         The slot's bytes, read ahead into a small FIFO so a byte is ready whenever the
         framer takes one (it takes at most one per clock).
@@ -94,9 +94,7 @@ class TxBuffer(_SlotRam):
             "dma_write_address": In(range(words)),
             "dma_write_data": In(8 * word_bytes),
             "dma_write_enable": In(word_bytes),
-            "read_start": In(1),
-            "read_slot": In(range(slots)),
-            "read_length": In(16),
+            "read": In(PayloadReadSignature),
             "payload": Out(stream.Signature(8)),
         })
 
@@ -116,7 +114,7 @@ class TxBuffer(_SlotRam):
                                      << (4 * half))]
 
         # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
-        fifo = ResetInserter(self.read_start)(SyncFIFOBuffered(width=8, depth=8))
+        fifo = ResetInserter(self.read.start)(SyncFIFOBuffered(width=8, depth=8))
         m.submodules.ahead = fifo
         link_read = ram.read_port()
         offset = Signal(range(self._words * word_bytes + 1))  # next byte to fetch
@@ -125,9 +123,9 @@ class TxBuffer(_SlotRam):
         lane = Signal(shift)   # its byte lane
         room = fifo.w_level < 6  # space for the byte in flight and one more
         fetch = (offset != end) & room
-        with m.If(self.read_start):
-            base = self.read_slot * self._slot_size
-            m.d.sync += [offset.eq(base), end.eq(base + self.read_length), in_flight.eq(0)]
+        with m.If(self.read.start):
+            base = self.read.slot * self._slot_size
+            m.d.sync += [offset.eq(base), end.eq(base + self.read.length), in_flight.eq(0)]
         with m.Else():
             with m.If(fetch):
                 m.d.sync += offset.eq(offset + 1)
@@ -136,7 +134,7 @@ class TxBuffer(_SlotRam):
             link_read.addr.eq(offset[shift:]),
             link_read.en.eq(fetch),
             fifo.w_data.eq(link_read.data.word_select(lane, 8)),
-            fifo.w_en.eq(in_flight & ~self.read_start),
+            fifo.w_en.eq(in_flight & ~self.read.start),
             self.payload.payload.eq(fifo.r_data),
             self.payload.valid.eq(fifo.r_rdy),
             fifo.r_en.eq(self.payload.ready),
@@ -157,9 +155,8 @@ class RxBuffer(_SlotRam):
     -------
     host : In(RegisterBusSignature)
         The RX_BUFFER window (read-only; writes are ignored).
-    write : In(1)
+    write : In(SlotWriteSignature)
         Write ``byte`` at ``index`` of slot ``slot``.
-    slot, index, byte : In
     dma_read_address : In, dma_read_data : Out
         The DMA engine's word reads (data the next clock).
     """
@@ -168,10 +165,7 @@ class RxBuffer(_SlotRam):
         super().__init__(slots, slot_size, max_slots, word_bytes, lambda words: {
             "dma_read_address": In(range(words)),
             "dma_read_data": Out(8 * word_bytes),
-            "write": In(1),
-            "slot": In(range(slots)),
-            "index": In(16),
-            "byte": In(8),
+            "write": In(SlotWriteSignature),
         })
 
     def elaborate(self, platform):
@@ -179,11 +173,12 @@ class RxBuffer(_SlotRam):
         word_bytes, shift = self._word_bytes, self._shift
         ram = self._ram(m)
         link_write = ram.write_port(granularity=8)
-        address = self.slot * self._slot_size + self.index
+        write = self.write
+        address = write.slot * self._slot_size + write.index
         m.d.comb += [
             link_write.addr.eq(address[shift:]),
-            link_write.data.eq(self.byte.replicate(word_bytes)),
-            link_write.en.eq(self.write << address[:shift]),
+            link_write.data.eq(write.byte.replicate(word_bytes)),
+            link_write.en.eq(write.valid << address[:shift]),
         ]
         dma_read = ram.read_port()
         m.d.comb += [dma_read.addr.eq(self.dma_read_address),

@@ -1,13 +1,14 @@
 """Frame arbiter: decides which frame goes on the line next."""
 
 from amaranth import Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from msl_spec import FrameKind, LinkCommand, NakReason
 from hdl.phy.frame_interfaces import FrameTxSignature
 from hdl.link.receive_controller import KindEvents
-from hdl.link.transmit_controller import DataOfferSignature
+from hdl.link.link_interfaces import (AnswersSignature, DataOfferSignature, EmergencySignature,
+    PayloadReadSignature)
 
 __all__ = ["FrameArbiter"]
 
@@ -27,31 +28,33 @@ class FrameArbiter(wiring.Component):
     Members
     -------
     enable : In(1)
-    emergency, emergency_reason : In
+    emergency : In(EmergencySignature)
     link : In(4)
         One bit per LinkCommand (HELLO, HELLO_ACK, RESET, RESET_ACK at bits 0..3).
-    ack, ack_seq, ack_count, holdoff, holdoff_seq, nak, nak_seq, nak_busy : In
+    answers : In(AnswersSignature)
+        ACK, HOLDOFF and NAK to send (from the receive controller).
     data : In(DataOfferSignature)
     tx : Out(FrameTxSignature)
-        To the PHY (``tx.payload`` is wired from the transmit buffer, not here).
-    read_start, read_slot, read_length : Out
+        To the PHY; ``tx.payload`` is ``payload`` passed through.
+    payload_read : Out(PayloadReadSignature)
         Start the transmit buffer reading a DATA frame's slot.
+    payload : In(stream.Signature(8))
+        That slot's bytes, from the transmit buffer.
     sent : Out(KindEvents)
         One-clock event per frame sent whole, by kind.
     aborted : Out(1)
     """
 
-    def __init__(self, max_slots: int = 8):
+    def __init__(self):
         super().__init__({
             "enable": In(1),
-            "emergency": In(1), "emergency_reason": In(8),
+            "emergency": In(EmergencySignature),
             "link": In(4),
-            "ack": In(1), "ack_seq": In(8), "ack_count": In(8),
-            "holdoff": In(1), "holdoff_seq": In(8),
-            "nak": In(1), "nak_seq": In(8), "nak_busy": In(1),
+            "answers": In(AnswersSignature),
             "data": In(DataOfferSignature),
             "tx": Out(FrameTxSignature),
-            "read_start": Out(1), "read_slot": Out(range(max_slots)), "read_length": Out(16),
+            "payload_read": Out(PayloadReadSignature),
+            "payload": In(stream.Signature(8)),
             "sent": Out(KindEvents), "aborted": Out(1),
         })
 
@@ -90,23 +93,28 @@ class FrameArbiter(wiring.Component):
                          header.seq.eq(data.seq), header.count.eq(data.count),
                          header.length.eq(data.length)]
             with m.If(taken):
-                m.d.comb += [data.taken.eq(1), self.read_start.eq(1),
-                             self.read_slot.eq(data.slot), self.read_length.eq(data.length)]
+                m.d.comb += [data.taken.eq(1), self.payload_read.start.eq(1),
+                             self.payload_read.slot.eq(data.slot),
+                             self.payload_read.length.eq(data.length)]
                 m.d.sync += in_flight.eq(FrameKind.DATA)
 
         # Requests arrive after the clears above, so a request in the clock its kind is
         # sent stays pending: it goes out too.
-        with m.If(self.emergency):
-            m.d.sync += [emergency.eq(1), emergency_reason.eq(self.emergency_reason)]
+        with m.If(self.emergency.valid):
+            m.d.sync += [emergency.eq(1), emergency_reason.eq(self.emergency.reason)]
         for bit in range(4):
             with m.If(self.link[bit]):
                 m.d.sync += link[bit].eq(1)
-        with m.If(self.ack):
-            m.d.sync += [ack.eq(1), ack_seq.eq(self.ack_seq), ack_count.eq(self.ack_count)]
-        with m.If(self.holdoff):
-            m.d.sync += [holdoff.eq(1), holdoff_seq.eq(self.holdoff_seq)]
-        with m.If(self.nak):
-            m.d.sync += [nak.eq(1), nak_seq.eq(self.nak_seq), nak_busy.eq(self.nak_busy)]
+        asked = self.answers
+        with m.If(asked.ack.valid):
+            m.d.sync += [ack.eq(1), ack_seq.eq(asked.ack.seq), ack_count.eq(asked.ack.count)]
+        with m.If(asked.holdoff.valid):
+            m.d.sync += [holdoff.eq(1), holdoff_seq.eq(asked.holdoff.seq)]
+        with m.If(asked.nak.valid):
+            m.d.sync += [nak.eq(1), nak_seq.eq(asked.nak.seq), nak_busy.eq(asked.nak.busy)]
+
+        # The payload of the DATA frame on the line goes to the PHY as it comes.
+        wiring.connect(m, wiring.flipped(self.payload), wiring.flipped(tx.payload))
 
         # EMERGENCY pre-empts a DATA frame on the line.
         data_on_line = tx.busy & (in_flight == FrameKind.DATA)

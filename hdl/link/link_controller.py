@@ -5,6 +5,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from msl_spec import LinkCommand
+from hdl.link.link_interfaces import LinkFrameSignature
 
 __all__ = ["LinkController"]
 
@@ -40,7 +41,7 @@ class LinkController(wiring.Component):
     Members
     -------
     enable, in_sync, reset_command : In(1)
-    received, received_command : In
+    received : In(LinkFrameSignature)
         A LINK frame arrived, with its sub-command.
     request : Out(4)
         One-clock requests to send HELLO, HELLO_ACK, RESET, RESET_ACK (bits 0..3).
@@ -59,8 +60,7 @@ class LinkController(wiring.Component):
     enable: In(1)
     in_sync: In(1)
     reset_command: In(1)
-    received: In(1)
-    received_command: In(8)
+    received: In(LinkFrameSignature)
     request: Out(4)
     up: Out(1)
     resetting: Out(1)
@@ -111,8 +111,8 @@ class LinkController(wiring.Component):
             m.d.sync += fresh.eq(1)
 
         m.d.comb += self.quiet.eq(self.resetting | self.held)
-        command = self.received_command
-        with m.If(self.received & self.enable):
+        command = self.received.command
+        with m.If(self.received.valid & self.enable):
             with m.If(command == LinkCommand.HELLO):
                 with m.If(~self.quiet):
                     request(LinkCommand.HELLO_ACK)

@@ -8,6 +8,8 @@ from amaranth.lib.wiring import In, Out
 from msl_spec import MAX_SLOTS, FrameKind, NakReason
 from hdl.phy.frame_layouts import FrameHeader
 from hdl.phy.frame_interfaces import FrameRxSignature
+from hdl.link.link_interfaces import (AckSignature, AnswersSignature, ArrivalSignature,
+    EmergencySignature, HoldoffSignature, LinkFrameSignature, ReleaseSignature, SlotWriteSignature)
 from hdl.link.sequence import distance, in_window
 
 __all__ = ["ReceiveController", "KindEvents"]
@@ -57,22 +59,25 @@ class ReceiveController(wiring.Component):
     rx : In(FrameRxSignature)
         Frames from the PHY.
     enable, reset, quiet : In(1)
-    write, write_slot, write_index, write_byte : Out
+    slot_write : Out(SlotWriteSignature)
         Into the receive buffer.
-    send_ack, send_ack_seq, send_ack_count, send_holdoff, send_holdoff_seq,
-    release, release_slot : In
-        Driver commands.
-    ack_request, ..., nak_request, ... : Out
+    send_ack : In(AckSignature)
+    send_holdoff : In(HoldoffSignature)
+    release : In(ReleaseSignature)
+        Driver commands (SEND_ACK, SEND_HOLDOFF, RX_RELEASE).
+    answers_to_send : Out(AnswersSignature)
         Frames to send (one-clock requests; the frame arbiter keeps them pending).
-    ack_received, nak_received, holdoff_received, emergency_received, link_received : Out
+    answers_received : Out(AnswersSignature)
+    link_frame : Out(LinkFrameSignature)
+    emergency : Out(EmergencySignature)
         Control frames from the peer, with their fields.
+    arrival : Out(ArrivalSignature)
+        A DATA frame committed: where it landed and what its header said.
     ready, info_*, head_*, expected, ack_next : Out
         Status for the registers.
-    packet, error, command_refused, busy_refusal, duplicate, out_of_order,
-    while_disabled, stale : Out(1)
+    error, command_refused, busy_refusal, duplicate, out_of_order, while_disabled,
+    stale : Out(1)
         One-clock events. ``received`` has one per good frame, by kind.
-    packet_slot, packet_seq, packet_count, packet_length : Out
-        With ``packet``: where the packet landed and what its header said.
     """
 
     def __init__(self, slots: int, slot_size: int):
@@ -80,27 +85,20 @@ class ReceiveController(wiring.Component):
         super().__init__({
             "rx": In(FrameRxSignature),
             "enable": In(1), "reset": In(1), "quiet": In(1),
-            "write": Out(1), "write_slot": Out(range(slots)), "write_index": Out(16),
-            "write_byte": Out(8),
-            "send_ack": In(1), "send_ack_seq": In(8), "send_ack_count": In(8),
-            "send_holdoff": In(1), "send_holdoff_seq": In(8),
-            "release": In(1), "release_slot": In(4),
-            "ack_request": Out(1), "ack_request_seq": Out(8), "ack_request_count": Out(8),
-            "holdoff_request": Out(1), "holdoff_request_seq": Out(8),
-            "nak_request": Out(1), "nak_request_seq": Out(8), "nak_request_busy": Out(1),
-            "ack_received": Out(1), "ack_seq": Out(8), "ack_count": Out(8),
-            "nak_received": Out(1), "nak_seq": Out(8), "nak_busy": Out(1),
-            "holdoff_received": Out(1), "holdoff_seq": Out(8),
-            "emergency_received": Out(1), "emergency_reason": Out(8),
-            "link_received": Out(1), "link_command": Out(8),
+            "slot_write": Out(SlotWriteSignature),
+            "send_ack": In(AckSignature), "send_holdoff": In(HoldoffSignature),
+            "release": In(ReleaseSignature),
+            "answers_to_send": Out(AnswersSignature),
+            "answers_received": Out(AnswersSignature),
+            "link_frame": Out(LinkFrameSignature),
+            "emergency": Out(EmergencySignature),
             "ready": Out(MAX_SLOTS),
             "info_length": Out(16 * MAX_SLOTS), "info_seq": Out(8 * MAX_SLOTS),
             "info_count": Out(8 * MAX_SLOTS),
             "head_valid": Out(1), "head_slot": Out(range(MAX_SLOTS)), "head_seq": Out(8),
             "head_count": Out(8),
             "expected": Out(8), "ack_next": Out(8),
-            "packet": Out(1), "packet_slot": Out(range(MAX_SLOTS)), "packet_seq": Out(8),
-            "packet_count": Out(8), "packet_length": Out(16),
+            "arrival": Out(ArrivalSignature),
             "error": Out(1), "command_refused": Out(1),
             "busy_refusal": Out(1), "duplicate": Out(1), "out_of_order": Out(1),
             "while_disabled": Out(1), "stale": Out(1), "received": Out(KindEvents),
@@ -110,6 +108,8 @@ class ReceiveController(wiring.Component):
         m = Module()
         slots, rx = self._slots, self.rx
         expected, ack_next = self.expected, self.ack_next
+        to_send, received = self.answers_to_send, self.answers_received
+        send_ack, send_holdoff, release = self.send_ack, self.send_holdoff, self.release
 
         full = Signal(slots)
         length = Array(Signal(16, name=f"slot{s}_length") for s in range(slots))
@@ -153,8 +153,8 @@ class ReceiveController(wiring.Component):
                 m.d.sync += action.eq(_Action.OUT_OF_ORDER)
 
         with m.If(rx.payload_valid & filling):
-            m.d.comb += [self.write.eq(1), self.write_slot.eq(fill_slot),
-                         self.write_index.eq(index), self.write_byte.eq(rx.payload)]
+            m.d.comb += [self.slot_write.valid.eq(1), self.slot_write.slot.eq(fill_slot),
+                         self.slot_write.index.eq(index), self.slot_write.byte.eq(rx.payload)]
             m.d.sync += index.eq(index + 1)
 
         good = rx.end & ~rx.status.as_value().any()
@@ -163,7 +163,7 @@ class ReceiveController(wiring.Component):
         with m.If(rx.end & ~good):
             m.d.comb += self.error.eq(1)
             with m.If(self.enable & ~self.quiet):
-                m.d.comb += [self.nak_request.eq(1), self.nak_request_seq.eq(expected)]
+                m.d.comb += [to_send.nak.valid.eq(1), to_send.nak.seq.eq(expected)]
         with m.If(good):
             for kind in FrameKind:
                 with m.If(header.kind == kind):
@@ -175,61 +175,58 @@ class ReceiveController(wiring.Component):
                                  seq[fill_slot].eq(header.seq),
                                  count[fill_slot].eq(header.count),
                                  expected.eq(expected + 1)]
-                    m.d.comb += self.packet.eq(1)
+                    m.d.comb += self.arrival.valid.eq(1)
                 with m.Case(_Action.BUSY):
-                    m.d.comb += [self.busy_refusal.eq(1), self.nak_request.eq(1),
-                                 self.nak_request_seq.eq(expected),
-                                 self.nak_request_busy.eq(1)]
+                    m.d.comb += [self.busy_refusal.eq(1), to_send.nak.valid.eq(1),
+                                 to_send.nak.seq.eq(expected), to_send.nak.busy.eq(1)]
                 with m.Case(_Action.DUP_ACKED):
-                    m.d.comb += [self.duplicate.eq(1), self.ack_request.eq(have_last_ack),
-                                 self.ack_request_seq.eq(last_ack_seq),
-                                 self.ack_request_count.eq(last_ack_count)]
+                    m.d.comb += [self.duplicate.eq(1), to_send.ack.valid.eq(have_last_ack),
+                                 to_send.ack.seq.eq(last_ack_seq),
+                                 to_send.ack.count.eq(last_ack_count)]
                 with m.Case(_Action.DUP_HELD):
-                    m.d.comb += [self.duplicate.eq(1), self.holdoff_request.eq(1),
-                                 self.holdoff_request_seq.eq(header.seq)]
+                    m.d.comb += [self.duplicate.eq(1), to_send.holdoff.valid.eq(1),
+                                 to_send.holdoff.seq.eq(header.seq)]
                 with m.Case(_Action.OUT_OF_ORDER):
-                    m.d.comb += [self.out_of_order.eq(1), self.nak_request.eq(1),
-                                 self.nak_request_seq.eq(expected)]
+                    m.d.comb += [self.out_of_order.eq(1), to_send.nak.valid.eq(1),
+                                 to_send.nak.seq.eq(expected)]
                 with m.Case(_Action.IGNORE):
                     m.d.comb += self.while_disabled.eq(1)
                 with m.Case(_Action.STALE):
                     m.d.comb += self.stale.eq(1)
                 with m.Case(_Action.CONTROL):
                     m.d.comb += [
-                        self.ack_received.eq(header.kind == FrameKind.ACK),
-                        self.nak_received.eq(header.kind == FrameKind.NAK),
-                        self.holdoff_received.eq(header.kind == FrameKind.HOLDOFF),
-                        self.emergency_received.eq(header.kind == FrameKind.EMERGENCY),
-                        self.link_received.eq(header.kind == FrameKind.LINK),
+                        received.ack.valid.eq(header.kind == FrameKind.ACK),
+                        received.nak.valid.eq(header.kind == FrameKind.NAK),
+                        received.holdoff.valid.eq(header.kind == FrameKind.HOLDOFF),
+                        self.emergency.valid.eq(header.kind == FrameKind.EMERGENCY),
+                        self.link_frame.valid.eq(header.kind == FrameKind.LINK),
                     ]
         m.d.comb += [
-            self.packet_slot.eq(fill_slot), self.packet_seq.eq(header.seq),
-            self.packet_count.eq(header.count), self.packet_length.eq(header.length),
-            self.ack_seq.eq(header.seq), self.ack_count.eq(header.count),
-            self.nak_seq.eq(header.seq), self.nak_busy.eq(header.aux == NakReason.BUSY),
-            self.holdoff_seq.eq(header.seq), self.emergency_reason.eq(header.aux),
-            self.link_command.eq(header.aux),
+            self.arrival.slot.eq(fill_slot), self.arrival.seq.eq(header.seq),
+            self.arrival.count.eq(header.count), self.arrival.length.eq(header.length),
+            received.ack.seq.eq(header.seq), received.ack.count.eq(header.count),
+            received.nak.seq.eq(header.seq), received.nak.busy.eq(header.aux == NakReason.BUSY),
+            received.holdoff.seq.eq(header.seq), self.emergency.reason.eq(header.aux),
+            self.link_frame.command.eq(header.aux),
         ]
 
         # Driver commands.
-        with m.If(self.send_ack):
-            with m.If(in_window(self.send_ack_seq, ack_next, expected)):
-                m.d.sync += [ack_next.eq(self.send_ack_seq + 1), have_last_ack.eq(1),
-                             last_ack_seq.eq(self.send_ack_seq),
-                             last_ack_count.eq(self.send_ack_count)]
-                m.d.comb += [self.ack_request.eq(1), self.ack_request_seq.eq(self.send_ack_seq),
-                             self.ack_request_count.eq(self.send_ack_count)]
+        with m.If(send_ack.valid):
+            with m.If(in_window(send_ack.seq, ack_next, expected)):
+                m.d.sync += [ack_next.eq(send_ack.seq + 1), have_last_ack.eq(1),
+                             last_ack_seq.eq(send_ack.seq), last_ack_count.eq(send_ack.count)]
+                m.d.comb += [to_send.ack.valid.eq(1), to_send.ack.seq.eq(send_ack.seq),
+                             to_send.ack.count.eq(send_ack.count)]
             with m.Else():
                 m.d.comb += self.command_refused.eq(1)
-        with m.If(self.send_holdoff):
-            with m.If(in_window(self.send_holdoff_seq, ack_next, expected)):
-                m.d.comb += [self.holdoff_request.eq(1),
-                             self.holdoff_request_seq.eq(self.send_holdoff_seq)]
+        with m.If(send_holdoff.valid):
+            with m.If(in_window(send_holdoff.seq, ack_next, expected)):
+                m.d.comb += [to_send.holdoff.valid.eq(1), to_send.holdoff.seq.eq(send_holdoff.seq)]
             with m.Else():
                 m.d.comb += self.command_refused.eq(1)
-        with m.If(self.release):
-            with m.If((self.release_slot < slots) & full.bit_select(self.release_slot, 1)):
-                m.d.sync += full.bit_select(self.release_slot, 1).eq(0)
+        with m.If(release.valid):
+            with m.If((release.slot < slots) & full.bit_select(release.slot, 1)):
+                m.d.sync += full.bit_select(release.slot, 1).eq(0)
             with m.Else():
                 m.d.comb += self.command_refused.eq(1)
 

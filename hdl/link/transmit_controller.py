@@ -5,22 +5,11 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from msl_spec import MAX_MESSAGES, MAX_SLOTS, TxSlotState
+from hdl.link.link_interfaces import (AnswersSignature, DataOfferSignature, PostSignature,
+    TxProgressSignature)
 from hdl.link.sequence import in_window
 
-__all__ = ["TransmitController", "DataOfferSignature"]
-
-#: A DATA frame the controller wants sent, as the frame arbiter sees it.
-DataOfferSignature = wiring.Signature({
-    "valid": Out(1),
-    "slot": Out(range(MAX_SLOTS)),
-    "seq": Out(8),
-    "length": Out(16),
-    "count": Out(8),
-    "taken": In(1),    # the framer started it
-    "sent": In(1),     # it went out whole
-    "aborted": In(1),  # it was cut short (it will be offered again)
-})
-
+__all__ = ["TransmitController"]
 
 class TransmitController(wiring.Component):
     """Keeps each posted slot until the peer acknowledges it, and sends it again when
@@ -43,18 +32,20 @@ class TransmitController(wiring.Component):
 
     Members
     -------
-    post, post_slot, post_length, post_count : In
-        TX_POST. ``post_refused`` pulses for a slot that is not FREE or a length or
-        count out of range.
+    post : In(PostSignature)
+        A packet posted (TX_POST or the DMA engine). ``post_refused`` pulses for a slot
+        that is not FREE or a length or count out of range.
     ack_timeout, retry_limit : In
     can_send : In(1)
         Link up and enabled.
     reset : In(1)
-    ack, ack_seq, ack_count, nak, nak_seq, nak_busy, holdoff, holdoff_seq : In
-        Control frames received from the peer.
+    answers : In(AnswersSignature)
+        ACK, NAK and HOLDOFF received from the peer.
     data : Out(DataOfferSignature)
-    free, slot_state, next_seq, base_seq, send_seq, retries, acked_messages,
-    last_ack_seq, last_ack_count, halted : Out
+    progress : Out(TxProgressSignature)
+        FREE slots and messages acknowledged (for the DMA engine and the registers).
+    slot_state, next_seq, base_seq, send_seq, retries, last_ack_seq, last_ack_count,
+    halted : Out
         Status for the registers (``slot_state``: 3 bits per slot, TxSlotState).
     acked, sent, error, post_refused, replayed, timed_out : Out(1)
         One-clock events.
@@ -63,16 +54,14 @@ class TransmitController(wiring.Component):
     def __init__(self, slots: int, slot_size: int):
         self._slots, self._slot_size = slots, slot_size
         super().__init__({
-            "post": In(1), "post_slot": In(4), "post_length": In(16), "post_count": In(8),
+            "post": In(PostSignature),
             "ack_timeout": In(32), "retry_limit": In(8),
             "can_send": In(1), "reset": In(1),
-            "ack": In(1), "ack_seq": In(8), "ack_count": In(8),
-            "nak": In(1), "nak_seq": In(8), "nak_busy": In(1),
-            "holdoff": In(1), "holdoff_seq": In(8),
+            "answers": In(AnswersSignature),
             "data": Out(DataOfferSignature),
-            "free": Out(MAX_SLOTS), "slot_state": Out(3 * MAX_SLOTS),
+            "progress": Out(TxProgressSignature), "slot_state": Out(3 * MAX_SLOTS),
             "next_seq": Out(8), "base_seq": Out(8), "send_seq": Out(8), "retries": Out(8),
-            "acked_messages": Out(32), "last_ack_seq": Out(8), "last_ack_count": Out(8),
+            "last_ack_seq": Out(8), "last_ack_count": Out(8),
             "halted": Out(1),
             "acked": Out(1), "sent": Out(1), "error": Out(1), "post_refused": Out(1),
             "replayed": Out(1), "timed_out": Out(1),
@@ -81,7 +70,8 @@ class TransmitController(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         slots = self._slots
-        data = self.data
+        data, post, acked_messages = self.data, self.post, self.progress.acked_messages
+        ack, nak, holdoff = self.answers.ack, self.answers.nak, self.answers.holdoff
 
         busy = Signal(slots)    # not FREE
         failed = Signal(slots)
@@ -107,20 +97,20 @@ class TransmitController(wiring.Component):
             return ring[seq[:3]]
 
         # Posting.
-        length_ok = (self.post_length >= 1) & (self.post_length <= self._slot_size)
-        count_ok = (self.post_count >= 1) & (self.post_count <= MAX_MESSAGES)
-        slot_ok = (self.post_slot < slots) & ~busy.bit_select(self.post_slot, 1)
-        with m.If(self.post & length_ok & count_ok & slot_ok):
+        length_ok = (post.length >= 1) & (post.length <= self._slot_size)
+        count_ok = (post.count >= 1) & (post.count <= MAX_MESSAGES)
+        slot_ok = (post.slot < slots) & ~busy.bit_select(post.slot, 1)
+        with m.If(post.valid & length_ok & count_ok & slot_ok):
             m.d.sync += [
-                busy.bit_select(self.post_slot, 1).eq(1),
-                failed.bit_select(self.post_slot, 1).eq(0),
-                slot_seq[self.post_slot].eq(next_seq),
-                slot_length[self.post_slot].eq(self.post_length),
-                slot_count[self.post_slot].eq(self.post_count),
-                ring[next_seq[:3]].eq(self.post_slot),
+                busy.bit_select(post.slot, 1).eq(1),
+                failed.bit_select(post.slot, 1).eq(0),
+                slot_seq[post.slot].eq(next_seq),
+                slot_length[post.slot].eq(post.length),
+                slot_count[post.slot].eq(post.count),
+                ring[next_seq[:3]].eq(post.slot),
                 next_seq.eq(next_seq + 1),
             ]
-        with m.Elif(self.post):
+        with m.Elif(post.valid):
             m.d.comb += self.post_refused.eq(1)
 
         # Offering the next DATA frame to the arbiter.
@@ -156,11 +146,11 @@ class TransmitController(wiring.Component):
                          rewind.eq(0)]
 
         # ACKs: cumulative, so free every slot up to the acknowledged seq.
-        with m.If(self.ack & ~self.halted & in_window(self.ack_seq, base, high)):
-            with m.If(~acking | in_window(self.ack_seq, ack_upto, high)):
-                m.d.sync += [acking.eq(1), ack_upto.eq(self.ack_seq + 1),
-                             self.last_ack_seq.eq(self.ack_seq),
-                             self.last_ack_count.eq(self.ack_count)]
+        with m.If(ack.valid & ~self.halted & in_window(ack.seq, base, high)):
+            with m.If(~acking | in_window(ack.seq, ack_upto, high)):
+                m.d.sync += [acking.eq(1), ack_upto.eq(ack.seq + 1),
+                             self.last_ack_seq.eq(ack.seq),
+                             self.last_ack_count.eq(ack.count)]
         with m.If(acking):
             base_slot = slot_of(base)
             with m.If(base == ack_upto):
@@ -171,18 +161,18 @@ class TransmitController(wiring.Component):
             with m.Elif(~(in_flight & (in_flight_seq == base))):  # never free a slot on the line
                 m.d.sync += [
                     busy.bit_select(base_slot, 1).eq(0),
-                    self.acked_messages.eq(self.acked_messages + slot_count[base_slot]),
+                    acked_messages.eq(acked_messages + slot_count[base_slot]),
                     base.eq(base + 1),
                 ]
 
         # NAK and HOLDOFF.
-        with m.If(self.nak & ~self.halted & in_window(self.nak_seq, base, high, inclusive=True)):
-            with m.If(self.nak_busy):
+        with m.If(nak.valid & ~self.halted & in_window(nak.seq, base, high, inclusive=True)):
+            with m.If(nak.busy):
                 m.d.sync += peer_busy.eq(1)
                 m.d.comb += restart_timer.eq(1)
             with m.Elif(~peer_busy):
-                m.d.sync += [rewind.eq(1), rewind_to.eq(self.nak_seq)]
-        with m.If(self.holdoff & ~self.halted & in_window(self.holdoff_seq, base, high)):
+                m.d.sync += [rewind.eq(1), rewind_to.eq(nak.seq)]
+        with m.If(holdoff.valid & ~self.halted & in_window(holdoff.seq, base, high)):
             m.d.sync += self.retries.eq(0)
             m.d.comb += restart_timer.eq(1)
 
@@ -215,7 +205,8 @@ class TransmitController(wiring.Component):
                     Mux(in_flight & (slot_seq[s] == in_flight_seq), TxSlotState.SENDING,
                     Mux(in_window(slot_seq[s], base, high), TxSlotState.WAIT_ACK,
                         TxSlotState.POSTED))))
-            m.d.comb += [self.slot_state[3 * s:3 * s + 3].eq(state), self.free[s].eq(~busy[s])]
+            m.d.comb += [self.slot_state[3 * s:3 * s + 3].eq(state),
+                         self.progress.free[s].eq(~busy[s])]
 
         # A link reset forgets everything (counters of acknowledged messages stay).
         with m.If(self.reset):
