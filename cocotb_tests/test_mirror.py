@@ -1,26 +1,26 @@
 """The main job and the fault campaigns, in the regression.
 
 ``test_mirrored_servers``: a short ``make demo`` run on each simulator; its mirror check
-must pass. On Icarus it also dumps the waveform, and the frame timeline read out of the
-VCD (:mod:`msl_tools.waves.frame_timeline`, reference decoder) must show every message each
+must pass. On Icarus it also dumps the waveform (FST), and the frame timeline read out of
+it (:mod:`msl_tools.waves.frame_timeline`, reference decoder) must show every message each
 server sent, in order, with its six header values and data, in good DATA frames on its
-lane; the GTKWave save file must name only signals the VCD has.
+lane; the GTKWave save file must name only signals the waveform has.
 
 ``test_soak_slice``: one seeded run of several fault campaigns (``make soak`` runs them
-all, many seeds), on each simulator: 30 messages each way on Verilator, 8 on Icarus (the
+all, many seeds), on each simulator: 30 messages each way on Verilator, 14 on Icarus (the
 regression's time budget).
 """
 
 import json
 
 import pytest
-from vcdvcd import VCDVCD
 
 from cocotb_tests.harness import CocotbCase, run_case, selected_simulators, waves_path
 from msl_apps.mirror.demo import WAVES_DEPTH
 from msl_apps.mirror.servers import EAX_BASE, mirror_variant
 from msl_tools.waves.frame_timeline import DEFAULT_LANES, timeline
 from msl_tools.waves.gtkwave_save import write_save_file
+from msl_tools.waves.wave_file import WaveFile
 
 MODULE = "msl_apps.mirror.simulation"
 DEMO = {"seed": 11, "bit_error_rate": 3e-5,
@@ -65,7 +65,7 @@ def test_mirrored_servers(sim):
     assert all((f.kind, f.seq, f.length, tuple(map(tuple, f.messages))) in good_sent
                for f in received if f.status == "good")
     save, count = write_save_file(vcd)
-    names = set(VCDVCD(vcd, only_sigs=True).signals)
+    names = set(WaveFile(vcd).names)
     listed = [line for line in save.read_text().splitlines()
               if line and line[0] not in "@-[" ]
     assert count == len(listed) > 50 and set(listed) <= names

@@ -1,4 +1,5 @@
-"""Frames read back from a VCD with the vcdvcd-based reader are the frames that were sent.
+"""Frames read back from a waveform (Verilator's VCD, Icarus's FST) are the frames that
+were sent.
 
 Runs :mod:`cocotb_tests.tb_phy_waveform` with waveforms on, then decodes the lanes with
 :mod:`msl_tools.waves.vcd_lanes` (reference 8b/10b tables and frame parser, nothing of the

@@ -57,7 +57,7 @@ def parse_args(argv):
                         help="messages each way of the run the VCD records (default "
                              f"{WAVES_MESSAGES}; a longer run is simulated twice: without "
                              "a waveform, then this many messages with one)")
-    parser.add_argument("--no-waves", action="store_true", help="do not write a VCD")
+    parser.add_argument("--no-waves", action="store_true", help="do not write a waveform")
     args = parser.parse_args(argv)
     if args.messages < 1 or args.waves_messages < 1:
         parser.error("--messages and --waves-messages must be at least 1")

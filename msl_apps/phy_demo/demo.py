@@ -4,7 +4,7 @@
                                     [--frames N] [--ber RATE] [--seed N] [--no-waves]
 
 Streams the simulation's log (progress and the scoreboard's verdicts), then prints what
-was sent, received and flagged each way, the receivers' counters, where the VCD is and
+was sent, received and flagged each way, the receivers' counters, where the waveform is and
 the first frames read back out of it.
 """
 
@@ -35,7 +35,7 @@ def parse_args(argv):
                         default=int(os.environ["COCOTB_RANDOM_SEED"])
                         if os.environ.get("COCOTB_RANDOM_SEED") else None,
                         help="random seed (default: COCOTB_RANDOM_SEED, else a new one)")
-    parser.add_argument("--no-waves", action="store_true", help="do not write a VCD")
+    parser.add_argument("--no-waves", action="store_true", help="do not write a waveform")
     args = parser.parse_args(argv)
     if args.frames < 1:
         parser.error("--frames must be at least 1")
@@ -47,7 +47,7 @@ def parse_args(argv):
 
 
 def run(args) -> tuple[dict, str | None]:
-    """Run the demo's cocotb test (log streamed); return its summary and VCD path."""
+    """Run the demo's cocotb test (log streamed); return its summary and waveform path."""
     case = CocotbCase(args.sim, variants("phy_pair", lane_width=args.lane_width)[0],
                       MODULE, TEST)
     waves = not args.no_waves

@@ -134,8 +134,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         entries = timeline(args.vcd, dict(args.lane) if args.lane else None, args.clock)
-    except (KeyError, FileNotFoundError) as error:
-        parser.error(str(error))
+    except (KeyError, FileNotFoundError, ValueError) as error:
+        parser.error(str(error).strip("'"))
     print(f"{'time (ns)':>14}  {'dir':6}  {'kind':18} {'header':26} status")
     for entry in entries:
         print(_line(entry))

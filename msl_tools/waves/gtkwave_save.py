@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from vcdvcd import VCDVCD
+from msl_tools.waves.wave_file import WaveFile
 
 __all__ = ["GROUPS", "grouped_signals", "save_file", "write_save_file"]
 
@@ -32,8 +32,8 @@ GROUPS = (
               r"|rx_head__value|post\w*|release\w*")),
     ("{S}: link state", r"adapter_{s}\." + _NET.format(
         names=r"in_sync|lane_tx_in_frame|link_status__value|tx_state__value|tx_seq__value"
-              r"|rx_seq__value|data__\w+|ack|ack_seq|ack_count|holdoff|holdoff_seq"
-              r"|\w+_received|emergency_reason|dma_status__value")),
+              r"|rx_seq__value|data__\w+|answers_received__\w+|arrival__\w+"
+              r"|emergency__\w+|link_frame__\w+|dma_status__value")),
     ("{S}: lanes and interrupt", r"{s}__(lane_tx|lane_rx|irq|loopback_relay)"),
 )
 CHANNEL_GROUP = ("channel model", r"(a_to_b|b_to_a)__\w+")
@@ -79,7 +79,7 @@ def save_file(vcd_path: str, groups: list[tuple[str, list[str]]]) -> str:
 
 def write_save_file(vcd_path: str, out: str | None = None) -> tuple[Path, int]:
     """Write the save file next to the VCD (or to ``out``); return (path, signals)."""
-    names = [n for n in VCDVCD(vcd_path, only_sigs=True).signals if not n.startswith("$")]
+    names = [n for n in WaveFile(vcd_path).names if not n.startswith("$")]
     groups = grouped_signals(names)
     path = Path(out) if out else Path(vcd_path).with_suffix(".gtkw")
     path.write_text(save_file(vcd_path, groups))
@@ -93,8 +93,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         path, count = write_save_file(args.vcd, args.out)
-    except (KeyError, FileNotFoundError) as error:
-        parser.error(str(error))
+    except (KeyError, FileNotFoundError, ValueError) as error:
+        parser.error(str(error).strip("'"))
     print(f"wrote {path} ({count} signals); open it with: gtkwave {path}")
     return 0
 

@@ -1,4 +1,4 @@
-"""Read a lane back out of a VCD waveform and decode it into frames.
+"""Read a lane back out of a waveform (VCD or FST) and decode it into frames.
 
     python -m msl_tools.waves.vcd_lanes WAVES.vcd [--lane a__lane_tx] [--clock clk]
 
@@ -18,12 +18,11 @@ import re
 import sys
 from dataclasses import dataclass
 
-from vcdvcd import VCDVCD
-
 from msl_spec import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN, RELOCK_BLIND_WORDS
 
 from linkmodel import code8b10b
 from linkmodel.frames import FrameParser, ParsedFrame
+from msl_tools.waves.wave_file import WaveFile
 
 __all__ = ["LaneDecoding", "find_signal", "lane_words", "decode_lane_words", "decode_lane"]
 
@@ -32,7 +31,7 @@ _RD_PLUS_COMMA = code8b10b.encode(0xBC, True, 1)[0]
 
 
 def find_signal(names, wanted: str) -> str:
-    """The full VCD name of a signal given by its last name component(s).
+    """The full name of a signal given by its last name component(s).
 
     The shallowest match wins (a top-level port, not a submodule's copy of it);
     Verilator's ``$rootio`` scope duplicates the ports and is passed over.
@@ -43,34 +42,30 @@ def find_signal(names, wanted: str) -> str:
     matches = [n for n in names if (base(n) == wanted or base(n).endswith("." + wanted))
                and not n.startswith("$")]
     if not matches:
-        raise KeyError(f"no VCD signal named {wanted!r}")
+        raise KeyError(f"no signal named {wanted!r} in the waveform")
     depth = min(n.count(".") for n in matches)
     shallowest = [n for n in matches if n.count(".") == depth]
     if len(shallowest) != 1:
-        raise KeyError(f"VCD signal name {wanted!r} is ambiguous: {', '.join(shallowest)}")
+        raise KeyError(f"signal name {wanted!r} is ambiguous: {', '.join(shallowest)}")
     return shallowest[0]
 
 
-def lane_words(vcd_path: str, lane: str, clock: str = "clk") -> tuple[list, int]:
-    """``([(time_ns, word), ...], width)``: the lane as sampled before each rising edge."""
-    names = VCDVCD(vcd_path, only_sigs=True).signals
-    clock_name, lane_name = find_signal(names, clock), find_signal(names, lane)
-    vcd = VCDVCD(vcd_path, signals=[clock_name, lane_name], store_tvs=True)
-    ns_per_unit = float(vcd.timescale["timescale"]) * 1e9
-    width = int(vcd[lane_name].size)
-    changes = vcd[lane_name].tv
+def lane_words(wave_path: str, lane: str, clock: str = "clk") -> tuple[list, int]:
+    """``([(time_ns, word), ...], width)``: the lane as sampled before each rising edge
+    (a word with X or Z bits reads as 0)."""
+    wave = WaveFile(wave_path)
+    clock_name, lane_name = find_signal(wave.names, clock), find_signal(wave.names, lane)
+    changes = wave.changes(lane_name)
     times = [t for t, _ in changes]
     words = []
-    previous_clock = "0"
-    for time, value in vcd[clock_name].tv:
-        if value == "1" and previous_clock == "0":
+    previous_clock = 0
+    for time, value in wave.changes(clock_name):
+        if value == 1 and previous_clock == 0:
             index = bisect.bisect_left(times, time) - 1  # last change before the edge
             if index >= 0:
-                text = changes[index][1]
-                words.append((time * ns_per_unit,
-                              int(text, 2) if set(text) <= {"0", "1"} else 0))
+                words.append((time * wave.ns_per_unit, changes[index][1] or 0))
         previous_clock = value
-    return words, width
+    return words, wave.width(lane_name)
 
 
 @dataclass
@@ -167,10 +162,10 @@ def decode_lane_words(words, width: int, max_payload: int = 65535) -> LaneDecodi
                         receiver.invalid_symbols, receiver.acquired, receiver.lost)
 
 
-def decode_lane(vcd_path: str, lane: str, clock: str = "clk",
+def decode_lane(wave_path: str, lane: str, clock: str = "clk",
                 max_payload: int = 65535) -> LaneDecoding:
-    """Decode the frames on ``lane`` in a VCD file."""
-    words, width = lane_words(vcd_path, lane, clock)
+    """Decode the frames on ``lane`` in a VCD or FST file."""
+    words, width = lane_words(wave_path, lane, clock)
     return decode_lane_words(words, width, max_payload)
 
 
@@ -195,8 +190,8 @@ def main(argv=None) -> int:
     for lane in args.lane or ["a__lane_tx", "b__lane_tx"]:
         try:
             result = decode_lane(args.vcd, lane, args.clock)
-        except KeyError as error:
-            parser.error(str(error))
+        except (KeyError, FileNotFoundError, ValueError) as error:
+            parser.error(str(error).strip("'"))
         good = sum(f.good for f in result.frames)
         print(f"lane {lane}: {len(result.frames)} frames ({good} good), "
               f"{result.symbols} symbols, {result.invalid_symbols} invalid, "
