@@ -1,0 +1,117 @@
+"""Elastic buffer: decoded symbols from the recovered clock into the local clock, the rate
+difference made up with commas between frames (clock compensation)."""
+
+from amaranth import Module, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.fifo import AsyncFIFO
+from amaranth.lib.wiring import In, Out
+
+from msl_spec import LEVEL_LAG, ControlSymbol
+from hdl.phy.frame_layouts import Symbol
+
+__all__ = ["RxSymbol", "ElasticBuffer"]
+
+#: A decoded symbol as the receive path hands it on: the symbol, whether its code word
+#: was invalid, and whether the receiver held symbol synchronisation.
+RxSymbol = data.StructLayout({"symbol": Symbol, "invalid": 1, "in_sync": 1})
+
+def _is_comma(entry):
+    symbol = entry.symbol
+    return ~entry.invalid & symbol.k & (symbol.data == ControlSymbol.COMMA)
+
+
+class ElasticBuffer(wiring.Component):
+    """Clock compensation between the receive clock and the local clock.
+
+    Symbols are written as the line delivers them (``write_domain``, the recovered
+    clock) and read one per ``tick`` (``read_domain``, the local clock: the two differ
+    by the oscillators' tolerance). Reading starts once the buffer is half full, and the
+    level is kept there with the idles between frames: the writer drops a comma that
+    follows a comma while the buffer is fuller than half (plus a margin), and the reader
+    repeats a comma it just read while the buffer is emptier than half (less a margin).
+    So commas are only ever removed or added between frames, and a frame's symbols
+    come out back to back, as they were sent. The sender makes the gap between frames
+    long enough to remove the drift of the longest frame (``docs/link-phy.md``).
+
+    If the buffer runs full anyway (the clocks are further apart than the sender's gaps
+    allow), a symbol is dropped and ``overflow`` pulses; if it runs empty when a symbol
+    is due, the reader hands out an invalid symbol (the frame in progress is judged bad
+    and replayed by the link layer), ``underflow`` pulses, and reading waits until the
+    buffer is half full again. Neither is ever silent.
+
+    Parameters
+    ----------
+    depth : int
+        Symbols the buffer holds (a power of two, at least 16;
+        :func:`msl_spec.elastic_depth` gives it for a slot size and a tolerance).
+    write_domain, read_domain : str
+        The recovered clock's domain and the local one.
+
+    Members
+    -------
+    write_valid : In(1)
+    write : In(RxSymbol)
+        A symbol from the line (write domain).
+    tick : In(1)
+        A symbol is due (read domain; every clock for a 10-bit lane).
+    read_valid : Out(1)
+    read : Out(RxSymbol)
+        The symbol for this tick (read domain); ``read_valid`` is low until the buffer
+        first fills to half, and while it refills after an underflow.
+    deleted, overflow : Out(1)
+        One-clock events in the write domain.
+    inserted, underflow : Out(1)
+        One-clock events in the read domain.
+    """
+
+    def __init__(self, depth: int = 32, write_domain: str = "rx", read_domain: str = "sync"):
+        if depth < 16 or depth & (depth - 1):
+            raise ValueError(f"depth must be a power of two of at least 16, not {depth!r}")
+        self._depth = depth
+        self._write_domain, self._read_domain = write_domain, read_domain
+        super().__init__({
+            "write_valid": In(1), "write": In(RxSymbol),
+            "tick": In(1), "read_valid": Out(1), "read": Out(RxSymbol),
+            "deleted": Out(1), "overflow": Out(1),
+            "inserted": Out(1), "underflow": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        half = self._depth // 2
+        write_domain, read_domain = m.d[self._write_domain], m.d[self._read_domain]
+        m.submodules.fifo = fifo = AsyncFIFO(width=RxSymbol.size, depth=self._depth,
+                                             w_domain=self._write_domain,
+                                             r_domain=self._read_domain)
+
+        # Write side: drop a removable comma while fuller than half.
+        last_written_comma = Signal()
+        removable = _is_comma(self.write) & last_written_comma
+        m.d.comb += fifo.w_data.eq(self.write)
+        with m.If(self.write_valid):
+            with m.If(removable & (fifo.w_level > half + LEVEL_LAG)):
+                m.d.comb += self.deleted.eq(1)
+            with m.Elif(~fifo.w_rdy):
+                m.d.comb += self.overflow.eq(1)
+            with m.Else():
+                m.d.comb += fifo.w_en.eq(1)
+                write_domain += last_written_comma.eq(_is_comma(self.write))
+
+        # Read side: start at half full; repeat a comma while emptier than half.
+        started = Signal()
+        last_read = Signal(RxSymbol)
+        head = data.View(RxSymbol, fifo.r_data)
+        with m.If(~started):
+            read_domain += started.eq(fifo.r_level >= half)
+        with m.Elif(self.tick):
+            with m.If(_is_comma(last_read) & (fifo.r_level < half - LEVEL_LAG)):
+                m.d.comb += [self.read_valid.eq(1), self.read.eq(last_read),
+                             self.inserted.eq(1)]
+            with m.Elif(fifo.r_rdy):
+                m.d.comb += [fifo.r_en.eq(1), self.read_valid.eq(1), self.read.eq(head)]
+                read_domain += last_read.eq(head)
+            with m.Else():
+                m.d.comb += [self.read_valid.eq(1), self.read.invalid.eq(1),
+                             self.read.in_sync.eq(last_read.in_sync), self.underflow.eq(1)]
+                read_domain += [started.eq(0), last_read.eq(0)]
+        return m
