@@ -9,7 +9,8 @@ COMMA = (ControlSymbol.COMMA, True)
 ABORT = (ControlSymbol.ABORT, True)
 
 
-def run_framer(frames, *, tick_every=3, stall_at=None, abort_at=None, clocks=None):
+def run_framer(frames, *, tick_every=3, stall_at=None, abort_at=None, clocks=None,
+               idle_gap=1):
     """Offer ``frames`` one after another; return the symbols sent at ticks, the
     payload bytes taken per frame, and the event counts.
 
@@ -17,7 +18,7 @@ def run_framer(frames, *, tick_every=3, stall_at=None, abort_at=None, clocks=Non
     40 clocks. ``abort_at=(frame, byte)``: pulse ``abort`` for the clock after that
     byte was taken. Inputs are set before outputs are sampled, each clock.
     """
-    dut = Framer()
+    dut = Framer(idle_gap)
     sent, taken, events = [], [0] * len(frames), {"sent": 0, "aborted": 0, "underrun": 0}
 
     async def testbench(ctx):
@@ -111,3 +112,31 @@ def test_payload_underrun_aborts_the_frame():
     assert runs[1] == frame_symbols(frames[1])
     assert taken == [30, 0]
     assert events == {"sent": 1, "aborted": 1, "underrun": 1}
+
+
+def comma_runs(symbols):
+    """Lengths of the runs of commas between frames (not the idle before the first)."""
+    runs, count, seen_frame = [], 0, False
+    for symbol in symbols:
+        if symbol == COMMA:
+            count += 1
+        else:
+            if count and seen_frame:
+                runs.append(count)
+            count, seen_frame = 0, True
+    return runs
+
+
+def test_every_frame_is_followed_by_the_idle_gap():
+    # Frames offered back to back, one of them cut short: each is followed by idle_gap
+    # commas (the clock compensation's room; after an abort, more while the rest of its
+    # payload drains), and still matches the model.
+    frames = [Frame(FrameKind.DATA, seq=n, payload=bytes(range(n + 3))) for n in range(6)]
+    sent, _, events = run_framer(frames, idle_gap=3, abort_at=(2, 1))
+    runs = frames_in(sent)
+    assert [run for index, run in enumerate(runs) if index != 2] == \
+        [frame_symbols(f) for index, f in enumerate(frames) if index != 2]
+    assert runs[2][-1] == ABORT
+    gaps = comma_runs(sent)[:len(frames) - 1]
+    assert gaps[2] >= 3 and gaps[:2] + gaps[3:] == [3] * (len(frames) - 2)
+    assert events["sent"] == len(frames) - 1 and events["aborted"] == 1

@@ -16,8 +16,9 @@ class Framer(wiring.Component):
     """Frame sender, one symbol per symbol period.
 
     Idle periods send ``COMMA``. A frame is ``START``, the header, ``length`` payload
-    bytes, the CRC-32 of header and payload, ``END``; at least one comma separates two
-    frames. The symbol for the current period is ``symbol``; the framer moves on at
+    bytes, the CRC-32 of header and payload, ``END``; at least ``idle_gap`` commas
+    follow every frame (the receiver's clock compensation removes or repeats all but
+    one of them: :func:`msl_spec.idle_gap`). The symbol for the current period is ``symbol``; the framer moves on at
     ``tick``.
 
     The payload source must have each byte ready when the framer takes it (a buffer
@@ -27,6 +28,11 @@ class Framer(wiring.Component):
     (EMERGENCY pre-emption). In both cases the rest of the frame's payload is then
     taken from the source and dropped, so the source is left at the start of its next
     frame; the framer starts nothing new until it has all of it.
+
+    Parameters
+    ----------
+    idle_gap : int
+        Commas after each frame (ended or cut short), at least 1.
 
     Members
     -------
@@ -47,6 +53,12 @@ class Framer(wiring.Component):
     symbol: Out(Symbol)
     in_frame: Out(1)
 
+    def __init__(self, idle_gap: int = 1):
+        if not isinstance(idle_gap, int) or idle_gap < 1:
+            raise ValueError(f"idle_gap must be a positive integer, not {idle_gap!r}")
+        self._idle_gap = idle_gap
+        super().__init__()
+
     def elaborate(self, platform):
         m = Module()
         m.submodules.crc = crc = Crc32()
@@ -58,6 +70,7 @@ class Framer(wiring.Component):
         index = Signal(range(max(HEADER_BYTES, CRC_BYTES)))
         remaining = Signal.like(current.length)  # payload bytes still to take
         abort_pending = Signal()
+        gap_left = Signal(range(self._idle_gap))  # commas still owed before the next START
 
         def send(value, k=0):
             m.d.comb += [self.symbol.data.eq(value), self.symbol.k.eq(k)]
@@ -78,8 +91,10 @@ class Framer(wiring.Component):
             with m.State("IDLE"):
                 send(ControlSymbol.COMMA, k=1)
                 m.d.sync += abort_pending.eq(0)
-                m.d.comb += frames.header.ready.eq(self.tick)
-                with m.If(self.tick & frames.header.valid):
+                with m.If(self.tick & (gap_left != 0)):
+                    m.d.sync += gap_left.eq(gap_left - 1)
+                m.d.comb += frames.header.ready.eq(self.tick & (gap_left == 0))
+                with m.If(frames.header.ready & frames.header.valid):
                     m.d.sync += [current.eq(frames.header.payload),
                                  remaining.eq(frames.header.payload.length)]
                     m.next = "START"
@@ -133,6 +148,7 @@ class Framer(wiring.Component):
                 send(ControlSymbol.END, k=1)
                 with m.If(self.tick):
                     m.d.comb += frames.sent.eq(1)
+                    m.d.sync += gap_left.eq(self._idle_gap - 1)
                     m.next = "IDLE"
             with m.State("DRAIN"):
                 # The source still holds the rest of this frame's payload: take it.
@@ -140,6 +156,7 @@ class Framer(wiring.Component):
                 send(ControlSymbol.COMMA, k=1)
                 m.d.comb += frames.payload.ready.eq(remaining != 0)
                 with m.If(remaining == 0):
+                    m.d.sync += gap_left.eq(self._idle_gap - 1)
                     m.next = "IDLE"
                 with m.Elif(frames.payload.valid):
                     m.d.sync += remaining.eq(remaining - 1)

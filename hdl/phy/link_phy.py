@@ -4,6 +4,7 @@ from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import idle_gap
 from hdl.phy.frame_interfaces import FrameRxSignature, FrameTxSignature
 from hdl.phy.lane import check_lane_width
 from hdl.phy.phy_receiver import LineEvents, PhyReceiver
@@ -20,7 +21,8 @@ class LinkPhy(wiring.Component):
     lane_width : int
         Bits per clock, one of :data:`hdl.phy.lane.LANE_WIDTHS`.
     max_payload : int
-        Largest frame payload accepted by the receiver.
+        Largest frame payload accepted by the receiver (and sent: every frame is
+        followed by :func:`msl_spec.idle_gap` of it, for the peer's clock compensation).
 
     Members
     -------
@@ -55,7 +57,8 @@ class LinkPhy(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.transmitter = transmitter = PhyTransmitter(self._width)
+        m.submodules.transmitter = transmitter = PhyTransmitter(
+            self._width, idle_gap(self._max_payload))
         m.submodules.receiver = receiver = PhyReceiver(self._width, self._max_payload)
 
         wiring.connect(m, wiring.flipped(self.tx), transmitter.frames)

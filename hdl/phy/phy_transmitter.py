@@ -20,6 +20,8 @@ class PhyTransmitter(wiring.Component):
     ----------
     lane_width : int
         Bits per clock, one of :data:`hdl.phy.lane.LANE_WIDTHS`.
+    idle_gap : int
+        Commas after every frame (see :class:`hdl.phy.framer.Framer`).
 
     Members
     -------
@@ -29,8 +31,9 @@ class PhyTransmitter(wiring.Component):
         Marks lane words of frame symbols (for test equipment; see :class:`Serializer`).
     """
 
-    def __init__(self, lane_width: int):
+    def __init__(self, lane_width: int, idle_gap: int = 1):
         self._width = check_lane_width(lane_width)
+        self._idle_gap = idle_gap
         super().__init__({
             "frames": In(FrameTxSignature),
             "lane": Out(self._width),
@@ -40,7 +43,7 @@ class PhyTransmitter(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.ticker = ticker = SymbolTicker(self._width)
-        m.submodules.framer = framer = Framer()
+        m.submodules.framer = framer = Framer(self._idle_gap)
         m.submodules.encoder = encoder = Encoder8b10b()
         m.submodules.serializer = serializer = Serializer(self._width)
 
