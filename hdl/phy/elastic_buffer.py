@@ -33,6 +33,11 @@ class ElasticBuffer(wiring.Component):
     come out back to back, as they were sent. The sender makes the gap between frames
     long enough to remove the drift of the longest frame (``docs/link-phy.md``).
 
+    The receive path writes only while it holds symbol synchronisation, and one last
+    symbol marked out of sync when it loses it; the reader hands that one on (the
+    deframer ends the frame in progress) and then waits for the buffer to fill to half
+    again, as at the start.
+
     If the buffer runs full anyway (the clocks are further apart than the sender's gaps
     allow), a symbol is dropped and ``overflow`` pulses; if it runs empty when a symbol
     is due, the reader hands out an invalid symbol (the frame in progress is judged bad
@@ -110,6 +115,8 @@ class ElasticBuffer(wiring.Component):
             with m.Elif(fifo.r_rdy):
                 m.d.comb += [fifo.r_en.eq(1), self.read_valid.eq(1), self.read.eq(head)]
                 read_domain += last_read.eq(head)
+                with m.If(~head.in_sync):
+                    read_domain += started.eq(0)   # the line went out of sync: refill
             with m.Else():
                 m.d.comb += [self.read_valid.eq(1), self.read.invalid.eq(1),
                              self.read.in_sync.eq(last_read.in_sync), self.underflow.eq(1)]
