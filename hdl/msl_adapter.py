@@ -51,6 +51,10 @@ class MslAdapter(wiring.Component):
         Beats per burst (at most), bursts in flight (at most).
     ack_timeout, retry_limit : int
         ACK_TIMEOUT and RETRY_LIMIT after reset (a driver usually sets its own).
+    recovered_clock : bool
+        The received lane comes on the transceiver's recovered clock: domain ``rx``
+        (ports ``rx_clk``, ``rx_rst`` of the exported Verilog), crossed into ``sync``
+        by clock compensation (``docs/link-phy.md``). Off: one clock for everything.
 
     Members
     -------
@@ -68,7 +72,8 @@ class MslAdapter(wiring.Component):
     def __init__(self, lane_width: int = 10, tx_slots: int = 2, rx_slots: int = 2,
                  slot_size: int = 2048, hello_interval: int = 2048, dma_width: int = 32,
                  dma_max_burst: int = 16, dma_max_outstanding: int = 4,
-                 ack_timeout: int = DEFAULT_ACK_TIMEOUT, retry_limit: int = DEFAULT_RETRY_LIMIT):
+                 ack_timeout: int = DEFAULT_ACK_TIMEOUT, retry_limit: int = DEFAULT_RETRY_LIMIT,
+                 recovered_clock: bool = False):
         check_lane_width(lane_width)
         for name, value, low, (register, field) in (
                 ("ack_timeout", ack_timeout, 1, ("ACK_TIMEOUT", "clocks")),
@@ -82,7 +87,8 @@ class MslAdapter(wiring.Component):
                        "slot_size": slot_size, "hello_interval": hello_interval,
                        "dma_width": dma_width, "dma_max_burst": dma_max_burst,
                        "dma_max_outstanding": dma_max_outstanding,
-                       "ack_timeout": ack_timeout, "retry_limit": retry_limit}
+                       "ack_timeout": ack_timeout, "retry_limit": retry_limit,
+                       "recovered_clock": recovered_clock}
         # Built here so that bad DMA parameters fail at construction, not elaboration.
         self._dma = DmaEngine(tx_slots, rx_slots, slot_size, dma_width, dma_max_burst,
                               dma_max_outstanding)
@@ -120,8 +126,10 @@ class MslAdapter(wiring.Component):
         m.submodules.arbiter = arbiter = FrameArbiter()
         m.submodules.link = link = LinkController(p["hello_interval"])
         m.submodules.interrupts = interrupts = InterruptController()
-        m.submodules.phy = phy = LinkPhy(p["lane_width"], max_payload=p["slot_size"])
-        m.submodules.phy_statistics = phy_statistics = PhyStatistics()
+        m.submodules.phy = phy = LinkPhy(p["lane_width"], max_payload=p["slot_size"],
+                                         recovered_clock=p["recovered_clock"])
+        m.submodules.phy_statistics = phy_statistics = PhyStatistics(
+            line_domain="rx" if p["recovered_clock"] else "sync")
         m.submodules.link_statistics = link_statistics = EventCounters(
             name for name, _ in LINK_COUNTERS)
 
@@ -294,6 +302,7 @@ class MslAdapter(wiring.Component):
             phy_statistics.tx.aborted.eq(phy.tx.aborted),
             phy_statistics.tx.underrun.eq(phy.tx.underrun),
             phy_statistics.line_events.eq(phy.line_events),
+            phy_statistics.compensation.eq(phy.compensation),
             phy_statistics.clear.eq(clear_counters),
             link_statistics.clear.eq(clear_counters),
         ]

@@ -18,6 +18,12 @@ PHY_COUNTERS = (
     ("rx_disparity_errors", "code word valid only at the opposite running disparity"),
     ("rx_sync_acquired", "symbol synchronisation gained"),
     ("rx_sync_losses", "symbol synchronisation lost after repeated invalid symbols"),
+    # Clock compensation (docs/link-phy.md); zero in a single-clock build.
+    ("rx_idles_deleted", "comma between frames dropped: the peer's clock runs faster"),
+    ("rx_idles_inserted", "comma between frames repeated: the peer's clock runs slower"),
+    ("rx_elastic_overflows", "symbol lost: the elastic buffer was full (clocks too far apart)"),
+    ("rx_elastic_underflows", "symbol missing: the elastic buffer was empty (clocks too far "
+                              "apart); the frame it fell in is rejected"),
 )
 if len({name for name, _ in PHY_COUNTERS}) != len(PHY_COUNTERS):
     raise ValueError("two PHY counters share a name")

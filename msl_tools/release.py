@@ -90,8 +90,12 @@ def lint(files: ReleaseFiles):
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     """An option per adapter parameter (``--lane-width`` ...), default the adapter's."""
     for name, default in adapter_parameters().items():
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, type=int,
-                            default=default, metavar="N", help=f"default {default}")
+        if isinstance(default, bool):   # --recovered-clock / --no-recovered-clock
+            parser.add_argument("--" + name.replace("_", "-"), dest=name, default=default,
+                                action=argparse.BooleanOptionalAction)
+        else:
+            parser.add_argument("--" + name.replace("_", "-"), dest=name, type=int,
+                                default=default, metavar="N", help=f"default {default}")
 
 
 def build_params(args: argparse.Namespace) -> dict:

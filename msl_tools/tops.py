@@ -56,7 +56,9 @@ TOPS = {
     "msl_adapter": Top(
         MslAdapter, "the MSL adapter: AXI4-Lite registers, AXI4 DMA, slot buffers, link "
         "layer, PHY",
-        variants=(*({"lane_width": w} for w in LANE_WIDTHS), {"lane_width": 10, "dma_width": 64})),
+        variants=(*({"lane_width": w} for w in LANE_WIDTHS), {"lane_width": 10, "dma_width": 64},
+                  # the line on the transceiver's recovered clock (ports rx_clk, rx_rst)
+                  {"lane_width": 10, "recovered_clock": True})),
     "codec": Top(CodecTop, "test top: 8b/10b encoder and decoder, CRC-32"),
     "phy_pair": Top(
         PhyPairTop, "test top: two PHYs cross-wired through the channel model",
@@ -92,9 +94,10 @@ class Variant:
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
         short = {"lane_width": "w", "data_width": "d", "dma_width": "d", "slot_size": "s",
-                 "tx_slots": "t"}
-        suffix = "".join(f"_{short.get(k, k)}{v}" for k, v in sorted(self.params.items())
-                         if k not in TOPS[self.top].fixed)
+                 "tx_slots": "t", "recovered_clock": "rxclk"}
+        suffix = "".join(f"_{short.get(k, k)}" + ("" if v is True else str(v))
+                         for k, v in sorted(self.params.items())
+                         if k not in TOPS[self.top].fixed and v is not False)
         return self.top + suffix
 
     def all_params(self) -> dict:

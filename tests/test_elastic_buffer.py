@@ -101,7 +101,7 @@ def test_frames_come_out_whole_and_commas_move_only_between_frames(ppm):
     # 8000 ppm (exaggerated, so that a short run drifts far more than the buffer's
     # margins): up to 3.2 symbols of drift in a 400-symbol frame; a gap of 5 commas
     # has 4 removable ones.
-    sent = line(seed=ppm, frames=25, max_bytes=400, gap=5)
+    sent = line(seed=ppm, frames=15, max_bytes=400, gap=5)
     out, gaps, counts = run(sent, ppm)
     sent_frames, _ = frames_of(sent)
     got_frames, damaged = frames_of(out)
