@@ -9,6 +9,20 @@ from amaranth.lib.wiring import In, Out
 __all__ = ["EventCounters", "CrossDomainCounters"]
 
 
+def _unique(names) -> list[str]:
+    names = list(names)
+    if len(set(names)) != len(names):
+        raise ValueError("counter names must be unique")
+    return names
+
+
+def _bank_members(names: list[str]) -> dict:
+    """A counter bank's members: an event bit and a 32-bit count per name, a clear."""
+    return {"events": In(data.StructLayout({name: 1 for name in names})),
+            "clear": In(1),
+            "counts": Out(data.StructLayout({name: 32 for name in names}))}
+
+
 class EventCounters(wiring.Component):
     """One wrapping 32-bit counter per named event.
 
@@ -26,15 +40,8 @@ class EventCounters(wiring.Component):
     """
 
     def __init__(self, names):
-        names = list(names)
-        if len(set(names)) != len(names):
-            raise ValueError("counter names must be unique")
-        self._names = names
-        super().__init__({
-            "events": In(data.StructLayout({name: 1 for name in names})),
-            "clear": In(1),
-            "counts": Out(data.StructLayout({name: 32 for name in names})),
-        })
+        self._names = _unique(names)
+        super().__init__(_bank_members(self._names))
 
     def elaborate(self, platform):
         m = Module()
@@ -74,16 +81,9 @@ class CrossDomainCounters(wiring.Component):
     """
 
     def __init__(self, names, source_domain: str, read_domain: str = "sync"):
-        names = list(names)
-        if len(set(names)) != len(names):
-            raise ValueError("counter names must be unique")
-        self._names = names
+        self._names = _unique(names)
         self._source, self._read = source_domain, read_domain
-        super().__init__({
-            "events": In(data.StructLayout({name: 1 for name in names})),
-            "clear": In(1),
-            "counts": Out(data.StructLayout({name: 32 for name in names})),
-        })
+        super().__init__(_bank_members(self._names))
 
     def elaborate(self, platform):
         m = Module()

@@ -17,10 +17,6 @@ PhyCounters = data.StructLayout({name: 32 for name, _ in PHY_COUNTERS})
 #: The transmit events of a PHY's ``tx`` interface, as a monitor sees them.
 TxEvents = wiring.Signature({"sent": Out(1), "aborted": Out(1), "underrun": Out(1)})
 
-#: Counters of events on the lane's clock: with a recovered clock they count there.
-_LINE_COUNTERS = {"rx_code_violations": "code_violation", "rx_disparity_errors": "disparity_error",
-                  "rx_sync_acquired": "sync_acquired", "rx_sync_losses": "sync_lost",
-                  "rx_idles_deleted": "deleted", "rx_elastic_overflows": "overflow"}
 
 
 class PhyStatistics(wiring.Component):
@@ -59,38 +55,40 @@ class PhyStatistics(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        local = [name for name, _ in PHY_COUNTERS
-                 if self._line_domain == "sync" or name not in _LINE_COUNTERS]
-        m.submodules.counters = counters = EventCounters(local)
         rx, line, compensation = self.rx, self.line_events, self.compensation
         rejected = rx.end & rx.status.as_value().any()
-        sources = {**{name: getattr(line, field) for name, field in _LINE_COUNTERS.items()
-                      if field in LineEvents.members},
-                   "rx_idles_deleted": compensation.deleted,
-                   "rx_elastic_overflows": compensation.overflow}
+        # Events on the lane's clock (with a recovered clock, counted there).
+        on_line = {
+            "rx_code_violations": line.code_violation,
+            "rx_disparity_errors": line.disparity_error,
+            "rx_sync_acquired": line.sync_acquired,
+            "rx_sync_losses": line.sync_lost,
+            "rx_idles_deleted": compensation.deleted,
+            "rx_elastic_overflows": compensation.overflow,
+        }
+        here = {
+            "tx_frames": self.tx.sent,
+            "tx_aborted": self.tx.aborted,
+            "tx_underruns": self.tx.underrun,
+            "rx_frames_good": rx.end & ~rx.status.as_value().any(),
+            "rx_frames_bad": rejected,
+            **{f"rx_{flag}": rx.end & getattr(rx.status, flag) for flag, _ in STATUS_FLAGS},
+            "rx_orphans": rx.orphan,
+            "rx_idles_inserted": compensation.inserted,
+            "rx_elastic_underflows": compensation.underflow,
+        }
+        assert set(here) | set(on_line) == {name for name, _ in PHY_COUNTERS}
+        if self._line_domain == "sync":
+            here.update(on_line)
+        m.submodules.counters = counters = EventCounters(here)
+        banks = [(counters, here)]
         if self._line_domain != "sync":
             m.submodules.line_counters = line_counters = CrossDomainCounters(
-                _LINE_COUNTERS, source_domain=self._line_domain)
-            for name in _LINE_COUNTERS:
-                m.d.comb += [getattr(line_counters.events, name).eq(sources[name]),
-                             getattr(self.counts, name).eq(getattr(line_counters.counts, name))]
-            m.d.comb += line_counters.clear.eq(self.clear)
-        for name in local:
-            m.d.comb += getattr(self.counts, name).eq(getattr(counters.counts, name))
-        events = counters.events
-        for name in set(_LINE_COUNTERS) & set(local):
-            m.d.comb += getattr(events, name).eq(sources[name])
-        m.d.comb += [
-            events.tx_frames.eq(self.tx.sent),
-            events.tx_aborted.eq(self.tx.aborted),
-            events.tx_underruns.eq(self.tx.underrun),
-            events.rx_frames_good.eq(rx.end & ~rx.status.as_value().any()),
-            events.rx_frames_bad.eq(rejected),
-            *(getattr(events, f"rx_{flag}").eq(rx.end & getattr(rx.status, flag))
-              for flag, _ in STATUS_FLAGS),
-            events.rx_orphans.eq(rx.orphan),
-            events.rx_idles_inserted.eq(compensation.inserted),
-            events.rx_elastic_underflows.eq(compensation.underflow),
-            counters.clear.eq(self.clear),
-        ]
+                on_line, source_domain=self._line_domain)
+            banks.append((line_counters, on_line))
+        for counters, events in banks:
+            m.d.comb += counters.clear.eq(self.clear)
+            for name, event in events.items():
+                m.d.comb += [getattr(counters.events, name).eq(event),
+                             getattr(self.counts, name).eq(getattr(counters.counts, name))]
         return m
