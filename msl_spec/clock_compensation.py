@@ -11,8 +11,7 @@ from math import ceil
 
 from .frame_format import FRAME_OVERHEAD_BYTES
 
-__all__ = ["TOLERANCE_PPM", "LEVEL_LAG", "frame_symbols", "drift_symbols", "idle_gap",
-           "elastic_depth"]
+__all__ = ["TOLERANCE_PPM", "LEVEL_LAG", "drift_symbols", "idle_gap", "elastic_depth"]
 
 #: The clock difference the link is built for: two oscillators of ±100 ppm each (as
 #: 1000BASE-X and Aurora assume) differ by 200 ppm at most.
@@ -24,11 +23,6 @@ TOLERANCE_PPM = 200
 LEVEL_LAG = 4
 
 
-def frame_symbols(payload: int) -> int:
-    """Line symbols of a frame with ``payload`` bytes (START, header, payload, CRC, END)."""
-    return payload + FRAME_OVERHEAD_BYTES
-
-
 def drift_symbols(symbols: int, ppm: float = TOLERANCE_PPM) -> float:
     """Symbols by which two clocks ``ppm`` apart drift over ``symbols`` symbols."""
     return symbols * ppm * 1e-6
@@ -37,15 +31,15 @@ def drift_symbols(symbols: int, ppm: float = TOLERANCE_PPM) -> float:
 def idle_gap(max_payload: int, ppm: float = TOLERANCE_PPM) -> int:
     """Commas the sender puts after every frame: one that stays (frames are always
     separated) and one the receiver may remove for every symbol the longest frame can
-    drift."""
-    return 1 + ceil(drift_symbols(frame_symbols(max_payload), ppm))
+    drift (a frame is its payload and FRAME_OVERHEAD_BYTES symbols on the line)."""
+    return 1 + ceil(drift_symbols(max_payload + FRAME_OVERHEAD_BYTES, ppm))
 
 
 def elastic_depth(max_payload: int, ppm: float = TOLERANCE_PPM) -> int:
     """Symbols of elastic buffer for frames of up to ``max_payload`` bytes: from half
     full, room for the level band either side of it (:data:`LEVEL_LAG` of margin and as
     much of lag), the longest frame's drift and one spare; a power of two, at least 16."""
-    half = 2 * LEVEL_LAG + ceil(drift_symbols(frame_symbols(max_payload), ppm)) + 1
+    half = 2 * LEVEL_LAG + ceil(drift_symbols(max_payload + FRAME_OVERHEAD_BYTES, ppm)) + 1
     depth = 16
     while depth < 2 * half:
         depth *= 2

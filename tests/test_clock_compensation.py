@@ -4,25 +4,24 @@ one symbol per 5000 (1000BASE-X's budget); a 2 KiB frame drifts 0.41 symbol and 
 
 import pytest
 
-from msl_spec import (FRAME_OVERHEAD_BYTES, LEVEL_LAG, drift_symbols, elastic_depth,
-                      frame_symbols, idle_gap)
+from msl_spec import FRAME_OVERHEAD_BYTES, LEVEL_LAG, drift_symbols, elastic_depth, idle_gap
 
 
 def test_drift_is_one_symbol_in_5000_at_200_ppm():
     assert drift_symbols(5000, 200) == pytest.approx(1.0)
-    assert drift_symbols(frame_symbols(2048)) == pytest.approx(0.41, abs=0.005)
-    assert drift_symbols(frame_symbols(32768)) == pytest.approx(6.56, abs=0.005)
-    assert frame_symbols(0) == FRAME_OVERHEAD_BYTES == 12
+    assert drift_symbols(2048 + FRAME_OVERHEAD_BYTES) == pytest.approx(0.41, abs=0.005)
+    assert drift_symbols(32768 + FRAME_OVERHEAD_BYTES) == pytest.approx(6.56, abs=0.005)
+    assert FRAME_OVERHEAD_BYTES == 12   # START, 6 header bytes, 4 CRC bytes, END
 
 
 @pytest.mark.parametrize("payload, gap", [(2048, 2), (4096, 2), (32768, 8)])
 def test_the_gap_has_a_removable_comma_per_symbol_of_drift(payload, gap):
     assert idle_gap(payload) == gap
-    assert idle_gap(payload) - 1 >= drift_symbols(frame_symbols(payload))
+    assert idle_gap(payload) - 1 >= drift_symbols(payload + FRAME_OVERHEAD_BYTES)
 
 
 @pytest.mark.parametrize("payload, ppm", [(2048, 200), (32768, 200), (4096, 2000)])
 def test_the_buffer_holds_a_frame_of_drift_beyond_its_margins(payload, ppm):
     depth = elastic_depth(payload, ppm)
     assert depth >= 16 and depth & (depth - 1) == 0
-    assert depth // 2 - 2 * LEVEL_LAG > drift_symbols(frame_symbols(payload), ppm)
+    assert depth // 2 - 2 * LEVEL_LAG > drift_symbols(payload + FRAME_OVERHEAD_BYTES, ppm)

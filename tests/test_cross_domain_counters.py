@@ -19,7 +19,6 @@ def test_every_event_is_counted_and_readings_stay_true(read_period):
     sim.add_clock(read_period, domain="sync", phase=read_period * 0.41)
     sent = {"a": 0, "b": 0}
     seen = {"a": [], "b": []}
-    cleared_at = {}
 
     async def source(ctx):
         for clock in range(3000):

@@ -84,7 +84,7 @@ class ElasticBuffer(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         half = self._depth // 2
-        write_domain, read_domain = m.d[self._write_domain], m.d[self._read_domain]
+        on_write, on_read = m.d[self._write_domain], m.d[self._read_domain]
         m.submodules.fifo = fifo = AsyncFIFO(width=RxSymbol.size, depth=self._depth,
                                              w_domain=self._write_domain,
                                              r_domain=self._read_domain)
@@ -100,25 +100,25 @@ class ElasticBuffer(wiring.Component):
                 m.d.comb += self.overflow.eq(1)
             with m.Else():
                 m.d.comb += fifo.w_en.eq(1)
-                write_domain += last_written_comma.eq(_is_comma(self.write))
+                on_write += last_written_comma.eq(_is_comma(self.write))
 
         # Read side: start at half full; repeat a comma while emptier than half.
         started = Signal()
         last_read = Signal(RxSymbol)
         head = data.View(RxSymbol, fifo.r_data)
         with m.If(~started):
-            read_domain += started.eq(fifo.r_level >= half)
+            on_read += started.eq(fifo.r_level >= half)
         with m.Elif(self.tick):
             with m.If(_is_comma(last_read) & (fifo.r_level < half - LEVEL_LAG)):
                 m.d.comb += [self.read_valid.eq(1), self.read.eq(last_read),
                              self.inserted.eq(1)]
             with m.Elif(fifo.r_rdy):
                 m.d.comb += [fifo.r_en.eq(1), self.read_valid.eq(1), self.read.eq(head)]
-                read_domain += last_read.eq(head)
+                on_read += last_read.eq(head)
                 with m.If(~head.in_sync):
-                    read_domain += started.eq(0)   # the line went out of sync: refill
+                    on_read += started.eq(0)   # the line went out of sync: refill
             with m.Else():
                 m.d.comb += [self.read_valid.eq(1), self.read.invalid.eq(1),
                              self.read.in_sync.eq(last_read.in_sync), self.underflow.eq(1)]
-                read_domain += [started.eq(0), last_read.eq(0)]
+                on_read += [started.eq(0), last_read.eq(0)]
         return m
