@@ -22,6 +22,7 @@ from hdl.host.register_file import RegisterFile
 from hdl.host.slot_buffer import RxBuffer, TxBuffer, check_slots
 from hdl.link.link_interfaces import PostSignature
 from hdl.link.transmit_controller import TransmitController
+from hdl.link.tx_clock_crossing import TxClockCrossing
 
 __all__ = ["MslAdapter"]
 
@@ -51,10 +52,14 @@ class MslAdapter(wiring.Component):
         Beats per burst (at most), bursts in flight (at most).
     ack_timeout, retry_limit : int
         ACK_TIMEOUT and RETRY_LIMIT after reset (a driver usually sets its own).
-    recovered_clock : bool
-        The received lane comes on the transceiver's recovered clock: domain ``rx``
-        (ports ``rx_clk``, ``rx_rst`` of the exported Verilog), crossed into ``sync``
-        by clock compensation (``docs/link-phy.md``). Off: one clock for everything.
+    transceiver_clocks : bool
+        The PHY runs on a transceiver's clocks (ports ``tx_clk``/``tx_rst`` and
+        ``rx_clk``/``rx_rst`` of the exported Verilog besides ``clk``/``rst``): the
+        transmit path and ``lane_tx`` on its word clock, domain ``tx``; ``lane_rx`` on
+        the clock recovered from the line, domain ``rx``, crossed into ``sync`` by clock
+        compensation, so ``sync`` must run at the line's word rate within the tolerance
+        (``docs/link-phy.md``). Internal loopback is then the transceiver's
+        (``transceiver_loopback``). Off: one clock for everything.
 
     Members
     -------
@@ -67,13 +72,16 @@ class MslAdapter(wiring.Component):
     lane_rx : In(lane_width)
     lane_loopback : Out(1)
         Asks the line card to loop the cable back (CONTROL.loopback = EXTERNAL).
+    transceiver_loopback : Out(1)
+        With ``transceiver_clocks`` only: asks the transceiver to loop its transmit path
+        to its receiver (CONTROL.loopback = INTERNAL).
     """
 
     def __init__(self, lane_width: int = 10, tx_slots: int = 2, rx_slots: int = 2,
                  slot_size: int = 2048, hello_interval: int = 2048, dma_width: int = 32,
                  dma_max_burst: int = 16, dma_max_outstanding: int = 4,
                  ack_timeout: int = DEFAULT_ACK_TIMEOUT, retry_limit: int = DEFAULT_RETRY_LIMIT,
-                 recovered_clock: bool = False):
+                 transceiver_clocks: bool = False):
         check_lane_width(lane_width)
         for name, value, low, (register, field) in (
                 ("ack_timeout", ack_timeout, 1, ("ACK_TIMEOUT", "clocks")),
@@ -88,7 +96,7 @@ class MslAdapter(wiring.Component):
                        "dma_width": dma_width, "dma_max_burst": dma_max_burst,
                        "dma_max_outstanding": dma_max_outstanding,
                        "ack_timeout": ack_timeout, "retry_limit": retry_limit,
-                       "recovered_clock": recovered_clock}
+                       "transceiver_clocks": transceiver_clocks}
         # Built here so that bad DMA parameters fail at construction, not elaboration.
         self._dma = DmaEngine(tx_slots, rx_slots, slot_size, dma_width, dma_max_burst,
                               dma_max_outstanding)
@@ -100,6 +108,7 @@ class MslAdapter(wiring.Component):
             "lane_tx_in_frame": Out(1),
             "lane_rx": In(lane_width),
             "lane_loopback": Out(1),
+            **({"transceiver_loopback": Out(1)} if transceiver_clocks else {}),
         })
 
     def elaborate(self, platform):
@@ -116,8 +125,10 @@ class MslAdapter(wiring.Component):
         ])
         m.submodules.registers = regs = RegisterFile(p)
         word_bytes = p["dma_width"] // 8
-        m.submodules.tx_buffer = tx_buffer = TxBuffer(p["tx_slots"], p["slot_size"],
-                                                      word_bytes=word_bytes)
+        transceiver = p["transceiver_clocks"]
+        m.submodules.tx_buffer = tx_buffer = TxBuffer(
+            p["tx_slots"], p["slot_size"], word_bytes=word_bytes,
+            link_domain="tx" if transceiver else "sync")
         m.submodules.rx_buffer = rx_buffer = RxBuffer(p["rx_slots"], p["slot_size"],
                                                       word_bytes=word_bytes)
         m.submodules.dma = dma = self._dma
@@ -127,9 +138,9 @@ class MslAdapter(wiring.Component):
         m.submodules.link = link = LinkController(p["hello_interval"])
         m.submodules.interrupts = interrupts = InterruptController()
         m.submodules.phy = phy = LinkPhy(p["lane_width"], max_payload=p["slot_size"],
-                                         recovered_clock=p["recovered_clock"])
+                                         transceiver_clocks=transceiver)
         m.submodules.phy_statistics = phy_statistics = PhyStatistics(
-            line_domain="rx" if p["recovered_clock"] else "sync")
+            line_domain="rx" if transceiver else "sync")
         m.submodules.link_statistics = link_statistics = EventCounters(
             name for name, _ in LINK_COUNTERS)
 
@@ -161,13 +172,20 @@ class MslAdapter(wiring.Component):
             m.d.comb += reg(name).value.as_value().eq(REGISTER_MAP[name].reset_value(p))
 
         # Line, loopback and PHY. In internal loopback the line is left dead, so a peer
-        # that is up cannot take the self-test's frames for its own.
+        # that is up cannot take the self-test's frames for its own. (CONTROL.loopback
+        # is set while the link is stopped: a static choice, muxed into lane_tx on tx.)
+        # On a transceiver's clocks the transceiver loops the line instead.
         internal = control.loopback == Loopback.INTERNAL
+        if transceiver:
+            m.d.comb += [self.lane_tx.eq(phy.lane_tx),
+                         self.lane_tx_in_frame.eq(phy.lane_tx_in_frame),
+                         self.transceiver_loopback.eq(internal)]
+        else:
+            m.d.comb += [self.lane_tx.eq(Mux(internal, 0, phy.lane_tx)),
+                         self.lane_tx_in_frame.eq(phy.lane_tx_in_frame & ~internal),
+                         phy.loopback.eq(internal)]
         m.d.comb += [
-            self.lane_tx.eq(Mux(internal, 0, phy.lane_tx)),
-            self.lane_tx_in_frame.eq(phy.lane_tx_in_frame & ~internal),
             phy.lane_rx.eq(self.lane_rx),
-            phy.loopback.eq(internal),
             self.lane_loopback.eq(control.loopback == Loopback.EXTERNAL),
         ]
 
@@ -226,12 +244,22 @@ class MslAdapter(wiring.Component):
             reg("TX_LAST_ACK").value.count.eq(transmit.last_ack_count),
         ]
 
-        # Frames onto the line: arbiter -> PHY framer, payload from the transmit buffer.
+        # Frames onto the line: arbiter -> PHY framer, payload from the transmit buffer
+        # (on a transceiver's clocks, the orders cross to the word clock).
         wiring.connect(m, transmit.data, arbiter.data)
         wiring.connect(m, receive.answers_to_send, arbiter.answers)
-        wiring.connect(m, arbiter.payload_read, tx_buffer.read)
         wiring.connect(m, tx_buffer.payload, arbiter.payload)
-        wiring.connect(m, arbiter.tx, phy.tx)
+        if transceiver:
+            m.submodules.tx_crossing = crossing = TxClockCrossing()
+            wiring.connect(m, arbiter.tx, crossing.orders)
+            wiring.connect(m, arbiter.payload_read, crossing.read)
+            wiring.connect(m, crossing.line, phy.tx)
+            wiring.connect(m, crossing.line_read, tx_buffer.read)
+            frames_out = crossing.orders   # the framer's outcomes, on sync
+        else:
+            wiring.connect(m, arbiter.tx, phy.tx)
+            wiring.connect(m, arbiter.payload_read, tx_buffer.read)
+            frames_out = phy.tx
         register_command("SEND_EMERGENCY", arbiter.emergency)
         m.d.comb += [arbiter.enable.eq(enable), arbiter.link.eq(link.request)]
 
@@ -298,9 +326,9 @@ class MslAdapter(wiring.Component):
         clear_counters = command.written & command.data.clear_counters
         wiring.connect(m, phy.rx, phy_statistics.rx)
         m.d.comb += [
-            phy_statistics.tx.sent.eq(phy.tx.sent),
-            phy_statistics.tx.aborted.eq(phy.tx.aborted),
-            phy_statistics.tx.underrun.eq(phy.tx.underrun),
+            phy_statistics.tx.sent.eq(frames_out.sent),
+            phy_statistics.tx.aborted.eq(frames_out.aborted),
+            phy_statistics.tx.underrun.eq(frames_out.underrun),
             phy_statistics.line_events.eq(phy.line_events),
             phy_statistics.compensation.eq(phy.compensation),
             phy_statistics.clear.eq(clear_counters),

@@ -90,7 +90,7 @@ def lint(files: ReleaseFiles):
 def add_build_options(parser: argparse.ArgumentParser) -> None:
     """An option per adapter parameter (``--lane-width`` ...), default the adapter's."""
     for name, default in adapter_parameters().items():
-        if isinstance(default, bool):   # --recovered-clock / --no-recovered-clock
+        if isinstance(default, bool):   # --transceiver-clocks / --no-transceiver-clocks
             parser.add_argument("--" + name.replace("_", "-"), dest=name, default=default,
                                 action=argparse.BooleanOptionalAction)
         else:

@@ -57,8 +57,8 @@ TOPS = {
         MslAdapter, "the MSL adapter: AXI4-Lite registers, AXI4 DMA, slot buffers, link "
         "layer, PHY",
         variants=(*({"lane_width": w} for w in LANE_WIDTHS), {"lane_width": 10, "dma_width": 64},
-                  # the line on the transceiver's recovered clock (ports rx_clk, rx_rst)
-                  {"lane_width": 10, "recovered_clock": True})),
+                  # on a transceiver's clocks (ports tx_clk/tx_rst, rx_clk/rx_rst)
+                  {"lane_width": 10, "transceiver_clocks": True})),
     "codec": Top(CodecTop, "test top: 8b/10b encoder and decoder, CRC-32"),
     "phy_pair": Top(
         PhyPairTop, "test top: two PHYs cross-wired through the channel model",
@@ -94,7 +94,7 @@ class Variant:
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
         short = {"lane_width": "w", "data_width": "d", "dma_width": "d", "slot_size": "s",
-                 "tx_slots": "t", "recovered_clock": "rxclk"}
+                 "tx_slots": "t", "transceiver_clocks": "xcvr"}
         suffix = "".join(f"_{short.get(k, k)}" + ("" if v is True else str(v))
                          for k, v in sorted(self.params.items())
                          if k not in TOPS[self.top].fixed and v is not False)

@@ -26,8 +26,8 @@ def pair():
     m = Module()
     phys = {}
     for side, other in (("a", "b"), ("b", "a")):
-        rename = DomainRenamer({"sync": side, "rx": other})
-        phys[side] = rename(LinkPhy(10, SLOT, recovered_clock=True))
+        rename = DomainRenamer({"sync": side, "tx": side, "rx": other})
+        phys[side] = rename(LinkPhy(10, SLOT, transceiver_clocks=True))
         m.submodules[f"phy_{side}"] = phys[side]
     stats = DomainRenamer({"sync": "b", "rx": "a"})(PhyStatistics(line_domain="rx"))
     m.submodules.stats_b = stats

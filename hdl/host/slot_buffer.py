@@ -4,7 +4,7 @@ width) with byte strobes; the host's windows are 32 bits wide either way."""
 
 from typing import Callable
 
-from amaranth import Module, Signal
+from amaranth import DomainRenamer, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
@@ -73,6 +73,10 @@ class TxBuffer(_SlotRam):
         Number of slots and bytes per slot (a power of two).
     word_bytes : int
         RAM word: 4 or 8 bytes (the DMA data width).
+    link_domain : str
+        Clock domain of the link's reader (``read`` and ``payload``): ``sync``, or the
+        transceiver's word clock ``tx`` (the RAM is then read on two clocks, which an
+        FPGA's block RAM does port by port).
 
     Members
     -------
@@ -89,7 +93,9 @@ class TxBuffer(_SlotRam):
         framer takes one (it takes at most one per clock).
     """
 
-    def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4):
+    def __init__(self, slots: int, slot_size: int, max_slots: int = 8, word_bytes: int = 4,
+                 link_domain: str = "sync"):
+        self._link_domain = link_domain
         super().__init__(slots, slot_size, max_slots, word_bytes, lambda words: {
             "dma_write_address": In(range(words)),
             "dma_write_data": In(8 * word_bytes),
@@ -114,9 +120,10 @@ class TxBuffer(_SlotRam):
                                      << (4 * half))]
 
         # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
+        link = self._link_domain
         fifo = ResetInserter(self.read.start)(SyncFIFOBuffered(width=8, depth=8))
-        m.submodules.ahead = fifo
-        link_read = ram.read_port()
+        m.submodules.ahead = fifo = DomainRenamer(link)(fifo)
+        link_read = ram.read_port(domain=link)
         offset = Signal(range(self._words * word_bytes + 1))  # next byte to fetch
         end = Signal.like(offset)
         in_flight = Signal()   # a word read was issued last clock
@@ -125,11 +132,11 @@ class TxBuffer(_SlotRam):
         fetch = (offset != end) & room
         with m.If(self.read.start):
             base = self.read.slot * self._slot_size
-            m.d.sync += [offset.eq(base), end.eq(base + self.read.length), in_flight.eq(0)]
+            m.d[link] += [offset.eq(base), end.eq(base + self.read.length), in_flight.eq(0)]
         with m.Else():
             with m.If(fetch):
-                m.d.sync += offset.eq(offset + 1)
-            m.d.sync += [in_flight.eq(fetch), lane.eq(offset[:shift])]
+                m.d[link] += offset.eq(offset + 1)
+            m.d[link] += [in_flight.eq(fetch), lane.eq(offset[:shift])]
         m.d.comb += [
             link_read.addr.eq(offset[shift:]),
             link_read.en.eq(fetch),

@@ -1,6 +1,6 @@
 """The link PHY: transmit and receive paths with framing, and an internal loopback."""
 
-from amaranth import Module, Mux
+from amaranth import DomainRenamer, Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -23,18 +23,21 @@ class LinkPhy(wiring.Component):
     max_payload : int
         Largest frame payload accepted by the receiver (and sent: every frame is
         followed by :func:`msl_spec.idle_gap` of it, for the peer's clock compensation).
-    recovered_clock : bool
-        ``lane_rx`` comes on its own clock, domain ``rx`` (see
-        :class:`hdl.phy.phy_receiver.PhyReceiver`). The internal loopback is then left
-        to the transceiver, which loops the line where the clocks are (``loopback`` is
-        ignored here).
+    transceiver_clocks : bool
+        The PHY runs on a transceiver's clocks: the transmit path (``tx``, ``lane_tx``)
+        on its word clock, domain ``tx``; ``lane_rx`` on the clock recovered from the
+        line, domain ``rx`` (see :class:`hdl.phy.phy_receiver.PhyReceiver`; ``rx``
+        and ``in_sync`` stay on ``sync``, which must run at the line's word rate). The
+        internal loopback is then left to the transceiver, which loops the line where
+        the clocks are (``loopback`` is ignored here). Off: everything on ``sync``.
     tolerance_ppm : float
         The clock difference the sender's gaps and the receiver's buffer are sized for.
 
     Members
     -------
     tx : In(FrameTxSignature)
-        Frames to send (see :class:`hdl.phy.framer.Framer`).
+        Frames to send (see :class:`hdl.phy.framer.Framer`); on ``tx`` with
+        ``transceiver_clocks``.
     rx : Out(FrameRxSignature)
         Frames received and judged (see :class:`hdl.phy.deframer.Deframer`).
     lane_tx : Out(lane_width)
@@ -50,11 +53,11 @@ class LinkPhy(wiring.Component):
     compensation : Out(CompensationEvents)
     """
 
-    def __init__(self, lane_width: int, max_payload: int, recovered_clock: bool = False,
+    def __init__(self, lane_width: int, max_payload: int, transceiver_clocks: bool = False,
                  tolerance_ppm: float = TOLERANCE_PPM):
         self._width = check_lane_width(lane_width)
         self._max_payload = max_payload
-        self._recovered, self._tolerance = recovered_clock, tolerance_ppm
+        self._transceiver, self._tolerance = transceiver_clocks, tolerance_ppm
         super().__init__({
             "tx": In(FrameTxSignature),
             "rx": Out(FrameRxSignature),
@@ -69,12 +72,14 @@ class LinkPhy(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.transmitter = transmitter = PhyTransmitter(
-            self._width, idle_gap(self._max_payload, self._tolerance))
+        transmitter = PhyTransmitter(self._width, idle_gap(self._max_payload, self._tolerance))
+        if self._transceiver:
+            transmitter = DomainRenamer("tx")(transmitter)
+        m.submodules.transmitter = transmitter
         m.submodules.receiver = receiver = PhyReceiver(
-            self._width, self._max_payload, self._recovered, self._tolerance)
-        # On a recovered clock the transceiver loops the line (see recovered_clock).
-        looped = 0 if self._recovered else self.loopback
+            self._width, self._max_payload, self._transceiver, self._tolerance)
+        # On a transceiver's clocks the transceiver loops the line (see transceiver_clocks).
+        looped = 0 if self._transceiver else self.loopback
 
         wiring.connect(m, wiring.flipped(self.tx), transmitter.frames)
         wiring.connect(m, receiver.frames, wiring.flipped(self.rx))
