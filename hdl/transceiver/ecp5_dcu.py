@@ -77,8 +77,12 @@ class Ecp5Transceiver(wiring.Component):
 
     Clocks: domain ``tx`` is the DCU's transmit word clock (``FF_TX_PCLK``, the TX PLL
     divided by 10) and domain ``rx`` the clock recovered from the line
-    (``FF_RX_PCLK``); both are 125 MHz. This component creates both domains and drives
-    their clocks; whoever uses it drives their resets (from a reset sequencer, through
+    (``FF_RX_PCLK``); both are 125 MHz, also out as ``tx_clk`` and ``rx_clk``. With
+    ``create_domains`` this component creates both domains and drives their clocks;
+    without, a parent defines them and drives their clocks from ``tx_clk`` and
+    ``rx_clk`` (Amaranth 0.6 lets logic use only the domains of its module and its
+    parents, so a design whose other parts run on ``tx``/``rx`` defines them above).
+    Whoever uses it drives their resets (from a reset sequencer, through
     :class:`amaranth.lib.cdc.ResetSynchronizer`). Neither clock runs until its PLL has
     locked.
 
@@ -105,12 +109,16 @@ class Ecp5Transceiver(wiring.Component):
         The reference clock on the ``EXTREFB`` pins, in Hz (default 125 MHz: the DCU's
         PLL multiplies it by 20 to a 2.5 GHz VCO and divides by 2). It must make the
         line rate (:func:`dcu_pll_config`).
+    create_domains : bool
+        Define the ``tx`` and ``rx`` domains here (see Clocks).
 
     Members
     -------
     (those of :data:`hdl.transceiver.transceiver_interface.TransceiverSignature`)
     tx_pll_reset, rx_cdr_reset : In(1)
         Asynchronous pulses restarting the TX PLL and the CDR.
+    tx_clk, rx_clk : Out(1)
+        The DCU's word clocks.
     tx_p, tx_n : Out(1)
     rx_p, rx_n : In(1)
     refclk_p, refclk_n : In(1)
@@ -124,32 +132,33 @@ class Ecp5Transceiver(wiring.Component):
         line rate.
     """
 
-    def __init__(self, dcu: int = 0, channel: int = 0, refclk_frequency: float = 125e6):
+    def __init__(self, dcu: int = 0, channel: int = 0, refclk_frequency: float = 125e6,
+                 create_domains: bool = True):
         if dcu not in (0, 1):
             raise ValueError(f"dcu must be 0 or 1, not {dcu!r}")
         if channel not in (0, 1):
             raise ValueError(f"channel must be 0 or 1, not {channel!r}")
-        self.dcu, self.channel = dcu, channel
+        self.dcu, self.channel, self._create_domains = dcu, channel, create_domains
         self.pll = dcu_pll_config(refclk_frequency)
         #: The frequency of both word clocks, Hz.
         self.word_clock_frequency = self.pll.line_rate / WORD_BITS
         super().__init__({
             **TransceiverSignature.members,
-            "tx_pll_reset": In(1), "rx_cdr_reset": In(1),
+            "tx_pll_reset": In(1), "rx_cdr_reset": In(1), "tx_clk": Out(1), "rx_clk": Out(1),
             "tx_p": Out(1), "tx_n": Out(1), "rx_p": In(1), "rx_n": In(1),
             "refclk_p": In(1), "refclk_n": In(1),
         })
 
     def elaborate(self, platform):
         m = Module()
-        m.domains.tx = ClockDomain("tx")
-        m.domains.rx = ClockDomain("rx")
-
         refclk = Signal()
-        tx_pclk, rx_pclk = Signal(), Signal()
+        tx_pclk, rx_pclk = self.tx_clk, self.rx_clk
         tx_bus, rx_bus = Signal(24), Signal(24)
         pll_lol, cdr_lol, los = Signal(), Signal(), Signal()
-        m.d.comb += [ClockSignal("tx").eq(tx_pclk), ClockSignal("rx").eq(rx_pclk)]
+        if self._create_domains:
+            m.domains.tx = ClockDomain("tx")
+            m.domains.rx = ClockDomain("rx")
+            m.d.comb += [ClockSignal("tx").eq(tx_pclk), ClockSignal("rx").eq(rx_pclk)]
 
         # One register each way beside the DCU: the paths between the DCU's fabric
         # interface and the PHY then hold no logic. Reversed: the DCU's bit 0 is the
