@@ -35,7 +35,7 @@ SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDI
 # Simulators a target needs: the one named by SIM, or both.
 NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 
-.PHONY: help setup test demo phy-demo soak bench rtl lint release synth coverage clean distclean check-sims
+.PHONY: help setup test demo phy-demo soak bench rtl lint release synth bitstream coverage clean distclean check-sims
 
 help:
 	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator)"
@@ -47,6 +47,7 @@ help:
 	@echo "make lint    Verilator --lint-only -Wall on the generated Verilog (waivers: msl_tools/verilator_waivers.vlt)"
 	@echo "make release the adapter's Verilog, parameters JSON and C header into OUT (ARGS: build options)"
 	@echo "make synth   Yosys + nextpnr: LUTs, FFs, BRAMs and Fmax for ECP5 (and iCE40 synthesis)"
+	@echo "make bitstream  the ECP5 5G Evaluation Board demonstration top to sim_build/bitstream/ (ARGS: options)"
 	@echo "make coverage  RTL line/toggle (Verilator) and driver/ branch coverage of the regression"
 	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
 	@echo "knobs: SIM=icarus|verilator WAVES=1 TESTCASE=name COCOTB_RANDOM_SEED=n JOBS=n"
@@ -120,6 +121,10 @@ $(VENV)/.extra-%-stamp: $(STAMP)
 
 synth: $(VENV)/.extra-synth-stamp
 	$(VPY) -m msl_tools.synth $(ARGS)
+
+# The demonstration board's bitstream (docs/board.md): the same tools, and amaranth-boards.
+bitstream: $(VENV)/.extra-synth-stamp
+	$(VPY) -m msl_tools.bitstream $(ARGS)
 
 # The whole regression on Verilator with coverage builds, plus coverage.py on driver/.
 coverage: SIM := verilator
