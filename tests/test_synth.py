@@ -1,9 +1,11 @@
-"""msl_tools.synth's own logic (no synthesis tools run): the seed options and the summary of
-several placements."""
+"""msl_tools.synth's own logic (no synthesis tools run): the seed options, the summary of
+several placements, the two ECP5 parts."""
+
+import json
 
 import pytest
 
-from msl_tools.synth import parse_args, summarize_seeds
+from msl_tools.synth import FAMILIES, parse_args, reuse_netlist, summarize_seeds
 
 
 def _run(seed, fmax):
@@ -31,3 +33,26 @@ def test_seed_list_parsed_and_bad_lists_refused(capsys):
         with pytest.raises(SystemExit):
             parse_args(["--seeds", bad])
         assert "--seeds" in capsys.readouterr().err
+
+
+def test_ecp5_rows_are_the_part_with_transceivers_and_the_one_without():
+    """Both placed and routed in CABGA756 (a pin for every port of the bare adapter):
+    the LFE5UM5G-85F at speed 8 (DCUs), and the LFE5U-85F at speed 6 beside it."""
+    assert parse_args([]).family == ["ecp5", "ecp5-lfe5u", "ice40"]
+    with_dcus, without = FAMILIES["ecp5"], FAMILIES["ecp5-lfe5u"]
+    assert with_dcus.device.startswith("LFE5UM5G-85F") and without.device.startswith("LFE5U-85F")
+    assert with_dcus.nextpnr[1:] == ["--um5g-85k", "--package", "CABGA756", "--speed", "8"]
+    assert without.nextpnr[1:] == ["--85k", "--package", "CABGA756", "--speed", "6"]
+    assert with_dcus.synth_command == without.synth_command   # one netlist, two parts
+
+
+def test_the_second_ecp5_row_reuses_the_first_netlist(tmp_path):
+    source, target = FAMILIES["ecp5"], FAMILIES["ecp5-lfe5u"]
+    (tmp_path / "ecp5").mkdir()
+    (tmp_path / "ecp5" / "ecp5.json").write_text("{}")
+    stat = {"design": {"num_cells_by_type": {"LUT4": 10, "TRELLIS_FF": 7, "DP16KD": 2}}}
+    (tmp_path / "ecp5" / "stat.json").write_text(json.dumps(stat))
+    result = reuse_netlist(source, target, tmp_path)
+    assert (tmp_path / "ecp5-lfe5u" / "ecp5-lfe5u.json").read_text() == "{}"
+    assert result["cells"]["LUT4"] == 10 and result["cells"]["BRAM"] == 2
+    assert result["netlist_of"] == "ecp5"
