@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from cocotb.triggers import RisingEdge, select
 
 from cocotb_tests.axil_binding import AxiLiteRegisterBus
-from cocotb_tests.clocks import start_clock_and_reset
+from cocotb_tests.clocks import clock_cycles, start_side_clocks
 from cocotb_tests.channel_bfm import ChannelHandle, seed_channels
-from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.host_memory import RtlHostMemory
 from driver.registers import Registers
 from msl_spec import INTERRUPT_CAUSES, REGISTER_MAP, Loopback
@@ -46,17 +45,19 @@ class AdapterSide:
     """One adapter, through its registers, buffer windows, host memory and interrupt line.
 
     ``stall``: probability per clock and channel that the register bus pauses;
-    ``memory_stall``: that the host memory (``memory``) pauses.
+    ``memory_stall``: that the host memory (``memory``) pauses. ``clk``, ``rst``: the
+    side's own clock and reset (its ``sync`` domain); in a single-clock top ``dut.clk``.
     """
 
     def __init__(self, dut, name: str, params: dict, stall: float = 0.2, seed: int = 0,
                  memory_stall: float = 0.0):
         self.dut, self.name, self.params = dut, name, params
+        self.clk, self.rst = side_clock_and_reset(dut, name, params)
         self.slot_size = params["slot_size"]
-        self.bus = AxiLiteRegisterBus(dut, f"{name}__axil", dut.clk, dut.rst, stall, seed)
+        self.bus = AxiLiteRegisterBus(dut, f"{name}__axil", self.clk, self.rst, stall, seed)
         self.regs = Registers(self.bus)
         self.irq = getattr(dut, f"{name}__irq")
-        self.memory = RtlHostMemory(dut, name, stall=memory_stall, seed=seed)
+        self.memory = RtlHostMemory(dut, name, stall=memory_stall, seed=seed, clock=self.clk)
 
     async def start(self, ack_timeout: int = 20000, retry_limit: int = 8,
                     interrupts: int = 0, loopback: Loopback = Loopback.OFF) -> None:
@@ -71,7 +72,7 @@ class AdapterSide:
         for _ in range(max(1, clocks // 50)):
             if await self.regs.field(register, field) == value:
                 return True
-            await clock_cycles(self.dut.clk, 50)
+            await clock_cycles(self.clk, 50)
         return await self.regs.field(register, field) == value
 
     async def wait_link_up(self, clocks: int = 20000) -> None:
@@ -84,7 +85,7 @@ class AdapterSide:
             free = await self.regs.field("TX_FREE", "mask")
             if free:
                 return (free & -free).bit_length() - 1
-            await clock_cycles(self.dut.clk, 50)
+            await clock_cycles(self.clk, 50)
         raise AssertionError(f"side {self.name}: no transmit slot freed in {clocks} clocks")
 
     async def fill(self, slot: int, payload: bytes) -> None:
@@ -118,7 +119,7 @@ class AdapterSide:
         """Wait for the interrupt line; False after ``clocks`` clocks."""
         if self.irq.value:
             return True
-        await select(RisingEdge(self.irq), clock_cycles(self.dut.clk, clocks))
+        await select(RisingEdge(self.irq), clock_cycles(self.clk, clocks))
         return bool(self.irq.value)
 
     async def stats(self) -> dict:
@@ -127,21 +128,42 @@ class AdapterSide:
                 for r in REGISTER_MAP if r.name.startswith("STAT_")}
 
 
+def side_clock_and_reset(dut, side: str, params: dict):
+    """Handles of a side's ``sync`` clock and reset: ``clk``/``rst`` for side A (and
+    for both in a single-clock top), ``b_sync_clk``/``b_sync_rst`` for side B on a top
+    with ``transceiver_clocks``."""
+    if side == "b" and params.get("transceiver_clocks"):
+        return dut.b_sync_clk, dut.b_sync_rst
+    return dut.clk, dut.rst
+
+
 class AdapterPairEnv:
-    """Clock, reset, both adapters and both channel directions."""
+    """Clocks, reset, both adapters and both channel directions.
+
+    ``ppm``: on a top with ``transceiver_clocks``, side B's clocks run that many parts
+    per million slower than side A's (negative: faster), each clock at a random phase
+    (see :func:`cocotb_tests.clocks.start_side_clocks`).
+    """
 
     def __init__(self, dut, params: dict, stall: float = 0.2, seed: int = 0,
-                 memory_stall: float = 0.0):
-        self.dut, self.params = dut, params
+                 memory_stall: float = 0.0, ppm: int = 0):
+        self.dut, self.params, self.ppm = dut, params, ppm
+        if ppm and not params.get("transceiver_clocks"):
+            raise ValueError(f"a clock offset ({ppm} ppm) needs a top built with "
+                             "transceiver_clocks (one clock drives both sides here)")
         self.side = {name: AdapterSide(dut, name, params, stall, seed + index, memory_stall)
                      for index, name in enumerate("ab")}
         self.a, self.b = self.side["a"], self.side["b"]
-        self.channel = {d: ChannelHandle(dut, d, params["lane_width"])
+        # Each direction on its sender's word clock.
+        clocks = ({"a_to_b": dut.a_tx_clk, "b_to_a": dut.b_tx_clk}
+                  if params.get("transceiver_clocks") else {})
+        self.channel = {d: ChannelHandle(dut, d, params["lane_width"], clocks.get(d, dut.clk))
                         for d in ("a_to_b", "b_to_a")}
         dut.share_host_memory.value = 0
+        self._seed = seed
 
     async def start(self, seed: int | None = None) -> None:
-        await start_clock_and_reset(self.dut)
+        await start_side_clocks(self.dut, self.params, self.ppm, random.Random(self._seed))
         await seed_channels(self.channel.values(), random.getrandbits(32) if seed is None else seed)
         for side in self.side.values():
             await side.memory.reseed()

@@ -26,8 +26,9 @@ async def seed_channels(channels, seed: int) -> None:
 class ChannelHandle:
     """Settings, counters and frame-hit log of one channel direction (``a_to_b``...)."""
 
-    def __init__(self, dut, direction: str, lane_width: int):
+    def __init__(self, dut, direction: str, lane_width: int, clock=None):
         self.dut, self.direction, self.lane_width = dut, direction, lane_width
+        self.clock = dut.clk if clock is None else clock   # the direction's own clock
         port = lambda name: getattr(dut, f"{direction}__{name}")  # noqa: E731
         self.control_port, self.status_port = port("control"), port("status")
         self.seed_port, self.reseed_port = port("seed"), port("reseed")
@@ -73,14 +74,14 @@ class ChannelHandle:
 
     async def reseed(self, seed: int) -> None:
         self.seed_port.value = seed & 0xFFFFFFFF
-        await strobe(self.reseed_port, self.dut.clk)
+        await strobe(self.reseed_port, self.clock)
 
     async def burst(self) -> None:
-        await strobe(self.burst_now_port, self.dut.clk)
+        await strobe(self.burst_now_port, self.clock)
 
     async def kill_next_frame(self) -> None:
         """Damage the next frame that starts (one bit; see ChannelLane.kill_frame)."""
-        await strobe(self.kill_port, self.dut.clk)
+        await strobe(self.kill_port, self.clock)
 
     def counters(self) -> dict:
         return unpack(ChannelStatus, int(self.status_port.value))

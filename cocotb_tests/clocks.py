@@ -23,7 +23,7 @@ from cocotb.utils import get_sim_time
 from cocotb_tests.harness import CLOCK_NS, clock_driven_by_hdl
 
 __all__ = ["TestbenchClock", "clock_cycles", "testbench_clock", "start_clock",
-           "start_clock_and_reset", "strobe"]
+           "start_clock_and_reset", "start_side_clocks", "offset_period_ps", "strobe"]
 
 #: Clock signal -> its TestbenchClock (cocotb hands out one handle object per signal).
 _CLOCKS: dict = {}
@@ -50,12 +50,23 @@ class TestbenchClock:
         self._edge = RisingEdge(signal)
         _CLOCKS[signal] = self
 
-    def start(self, driven_by_hdl: bool = False) -> None:
+    def start(self, driven_by_hdl: bool = False, phase_ps: int = 0) -> None:
         """Toggle the signal with cocotb's :class:`~cocotb.clock.Clock` (its toggling is
         C++ on every simulator), unless the build's own Verilog generator already drives
-        it at this period (``driven_by_hdl``)."""
-        if not driven_by_hdl:
-            cocotb.start_soon(Clock(self.signal, self.period_ps, unit="ps").start())
+        it at this period (``driven_by_hdl``); the first rising edge after ``phase_ps``
+        (low until then)."""
+        if driven_by_hdl:
+            return
+        clock = Clock(self.signal, self.period_ps, unit="ps")
+        if not phase_ps:
+            clock.start()
+            return
+        self.signal.value = 0
+
+        async def start_later():
+            await Timer(phase_ps, unit="ps")
+            clock.start()
+        cocotb.start_soon(start_later())
 
     async def cycles(self, count: int) -> None:
         """Return on the ``count``-th rising edge from now, exactly as
@@ -110,6 +121,43 @@ async def start_clock_and_reset(dut, clocks: int = 4) -> TestbenchClock:
     dut.rst.value = 1
     await clock.cycles(clocks)
     dut.rst.value = 0
+    return clock
+
+
+def offset_period_ps(ppm: int) -> int:
+    """The testbench clock's period, ``ppm`` parts per million longer (a slower
+    oscillator; negative: faster), in an even number of picoseconds as cocotb's
+    ``Clock`` needs (two equal halves): at 10 ns, ``ppm`` goes in steps of 200."""
+    base = CLOCK_NS * 1000
+    step = 2 * 10**6 // base
+    if ppm % step:
+        raise ValueError(f"a clock offset must be a multiple of {step} ppm (a "
+                         f"{CLOCK_NS} ns clock in 1 ps steps, two equal halves), not {ppm}")
+    return base + base * ppm // 10**6
+
+
+async def start_side_clocks(dut, params: dict, ppm: int, rng, reset_clocks: int = 4):
+    """Start the clocks of a two-adapter top and hold every reset ``reset_clocks``
+    clocks. Single-clock tops: ``clk`` at 100 MHz. Tops with ``transceiver_clocks``:
+    side A's ``clk`` and ``a_tx_clk`` at 100 MHz, side B's ``b_sync_clk`` and
+    ``b_tx_clk`` ``ppm`` slower (:func:`offset_period_ps`); every clock but ``clk``
+    starts at a random phase from ``rng``. Returns ``clk``'s TestbenchClock."""
+    clock = start_clock(dut)
+    resets = [dut.rst]
+    if params.get("transceiver_clocks"):
+        base, offset = CLOCK_NS * 1000, offset_period_ps(ppm)
+        for signal, period in ((dut.a_tx_clk, base), (dut.b_sync_clk, offset),
+                               (dut.b_tx_clk, offset)):
+            TestbenchClock(signal, period).start(phase_ps=rng.randrange(1, period))
+        resets += [dut.a_tx_rst, dut.b_sync_rst, dut.b_tx_rst]
+        for name in ("a__rx_lock_lost", "b__rx_lock_lost"):
+            getattr(dut, name).value = 0
+    for reset in resets:
+        reset.value = 1
+    # The late-starting clocks see reset too (two clocks more: they start within one).
+    await clock.cycles(reset_clocks + (2 if len(resets) > 1 else 0))
+    for reset in resets:
+        reset.value = 0
     return clock
 
 

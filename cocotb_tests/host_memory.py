@@ -61,9 +61,10 @@ class RtlHostMemory:
     size = HOST_MEMORY_BYTES
 
     def __init__(self, dut, side: str, stall: float = 0.0, seed: int = 0,
-                 hole: tuple[int, int] | None = SLVERR_HOLE):
+                 hole: tuple[int, int] | None = SLVERR_HOLE, clock=None):
         prefix = f"{side}__" if side else ""
         self.dut = dut
+        self.clock = dut.clk if clock is None else clock   # the memory's clock
         self.lines = getattr(dut, f"lines_{side}" if side else "lines").storage.lines
         self._control_port = getattr(dut, f"{prefix}memory")
         self._reseed_port = getattr(dut, f"{prefix}memory_reseed")
@@ -132,7 +133,7 @@ class RtlHostMemory:
 
     async def reseed(self) -> None:
         """Load the seed into the pause generators (after reset, which undoes it)."""
-        await strobe(self._reseed_port, self.dut.clk)
+        await strobe(self._reseed_port, self.clock)
 
     def counters(self) -> dict:
         """``protocol_errors`` (must stay 0) and ``watched_writes``."""

@@ -74,7 +74,7 @@ class Server:
                  clocks_per_tick: int, io_space: dict | None = None, seed: int = 0,
                  irqs: list | None = None):
         self.dut, self.side, self.name = dut, side, side.name
-        platform = CocotbPlatform(testbench_clock(dut.clk), side.memory)
+        platform = CocotbPlatform(testbench_clock(side.clk), side.memory)
         self.os = ServerOs(platform, OS_POOL[0], OS_POOL[1], clocks_per_tick, name=side.name)
         self.mirror = MirrorSide(self.os, *RECEIVE_BUFFER)
         self.io_space = io_space if io_space is not None else {PORT: side.bus}
@@ -85,7 +85,7 @@ class Server:
         self.sent: list[tuple[MessageHeader, bytes]] = []
         cocotb.start_soon(self.os.run())
         for irq in irqs or [side.irq]:
-            cocotb.start_soon(watch_interrupt_line(irq, dut.clk, self.os, LINE))
+            cocotb.start_soon(watch_interrupt_line(irq, side.clk, self.os, LINE))
 
     # ---- console ----
 
@@ -136,7 +136,7 @@ class Server:
         headers = []
         for length in lengths:
             if self._next + length > SEND_REGION[1]:
-                await wait_for(self.dut.clk, lambda: self.acknowledged() >= len(self.sent),
+                await wait_for(self.side.clk, lambda: self.acknowledged() >= len(self.sent),
                                10**7, f"{self.name}'s messages acknowledged (send region "
                                "used up)")
                 self.recycle_send_region()

@@ -63,7 +63,8 @@ class CrossDomainCounters(wiring.Component):
     the reading domain takes it through an :class:`~amaranth.lib.cdc.FFSynchronizer`,
     which then always yields a value the counter held (a few clocks old), and turns it
     back into binary. ``clear`` takes the present value as the new zero, in the reading
-    domain: nothing crosses back. An event may be high every source clock.
+    domain: nothing crosses back. An event may be high every source clock. A reset of
+    the source domain alone leaves the counts as they are.
 
     Parameters
     ----------
@@ -89,7 +90,10 @@ class CrossDomainCounters(wiring.Component):
         m = Module()
         source, read = m.d[self._source], m.d[self._read]
         for name in self._names:
-            count, gray = Signal(32, name=f"{name}_count"), Signal(32, name=f"{name}_gray")
+            # Reset-less: the source domain is reset whenever the transceiver loses lock
+            # (its receive side restarts), and the count must survive that.
+            count = Signal(32, name=f"{name}_count", reset_less=True)
+            gray = Signal(32, name=f"{name}_gray", reset_less=True)
             following = (count + getattr(self.events, name))[:32]
             source += [count.eq(following), gray.eq(following ^ (following >> 1))]
             seen = Signal(32, name=f"{name}_seen")

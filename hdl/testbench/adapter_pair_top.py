@@ -1,6 +1,6 @@
 """Test top: two MSL adapters cross-wired through the channel model."""
 
-from amaranth import Module, Mux
+from amaranth import ClockDomain, ClockSignal, DomainRenamer, Module, Mux, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -10,12 +10,15 @@ from hdl.phy.lane import check_lane_width
 from hdl.msl_adapter import MslAdapter
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
+from hdl.testbench.transceiver_model import TransceiverModel
 
 __all__ = ["AdapterPairTop"]
 
 
-def _side_signature(lane_width: int) -> wiring.Signature:
+def _side_signature(lane_width: int, transceiver_clocks: bool) -> wiring.Signature:
+    faults = {"rx_lock_lost": In(1)} if transceiver_clocks else {}
     return wiring.Signature({
+        **faults,                     # the transceiver's CDR drops its lock (a fault)
         "axil": In(AxiLiteSignature(REGISTER_MAP.address_width)),  # the host's registers
         "memory": In(HostMemoryControl),      # the side's host memory (its DMA's target)
         "memory_reseed": In(1),
@@ -41,6 +44,17 @@ class AdapterPairTop(wiring.Component):
     dma_max_burst, dma_max_outstanding : adapter parameters
     max_delay_words : int
         Depth of the channel's delay line.
+    transceiver_clocks : bool
+        Each side on clocks of its own, as two servers with their own oscillators and
+        transceivers: adapters built with ``transceiver_clocks``, each behind a
+        :class:`~hdl.testbench.transceiver_model.TransceiverModel`. Side A's ``sync``
+        is ``clk``/``rst``, its word clock ``a_tx_clk``/``a_tx_rst``; side B's are
+        ``b_sync_clk``/``b_sync_rst`` and ``b_tx_clk``/``b_tx_rst``. Each receiver
+        recovers the far side's word clock; its ``rx`` domain is held in reset while
+        its transceiver is not locked. Each channel direction runs on its sender's
+        word clock. (Without: one clock, ``clk``, for everything.)
+    lsb_first : bool
+        The transceivers model a SERDES sending bit 0 first (see TransceiverModel).
 
     Members
     -------
@@ -50,13 +64,15 @@ class AdapterPairTop(wiring.Component):
         and lanes.
     a_to_b, b_to_a : In(ChannelPort)
     share_host_memory : In(1)
-        B's DMA master reaches A's host memory (one server with both adapters).
+        B's DMA master reaches A's host memory (one server with both adapters; single
+        clock only).
     """
 
     def __init__(self, lane_width: int, slot_size: int = 1024, tx_slots: int = 2,
                  rx_slots: int = 2, hello_interval: int = 512, dma_width: int = 32,
                  dma_max_burst: int = 16, dma_max_outstanding: int = 4,
-                 max_delay_words: int = 64):
+                 max_delay_words: int = 64, transceiver_clocks: bool = False,
+                 lsb_first: bool = False):
         self._width = check_lane_width(lane_width)
         self._adapter_params = {"lane_width": lane_width, "slot_size": slot_size,
                                 "tx_slots": tx_slots, "rx_slots": rx_slots,
@@ -64,9 +80,19 @@ class AdapterPairTop(wiring.Component):
                                 "dma_max_burst": dma_max_burst,
                                 "dma_max_outstanding": dma_max_outstanding}
         self._max_delay_words = max_delay_words
+        self._transceiver, self._lsb_first = transceiver_clocks, lsb_first
+        if transceiver_clocks:
+            if lane_width != 10:
+                raise ValueError("a transceiver moves 10-bit words: lane_width must be 10 "
+                                 "with transceiver_clocks")
+            self._adapter_params["transceiver_clocks"] = True
+        #: Each side's clock domains, as the adapter names them -> in this top.
+        self._domains = ({"a": {"sync": "sync", "tx": "a_tx", "rx": "a_rx"},
+                          "b": {"sync": "b_sync", "tx": "b_tx", "rx": "b_rx"}}
+                         if transceiver_clocks else {"a": {}, "b": {}})
         super().__init__({
-            "a": Out(_side_signature(lane_width)),
-            "b": Out(_side_signature(lane_width)),
+            "a": Out(_side_signature(lane_width, transceiver_clocks)),
+            "b": Out(_side_signature(lane_width, transceiver_clocks)),
             "a_to_b": In(ChannelPort),
             "b_to_a": In(ChannelPort),
             "share_host_memory": In(1),
@@ -74,9 +100,14 @@ class AdapterPairTop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.channel = channel = ChannelModel(self._width, self._max_delay_words)
-        m.submodules.adapter_a = a = MslAdapter(**self._adapter_params)
-        m.submodules.adapter_b = b = MslAdapter(**self._adapter_params)
+        domains = self._domains
+        m.submodules.channel = channel = ChannelModel(
+            self._width, self._max_delay_words,
+            {"a_to_b": "a_tx", "b_to_a": "b_tx"} if self._transceiver else None)
+        m.submodules.adapter_a = a = DomainRenamer(domains["a"])(MslAdapter(**self._adapter_params))
+        m.submodules.adapter_b = b = DomainRenamer(domains["b"])(MslAdapter(**self._adapter_params))
+        a_tx, b_tx = (self._transceivers(m, a, b) if self._transceiver
+                      else (a.lane_tx, b.lane_tx))
         wiring.connect(m, wiring.flipped(self.a_to_b), channel.a_to_b)
         wiring.connect(m, wiring.flipped(self.b_to_a), channel.b_to_a)
         wiring.connect(m, wiring.flipped(self.a.axil), a.axil)
@@ -86,10 +117,16 @@ class AdapterPairTop(wiring.Component):
         from_a, from_b = channel.b_rx, channel.a_rx  # outputs of the A->B and B->A paths
         a_rx = Mux(a.lane_loopback, from_a, Mux(b.lane_loopback, 0, from_b))
         b_rx = Mux(b.lane_loopback, from_b, Mux(a.lane_loopback, 0, from_a))
+        if self._transceiver:
+            # Through the transceivers; the external loopback relay needs one clock for
+            # both directions, which two oscillators are not: not in this build.
+            a_rx, b_rx = from_b, from_a
+            m.d.comb += [self._xcvr["a"].line_rx.eq(a_rx), self._xcvr["b"].line_rx.eq(b_rx)]
+        else:
+            m.d.comb += [a.lane_rx.eq(a_rx), b.lane_rx.eq(b_rx)]
         m.d.comb += [
-            channel.a_tx.eq(a.lane_tx), channel.a_tx_in_frame.eq(a.lane_tx_in_frame),
-            channel.b_tx.eq(b.lane_tx), channel.b_tx_in_frame.eq(b.lane_tx_in_frame),
-            a.lane_rx.eq(a_rx), b.lane_rx.eq(b_rx),
+            channel.a_tx.eq(a_tx), channel.a_tx_in_frame.eq(a.lane_tx_in_frame),
+            channel.b_tx.eq(b_tx), channel.b_tx_in_frame.eq(b.lane_tx_in_frame),
             self.a.lane_tx.eq(a.lane_tx), self.a.lane_rx.eq(a_rx),
             self.b.lane_tx.eq(b.lane_tx), self.b.lane_rx.eq(b_rx),
             self.a.irq.eq(a.irq), self.b.irq.eq(b.irq),
@@ -97,17 +134,50 @@ class AdapterPairTop(wiring.Component):
         ]
         return m
 
+    def _transceivers(self, m, a, b):
+        """Each adapter behind its transceiver model; each receiver's ``rx`` domain on
+        the far side's word clock, in reset while its CDR is not locked. Returns the
+        line words each side sends."""
+        self._xcvr = {}
+        for side, adapter, far in (("a", a, "b"), ("b", b, "a")):
+            names = self._domains[side]
+            m.domains += ClockDomain(names["rx"], local=True)
+            model = DomainRenamer({"tx": names["tx"], "rx": names["rx"]})(
+                TransceiverModel(self._lsb_first))
+            m.submodules[f"transceiver_{side}"] = self._xcvr[side] = model
+            port = getattr(self, side)
+            m.d.comb += [
+                # in internal loopback the line is the side's own (see TransceiverModel)
+                ClockSignal(names["rx"]).eq(Mux(adapter.transceiver_loopback,
+                                                ClockSignal(names["tx"]),
+                                                ClockSignal(self._domains[far]["tx"]))),
+                ResetSignal(names["rx"]).eq(ResetSignal(self._domains[far]["tx"])
+                                            | ~model.rx_cdr_locked),
+                model.tx_reset.eq(ResetSignal(names["tx"])),
+                model.rx_reset.eq(ResetSignal(self._domains[far]["tx"])),
+                model.lock_lost.eq(port.rx_lock_lost),
+                model.loopback.eq(adapter.transceiver_loopback),
+                model.tx_data.eq(adapter.lane_tx),
+                adapter.lane_rx.eq(model.rx_data),
+            ]
+        channel_cut = {"a": self.b_to_a.control.cut, "b": self.a_to_b.control.cut}
+        for side in "ab":
+            m.d.comb += self._xcvr[side].signal_lost.eq(channel_cut[side])
+        return self._xcvr["a"].line_tx, self._xcvr["b"].line_tx
+
     def _host_memories(self, m, a, b):
         """Each side's DMA master on its own host memory; with ``share_host_memory``, B's
         on A's instead (two adapters in one server)."""
         width = self._adapter_params["dma_width"]
+        b_sync = DomainRenamer(self._domains["b"].get("sync", "sync"))
         m.submodules.lines_a = memory_a = HostMemoryLines(width)
-        m.submodules.lines_b = memory_b = HostMemoryLines(width)
+        m.submodules.lines_b = memory_b = b_sync(HostMemoryLines(width))
         slaves = {}
         for name, lines, port, side in (("a", memory_a, memory_a.port0, self.a),
                                         ("b", memory_b, memory_b.port0, self.b),
                                         ("b_on_a", memory_a, memory_a.port1, self.a)):
-            m.submodules[f"host_{name}"] = slave = AxiMemorySlave(width)
+            slave = AxiMemorySlave(width)
+            m.submodules[f"host_{name}"] = slave = b_sync(slave) if name == "b" else slave
             wiring.connect(m, slave.lines, port)
             m.d.comb += [slave.control.eq(side.memory), slave.reseed.eq(side.memory_reseed)]
             slaves[name] = slave

@@ -3,7 +3,7 @@
 Fault injection runs at simulator speed: the testbench only sets rates and reads counters.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth import Cat, Const, DomainRenamer, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -235,11 +235,20 @@ class ChannelModel(wiring.Component):
         The same for side B.
     a_to_b, b_to_a : In(ChannelPort)
         Settings and counters of each direction.
+
+    Parameters
+    ----------
+    lane_width, max_delay_words :
+        As for :class:`ChannelLane`.
+    domains : dict, optional
+        Clock domain of each direction (``{"a_to_b": ..., "b_to_a": ...}``): the
+        sender's word clock when the two sides have their own. Default ``sync``.
     """
 
-    def __init__(self, lane_width: int, max_delay_words: int = 64):
+    def __init__(self, lane_width: int, max_delay_words: int = 64, domains: dict | None = None):
         self._width = check_lane_width(lane_width)
         self._max_delay_words = max_delay_words
+        self._domains = {"a_to_b": "sync", "b_to_a": "sync", **(domains or {})}
         super().__init__({
             "a_tx": In(self._width), "a_tx_in_frame": In(1), "a_rx": Out(self._width),
             "b_tx": In(self._width), "b_tx_in_frame": In(1), "b_rx": Out(self._width),
@@ -251,7 +260,7 @@ class ChannelModel(wiring.Component):
         m = Module()
         for name, source, sink in (("a_to_b", "a", "b"), ("b_to_a", "b", "a")):
             lane = ChannelLane(self._width, self._max_delay_words)
-            m.submodules[name] = lane
+            m.submodules[name] = lane = DomainRenamer(self._domains[name])(lane)
             port = getattr(self, name)
             m.d.comb += [
                 lane.tx.eq(getattr(self, f"{source}_tx")),
