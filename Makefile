@@ -38,7 +38,7 @@ NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 .PHONY: help setup test demo phy-demo soak bench rtl lint release synth bitstream coverage clean distclean check-sims
 
 help:
-	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator)"
+	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator; ARGS=\"--ppm 200\" ...)"
 	@echo "make soak    seeded fault campaigns on the mirrored servers (SIM=verilator; SEEDS=5)"
 	@echo "make phy-demo  two cross-wired link PHYs exchange frames with injected errors"
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
@@ -79,7 +79,7 @@ test: check-sims
 
 demo: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 demo: check-sims
-	$(SIM_ENV) $(VPY) -m msl_apps.mirror.demo
+	$(SIM_ENV) $(VPY) -m msl_apps.mirror.demo $(ARGS)
 
 phy-demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 phy-demo: check-sims

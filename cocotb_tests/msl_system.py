@@ -161,12 +161,13 @@ class MslSystem:
     """Clock, reset, both adapters, both servers; :meth:`up` loads both drivers."""
 
     def __init__(self, dut, settings: DriverSettings = TEST_SETTINGS,
-                 clocks_per_tick: int = 1000, stall: float = 0.1, seed: int | None = None):
+                 clocks_per_tick: int = 1000, stall: float = 0.1, seed: int | None = None,
+                 ppm: int = 0):
         self.dut = dut
         self.seed = random.getrandbits(32) if seed is None else seed
         dut._log.info("MslSystem seed %d", self.seed)
         self.env = AdapterPairEnv(dut, top_params(), stall=stall, seed=self.seed,
-                                      memory_stall=0.0)
+                                  memory_stall=0.0, ppm=ppm)
         self.settings, self.clocks_per_tick = settings, clocks_per_tick
         self.a: Server | None = None
         self.b: Server | None = None

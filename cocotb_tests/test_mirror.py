@@ -8,7 +8,9 @@ lane; the GTKWave save file must name only signals the waveform has.
 
 ``test_soak_slice``: one seeded run of several fault campaigns (``make soak`` runs them
 all, many seeds), on each simulator: 30 messages each way on Verilator, 14 on Icarus (the
-regression's time budget).
+regression's time budget); the clock-offset campaign (its own build, each server on
+clocks of its own) on Verilator only, for the same reason (tb_adapter_clocks covers
+clock offsets on Icarus).
 """
 
 import json
@@ -18,6 +20,7 @@ import pytest
 from cocotb_tests.harness import CocotbCase, run_case, selected_simulators, waves_path
 from msl_apps.mirror.demo import WAVES_DEPTH
 from msl_apps.mirror.servers import EAX_BASE, mirror_variant
+from msl_apps.mirror.soak import run_setup
 from msl_tools.waves.frame_timeline import DEFAULT_LANES, timeline
 from msl_tools.waves.gtkwave_save import write_save_file
 from msl_tools.waves.wave_file import WaveFile
@@ -74,11 +77,13 @@ def test_mirrored_servers(sim):
 SLICE_MESSAGES = {"verilator": 30, "icarus": 14}
 
 
-@pytest.mark.parametrize("sim", selected_simulators())
-@pytest.mark.parametrize("kind", SLICE)
+@pytest.mark.parametrize("kind, sim", [(kind, sim) for kind in SLICE
+                                       for sim in selected_simulators()]
+                         + [("clock_offset", sim) for sim in selected_simulators()
+                            if sim == "verilator"])
 def test_soak_slice(kind, sim):
-    config = {"kind": kind, "seed": 1, "workload": {"messages": SLICE_MESSAGES[sim]}}
-    folder = run_case(CocotbCase(sim, mirror_variant(), MODULE, "soak_run"),
+    variant, config = run_setup(kind, 1, SLICE_MESSAGES[sim])
+    folder = run_case(CocotbCase(sim, variant, MODULE, "soak_run"),
                       extra_env={"MIRROR_CONFIG": json.dumps(config)}, seed=1,
                       run_name=f"soak-{kind}-1", waves=False)
     record = json.loads((folder / "soak_result.json").read_text())

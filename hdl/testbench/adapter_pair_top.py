@@ -118,9 +118,6 @@ class AdapterPairTop(wiring.Component):
         a_rx = Mux(a.lane_loopback, from_a, Mux(b.lane_loopback, 0, from_b))
         b_rx = Mux(b.lane_loopback, from_b, Mux(a.lane_loopback, 0, from_a))
         if self._transceiver:
-            # Through the transceivers; the external loopback relay needs one clock for
-            # both directions, which two oscillators are not: not in this build.
-            a_rx, b_rx = from_b, from_a
             m.d.comb += [self._xcvr["a"].line_rx.eq(a_rx), self._xcvr["b"].line_rx.eq(b_rx)]
         else:
             m.d.comb += [a.lane_rx.eq(a_rx), b.lane_rx.eq(b_rx)]
@@ -142,16 +139,18 @@ class AdapterPairTop(wiring.Component):
         for side, adapter, far in (("a", a, "b"), ("b", b, "a")):
             names = self._domains[side]
             m.domains += ClockDomain(names["rx"], local=True)
+            # Looped back (inside the transceiver, or by the line card's relay) the line
+            # a side receives is its own, on its own word clock.
+            looped = adapter.transceiver_loopback | adapter.lane_loopback
             model = DomainRenamer({"tx": names["tx"], "rx": names["rx"]})(
                 TransceiverModel(self._lsb_first))
             m.submodules[f"transceiver_{side}"] = self._xcvr[side] = model
             port = getattr(self, side)
             m.d.comb += [
-                # in internal loopback the line is the side's own (see TransceiverModel)
-                ClockSignal(names["rx"]).eq(Mux(adapter.transceiver_loopback,
-                                                ClockSignal(names["tx"]),
+                ClockSignal(names["rx"]).eq(Mux(looped, ClockSignal(names["tx"]),
                                                 ClockSignal(self._domains[far]["tx"]))),
-                ResetSignal(names["rx"]).eq(ResetSignal(self._domains[far]["tx"])
+                ResetSignal(names["rx"]).eq(Mux(looped, ResetSignal(names["tx"]),
+                                                ResetSignal(self._domains[far]["tx"]))
                                             | ~model.rx_cdr_locked),
                 model.tx_reset.eq(ResetSignal(names["tx"])),
                 model.rx_reset.eq(ResetSignal(self._domains[far]["tx"])),

@@ -23,6 +23,7 @@ import json
 import os
 import sys
 
+from cocotb_tests.clocks import offset_period_ps
 from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case, waves_path
 from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
 from msl_tools.waves.gtkwave_save import write_save_file
@@ -50,6 +51,10 @@ def parse_args(argv):
     parser.add_argument("--holdoff", type=float, default=0.03,
                         help="probability that the OS holds a delivery off")
     parser.add_argument("--lane-width", type=int, choices=sorted(MIRROR_BUILDS), default=10)
+    parser.add_argument("--ppm", type=int, default=0,
+                        help="server b's clocks this many parts per million slower than "
+                             "a's (negative: faster; steps of 200): each adapter on clocks "
+                             "of its own, with clock compensation (10-bit lane)")
     parser.add_argument("--seed", type=int,
                         default=int(os.environ["COCOTB_RANDOM_SEED"])
                         if os.environ.get("COCOTB_RANDOM_SEED") else None)
@@ -65,13 +70,20 @@ def parse_args(argv):
         parser.error("--ber must be in [0, 1e-4] (make soak explores noisier lines)")
     if not 0 <= args.holdoff < 1:
         parser.error("--holdoff is a probability in [0, 1)")
+    if args.ppm:
+        try:
+            offset_period_ps(args.ppm)
+        except ValueError as error:
+            parser.error(f"--ppm: {error}")
+        if args.lane_width != 10:
+            parser.error("--ppm needs the 10-bit lane (a transceiver's words)")
     if args.seed is None:
         args.seed = int.from_bytes(os.urandom(4), "little")
     return args
 
 
 def config_of(args, messages: int) -> dict:
-    return {"seed": args.seed, "bit_error_rate": args.ber,
+    return {"seed": args.seed, "bit_error_rate": args.ber, "ppm": args.ppm,
             "workload": {"messages": messages, "min_size": args.min_size,
                          "max_size": args.max_size, "holdoff": args.holdoff}}
 
@@ -79,7 +91,8 @@ def config_of(args, messages: int) -> dict:
 def run(args) -> tuple[dict, str | None, int]:
     """Run the demo's cocotb test (log streamed): its summary, the VCD path (or None)
     and the messages each way of the run the VCD holds."""
-    case = CocotbCase(args.sim, mirror_variant(args.lane_width), MODULE, TEST)
+    case = CocotbCase(args.sim, mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm)),
+                      MODULE, TEST)
     waves = not args.no_waves
     recorded = min(args.messages, args.waves_messages)
     runs = [(args.messages, waves and recorded == args.messages)]
@@ -108,7 +121,8 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
     print()
     print(f"Mirrored servers: {sim}, {lane}-bit lane, {w['messages']} messages each way of "
           f"{w['min_size']}..{w['max_size']} bytes, bit error rate "
-          f"{summary['bit_error_rate']:g}, holdoff {w['holdoff']:g}, seed {summary['seed']}")
+          f"{summary['bit_error_rate']:g}, holdoff {w['holdoff']:g}, seed {summary['seed']}"
+          + (f", server b's clocks {summary['ppm']:+d} ppm" if summary.get("ppm") else ""))
     print(f"{summary['clocks']} clocks ({summary['clocks'] / 1e5:.2f} ms at 100 MHz)")
     print()
     header = (f"{'direction':10} {'messages':>8} {'packets':>7} {'delivered':>9} {'bytes':>8}"

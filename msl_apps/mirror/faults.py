@@ -25,10 +25,15 @@ from driver.dma_rings import MESSAGE_HEADER_BYTES
 from server_os.sft3 import DriverError
 from msl_spec import FRAME_OVERHEAD_BYTES, TxSlotState
 
-__all__ = ["Fault", "FAULTS", "BIT_ERROR_RATES", "judge"]
+__all__ = ["Fault", "FAULTS", "BIT_ERROR_RATES", "CLOCK_OFFSETS_PPM", "judge"]
 
 #: Bit error rates of the ``bit_errors`` campaign, one per run in turn.
 BIT_ERROR_RATES = (1e-6, 1e-5, 1e-4, 1e-3)
+
+#: Server b's clock offset against a's in the ``clock_offset`` campaign, one per run in
+#: turn: the tolerance each way, and ten times it (which a 4 KiB frame's drift still
+#: fits in the elastic buffer's margin: docs/link-phy.md).
+CLOCK_OFFSETS_PPM = (200, -200, 2000, -2000)
 
 _TIMEOUT, _HARDWARE = DriverError.TIME_OUT_ERROR, DriverError.HARDWARE_ERROR
 
@@ -51,6 +56,9 @@ class Fault:
         Per server: the errors it must report first, in this order / that it may report.
     must_report : tuple
         Servers that must report at least one (allowed) error.
+    clock_offset : callable or None
+        ``clock_offset(seed)`` → server b's clock offset against a's, in ppm: the run
+        is then on the build where each adapter has clocks of its own.
     """
 
     name: str
@@ -61,6 +69,11 @@ class Fault:
     expected: dict = field(default_factory=dict)
     allowed: dict = field(default_factory=dict)
     must_report: tuple = ()
+    clock_offset: Callable[[int], int] | None = None
+
+    def ppm(self, seed: int) -> int:
+        """The run's clock offset (0: one clock for both servers)."""
+        return self.clock_offset(seed) if self.clock_offset else 0
 
     @property
     def fatal(self) -> bool:
@@ -242,6 +255,17 @@ async def _inject_adapter_reset(run, rng, details):
         await link._report(DriverError.HARDWARE_ERROR, reset=True)
 
 
+# ---- clock offset ----
+
+def _compensated(summary, details):
+    """The faster server's receiver repeated idles (it reads faster than the slower
+    peer sends), and no elastic buffer over- or underflowed."""
+    faster = "a" if details["ppm"] > 0 else "b"
+    slips = sum(_hardware(summary, side, counter) for side in "ab"
+                for counter in ("rx_elastic_overflows", "rx_elastic_underflows"))
+    return _hardware(summary, faster, "rx_idles_inserted") > 0 and slips == 0
+
+
 FAULTS = {fault.name: fault for fault in (
     Fault("bit_errors", "random bit errors, 1e-6 to 1e-3 per bit (one rate a run, in turn)",
           _inject_bit_errors,
@@ -277,6 +301,10 @@ FAULTS = {fault.name: fault for fault in (
           # a learns by its message timer, or by its adapter timer when the reset left
           # its packet unsent
           allowed={"a": [_TIMEOUT, _HARDWARE], "b": [_TIMEOUT, _HARDWARE]}),
+    Fault("clock_offset", "each server on clocks of its own, b's 200 or 2000 ppm off a's "
+          "(slower or faster, in turn)",
+          _nothing, _compensated, clock_offset=lambda seed: CLOCK_OFFSETS_PPM[
+              seed % len(CLOCK_OFFSETS_PPM)]),
     Fault("adapter_reset", "one side's driver resets its adapter mid-traffic",
           _inject_adapter_reset,
           lambda s, d: s["servers"][d["side"]]["statistics"]["link_resets"] >= 1,

@@ -42,8 +42,13 @@ MIRROR_BUILDS = {10: {"lane_width": 10, "slot_size": 4096, "tx_slots": 4},
                  1: {"lane_width": 1}}
 
 
-def mirror_variant(lane_width: int = 10) -> Variant:
-    return variants("adapter_pair", **MIRROR_BUILDS[lane_width])[0]
+def mirror_variant(lane_width: int = 10, transceiver_clocks: bool = False) -> Variant:
+    """The mirror's build; with ``transceiver_clocks`` each server's adapter on clocks of
+    its own (10-bit lane only), for runs with a clock offset."""
+    if transceiver_clocks and lane_width != 10:
+        raise ValueError("runs on transceiver clocks (a clock offset) need the 10-bit lane")
+    return variants("adapter_pair", **MIRROR_BUILDS[lane_width],
+                    transceiver_clocks=transceiver_clocks)[0]
 
 #: Timers for long runs on a noisy line: the adapter replays up to 16 times (a NAK
 #: replays at once, a lost frame after 5000 clocks) well inside the message timeout.
@@ -290,9 +295,9 @@ class MirrorRun:
     """
 
     def __init__(self, dut, workload: Workload, seed: int,
-                 settings: DriverSettings = MIRROR_SETTINGS):
+                 settings: DriverSettings = MIRROR_SETTINGS, ppm: int = 0):
         self.dut, self.workload, self.seed = dut, workload, seed
-        self.system = MslSystem(dut, settings=settings, stall=0.05, seed=seed)
+        self.system = MslSystem(dut, settings=settings, stall=0.05, seed=seed, ppm=ppm)
         self.servers: dict[str, MirroredServer] = {}
         self.log = dut._log
         self.started_clock = 0

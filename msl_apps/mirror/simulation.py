@@ -37,7 +37,8 @@ async def mirrored_servers(dut):
     message exactly once, in order, intact, and every book balanced."""
     config = _config()
     seed = config.get("seed", random.getrandbits(32))
-    run = MirrorRun(dut, Workload(**config.get("workload", {})), seed)
+    run = MirrorRun(dut, Workload(**config.get("workload", {})), seed,
+                    ppm=config.get("ppm", 0))
     await run.up()
     rate = config.get("bit_error_rate", 1e-5)
     for channel in run.channel.values():
@@ -50,6 +51,7 @@ async def mirrored_servers(dut):
         channel.set_error_rate(0)
     summary = await run.summary()
     summary["settled"], summary["bit_error_rate"] = settled, rate
+    summary["ppm"] = config.get("ppm", 0)
     _write("sent_messages.json", {name: [[list(h), d.hex()] for h, d in s.sent]
                                   for name, s in run.servers.items()})
 
@@ -102,7 +104,8 @@ async def soak_run(dut):
     seed = config["seed"]
     rng = random.Random(seed)
     workload, details = fault.shape(Workload(**config.get("workload", {})), rng, seed)
-    run = MirrorRun(dut, workload, seed)
+    details["ppm"] = config.get("ppm", 0)
+    run = MirrorRun(dut, workload, seed, ppm=details["ppm"])
     await run.up()
     injector = cocotb.start_soon(fault.inject(run, rng, details))
     settled = await run.traffic(config.get("deadline_clocks", 3_000_000),

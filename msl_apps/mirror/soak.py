@@ -51,11 +51,19 @@ def parse_args(argv):
     return args
 
 
+def run_setup(kind: str, seed: int, messages: int) -> tuple:
+    """The build a campaign run needs (its own clocks per server for a clock offset)
+    and its ``MIRROR_CONFIG``."""
+    ppm = FAULTS[kind].ppm(seed)
+    config = {"kind": kind, "seed": seed, "workload": {"messages": messages}, "ppm": ppm}
+    return mirror_variant(transceiver_clocks=bool(ppm)), config
+
+
 def run_one(sim: str, kind: str, seed: int, messages: int) -> dict:
     """One campaign run; its record (``problems`` empty when it passed)."""
-    config = {"kind": kind, "seed": seed, "workload": {"messages": messages}}
+    variant, config = run_setup(kind, seed, messages)
     name = f"soak-{kind}-{seed}"
-    case = CocotbCase(sim, mirror_variant(), MODULE, TEST)
+    case = CocotbCase(sim, variant, MODULE, TEST)
     started = time.monotonic()
     try:
         folder = run_case(case, extra_env={"MIRROR_CONFIG": json.dumps(config)}, waves=False,
@@ -111,8 +119,10 @@ def report(rows: list[dict]) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     jobs = [(kind, args.first_seed + n) for kind in args.kinds for n in range(args.seeds)]
-    print(f"building {mirror_variant().name} for {args.sim} ...", flush=True)
-    build(args.sim, mirror_variant())
+    for variant in {run_setup(kind, seed, 1)[0].name: run_setup(kind, seed, 1)[0]
+                    for kind, seed in jobs}.values():
+        print(f"building {variant.name} for {args.sim} ...", flush=True)
+        build(args.sim, variant)
     print(f"{len(jobs)} runs ({len(args.kinds)} fault kinds x {args.seeds} seeds), "
           f"{args.messages} messages each way, {args.jobs} at a time", flush=True)
     records, started = [], time.monotonic()
