@@ -33,9 +33,9 @@ def line(seed, frames, max_bytes, gap):
     return symbols + [COMMA] * 64
 
 
-def run(symbols, ppm, depth=32):
-    """Send ``symbols`` one per rx clock; the local clock is ``ppm`` slower (negative:
-    faster). Returns the symbols read (``None`` for an underflow's invalid symbol), the
+def run(symbols, ppm, depth=32, then_stop=0):
+    """Send ``symbols`` one per rx clock (then nothing for ``then_stop`` rx clocks: the
+    line went dead); the local clock is ``ppm`` slower (negative: faster). Returns the symbols read (``None`` for an underflow's invalid symbol), the
     ticks that went without a symbol once reading had started, and the event counts."""
     dut = ElasticBuffer(depth, write_domain="rx", read_domain="sync")
     sim = Simulator(dut)
@@ -51,6 +51,9 @@ def run(symbols, ppm, depth=32):
             ctx.set(dut.write_valid, 1)
             counts["deleted"] += ctx.get(dut.deleted)
             counts["overflow"] += ctx.get(dut.overflow)
+            await ctx.tick("rx")
+        ctx.set(dut.write_valid, 0)
+        for _ in range(then_stop):
             await ctx.tick("rx")
 
     async def reader(ctx):
@@ -133,3 +136,15 @@ def test_the_last_comma_between_frames_is_never_removed():
     out, _, counts = run(sent, 8000)
     got_frames, damaged = frames_of(out)
     assert got_frames == frames_of(sent)[0] and not damaged, counts
+
+
+def test_a_line_that_stops_drains_the_buffer_and_counts_one_underflow():
+    """The writer stops (a dead line, before the receive path has noticed): the reader
+    repeats a comma at most once per comma it reads, so it drains the buffer and says so
+    with one underflow, instead of making up commas for as long as the line is dead."""
+    symbols = line(5, 3, 40, 2)
+    out, _, counts = run(symbols, 0, then_stop=400)
+    assert counts["underflow"] == 1, counts
+    assert counts["inserted"] <= 32, counts   # at most a buffer's worth, not 400
+    sent = [s for s in symbols if s != COMMA]
+    assert [s for s in out if s not in (COMMA, None)] == sent

@@ -28,7 +28,10 @@ class ElasticBuffer(wiring.Component):
     by the oscillators' tolerance). Reading starts once the buffer is half full, and the
     level is kept there with the idles between frames: the writer drops a comma that
     follows a comma while the buffer is fuller than half (plus a margin), and the reader
-    repeats a comma it just read while the buffer is emptier than half (less a margin).
+    repeats a comma it just read while the buffer is emptier than half (less a margin),
+    once per comma read: so when the line stops delivering symbols (a dead line, before
+    the receive path has lost sync), the reader drains the buffer and counts the
+    underflow, rather than filling the gap with commas of its own.
     So commas are only ever removed or added between frames, and a frame's symbols
     come out back to back, as they were sent. The sender makes the gap between frames
     long enough to remove the drift of the longest frame (``docs/link-phy.md``).
@@ -105,16 +108,18 @@ class ElasticBuffer(wiring.Component):
         # Read side: start at half full; repeat a comma while emptier than half.
         started = Signal()
         last_read = Signal(RxSymbol)
+        repeated = Signal()   # the last symbol handed out was a repeat
         head = data.View(RxSymbol, fifo.r_data)
         with m.If(~started):
             on_read += started.eq(fifo.r_level >= half)
         with m.Elif(self.tick):
-            with m.If(_is_comma(last_read) & (fifo.r_level < half - LEVEL_LAG)):
+            with m.If(_is_comma(last_read) & ~repeated & (fifo.r_level < half - LEVEL_LAG)):
                 m.d.comb += [self.read_valid.eq(1), self.read.eq(last_read),
                              self.inserted.eq(1)]
+                on_read += repeated.eq(1)
             with m.Elif(fifo.r_rdy):
                 m.d.comb += [fifo.r_en.eq(1), self.read_valid.eq(1), self.read.eq(head)]
-                on_read += last_read.eq(head)
+                on_read += [last_read.eq(head), repeated.eq(0)]
                 with m.If(~head.in_sync):
                     on_read += started.eq(0)   # the line went out of sync: refill
             with m.Else():
