@@ -34,11 +34,16 @@ PINS = {
     "spi_miso": ("connector", "J", 31, "3"), "spi_sck": ("connector", "J", 31, "4"),
 }
 
-#: The clock domains of the design -> (their clock's net in the netlist, target MHz).
-#: sync and tx are one clock, the DCU's transmit word clock: one net, named ``tx_clk``
-#: (the Verilog keeps one name for the two domains' clock).
-CLOCKS = {"free": ("free_clk", OSCILLATOR_FREQUENCY / 1e6), "sync": ("tx_clk", 125.0),
-          "tx": ("tx_clk", 125.0), "rx": ("rx_clk", 125.0)}
+#: The clock domains of the design -> (where their clock comes from, target MHz): a
+#: top-level port, or an output of a primitive (by its instance path). Synthesis renames
+#: and merges nets, so the bitstream tool finds each clock's net from its source in the
+#: synthesized netlist. sync and tx are one clock, the DCU's transmit word clock.
+CLOCKS = {
+    "free": (("port", "clk12"), OSCILLATOR_FREQUENCY / 1e6),
+    "sync": (("cell", "card.transceiver.dcu", "CH0_FF_TX_PCLK"), 125.0),
+    "tx": (("cell", "card.transceiver.dcu", "CH0_FF_TX_PCLK"), 125.0),
+    "rx": (("cell", "card.transceiver.dcu", "CH0_FF_RX_PCLK"), 125.0),
+}
 
 
 class Ecp5EvnTop(wiring.Component):
