@@ -116,7 +116,8 @@ async def far_beyond_the_tolerance_slips_are_counted_and_nothing_damaged_is_deli
     env = await up_env(dut, ack_timeout=12000)
     await env.a.regs.write("RETRY_LIMIT", count=3)
     slot = env.params["slot_size"]
-    sent = [(random.randbytes(slot), random.randint(1, 128)) for _ in range(2)]
+    sent = [(random.randbytes(slot), random.randint(1, 128))
+            for _ in range(max(1, LONGEST // 3))]
     for payload, count in sent:
         await env.a.post(payload, count)
     halted = await env.a.wait_until("LINK_STATUS", "tx_halted", 1, 40 * slot)
