@@ -198,7 +198,7 @@ def main(argv=None) -> int:
     from msl_tools.synth import run_tool, tool_path
 
     options = {k: v for k, v in build_params(args).items()
-               if k not in ("transceiver_clocks", "recovered_clock")}  # the card's to set
+               if k != "transceiver_clocks"}  # the card's to set
     out, name = args.out, args.name
     out.mkdir(parents=True, exist_ok=True)
     times = {}
@@ -211,7 +211,7 @@ def main(argv=None) -> int:
         return 2
     (out / f"{name}.v").write_text(verilog.convert(top, name=name, emit_src=False))
     times["verilog_seconds"] = round(time.monotonic() - started, 1)
-    print(f"bitstream: {out / f'{name}.v'} (adapter {top.card.clock_option})", flush=True)
+    print(f"bitstream: {out / f'{name}.v'}", flush=True)
 
     def step(label, command, log):
         print(f"bitstream: {label} ...", flush=True)

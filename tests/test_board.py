@@ -15,7 +15,7 @@ from amaranth.sim import Simulator
 from hdl.board import spi_protocol as protocol
 from hdl.board.bram_axi4_slave import BlockRamAxi4Slave
 from hdl.board.ecp5_5g_evn_top import CLOCKS, PINS, Ecp5EvnTop
-from hdl.board.msl_link_card import MslLinkCard, adapter_clock_option
+from hdl.board.msl_link_card import MslLinkCard
 from hdl.board.spi_axil_bridge import SpiAxiLiteBridge
 from hdl.transceiver.ecp5_dcu import Ecp5Transceiver, dcu_pll_config
 from msl_tools.bitstream import ClockError, check_clocks, clock_nets, frequency_lines
@@ -30,7 +30,7 @@ def _ports(text, module):
 
 def test_card_converts_on_the_transceiver_clocks():
     card = MslLinkCard(12e6)
-    assert card.clock_option == adapter_clock_option()
+    assert card.adapter.params["transceiver_clocks"]
     text = verilog.convert(card, name="card", emit_src=False)
     ports = _ports(text, "card")
     # the card makes sync, tx and rx itself (their clocks go out): only the sequencer's
@@ -47,7 +47,7 @@ def test_card_refuses_options_it_sets():
     with pytest.raises(ValueError, match="lane_width must be 10"):
         MslLinkCard(12e6, lane_width=1)
     with pytest.raises(ValueError, match="set by the card"):
-        MslLinkCard(12e6, **adapter_clock_option())
+        MslLinkCard(12e6, transceiver_clocks=True)
 
 
 def test_board_top_converts_with_one_port_per_pin():

@@ -1,8 +1,6 @@
 """The adapter with its transceiver and their reset sequence: what a user puts on an
 FPGA, with the host bus brought out."""
 
-import inspect
-
 from amaranth import ClockDomain, ClockSignal, DomainRenamer, Module
 from amaranth.lib import wiring
 from amaranth.lib.cdc import ResetSynchronizer
@@ -15,20 +13,7 @@ from hdl.msl_adapter import MslAdapter
 from hdl.transceiver.ecp5_dcu import Ecp5Transceiver
 from hdl.transceiver.reset_sequencer import TransceiverResetSequencer
 
-__all__ = ["MslLinkCard", "adapter_clock_option"]
-
-
-def adapter_clock_option() -> dict:
-    """The adapter's option for running on a transceiver's clocks, in the form this
-    checkout has: ``transceiver_clocks`` (domains sync, tx, rx) or, before it, the
-    older ``recovered_clock`` (domains sync and rx; the transmit side on sync)."""
-    parameters = inspect.signature(MslAdapter).parameters
-    if "transceiver_clocks" in parameters:
-        return {"transceiver_clocks": True}
-    if "recovered_clock" in parameters:
-        return {"recovered_clock": True}
-    raise RuntimeError("MslAdapter has neither transceiver_clocks nor recovered_clock: "
-                       "it cannot run on a transceiver")
+__all__ = ["MslLinkCard"]
 
 
 class MslLinkCard(wiring.Component):
@@ -57,8 +42,7 @@ class MslLinkCard(wiring.Component):
 
     Loopback. The transceiver's near-end loopback is on when ``loopback`` (an input
     port, no register: a strap or a test pin) is high, or when the adapter asks for
-    it (CONTROL.loopback = INTERNAL, its ``transceiver_loopback``, when the adapter
-    has it). ``lane_loopback`` is the adapter's request for an external loopback
+    it (CONTROL.loopback = INTERNAL, its ``transceiver_loopback``). ``lane_loopback`` is the adapter's request for an external loopback
     (CONTROL.loopback = EXTERNAL), for a pin.
 
     Parameters
@@ -74,7 +58,7 @@ class MslLinkCard(wiring.Component):
         Define ``sync``, ``tx`` and ``rx`` here (see Clock domains).
     **adapter_options :
         The adapter's build parameters (:class:`hdl.msl_adapter.MslAdapter`);
-        ``lane_width`` is 10 and the clock option is set here.
+        ``lane_width`` is 10 and ``transceiver_clocks`` is set here.
 
     Members
     -------
@@ -99,15 +83,13 @@ class MslLinkCard(wiring.Component):
     def __init__(self, sequencer_frequency: float, sequencer_domain: str = "free",
                  dcu: int = 0, channel: int = 0, refclk_frequency: float = 125e6,
                  create_domains: bool = True, **adapter_options):
-        for name in ("transceiver_clocks", "recovered_clock"):
-            if name in adapter_options:
-                raise ValueError(f"{name} is set by the card, not an option")
+        if "transceiver_clocks" in adapter_options:
+            raise ValueError("transceiver_clocks is set by the card, not an option")
         if adapter_options.get("lane_width", 10) != 10:
             raise ValueError(f"the transceiver moves 10-bit words: lane_width must be 10, "
                              f"not {adapter_options['lane_width']!r}")
         adapter_options["lane_width"] = 10
-        self.clock_option = adapter_clock_option()
-        self.adapter = MslAdapter(**adapter_options, **self.clock_option)
+        self.adapter = MslAdapter(**adapter_options, transceiver_clocks=True)
         self.transceiver = Ecp5Transceiver(dcu, channel, refclk_frequency,
                                            create_domains=False)
         self._create_domains = create_domains
@@ -162,13 +144,11 @@ class MslLinkCard(wiring.Component):
             self.rx_signal_lost.eq(transceiver.rx_signal_lost),
         ]
 
-        # The line: the adapter's lane on the transceiver's words (lane_tx on tx, or on
-        # sync -- the same clock -- with the older recovered_clock option).
-        asks_loopback = getattr(adapter, "transceiver_loopback", 0)
+        # The line: the adapter's lane (lane_tx on tx, lane_rx on rx) on the words.
         m.d.comb += [
             transceiver.tx_data.eq(adapter.lane_tx),
             adapter.lane_rx.eq(transceiver.rx_data),
-            transceiver.loopback.eq(self.loopback | asks_loopback),
+            transceiver.loopback.eq(self.loopback | adapter.transceiver_loopback),
             self.lane_loopback.eq(adapter.lane_loopback),
         ]
         for pin in ("tx_p", "tx_n"):
