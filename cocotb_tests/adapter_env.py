@@ -115,6 +115,25 @@ class AdapterSide:
     async def release(self, packet: Packet) -> None:
         await self.regs.write("RX_RELEASE", slot=packet.slot)
 
+    async def receive_in_order(self, expected: list, got: list, clocks: int) -> None:
+        """Take packets as RX_PACKET interrupts announce them (the interrupt enabled),
+        acknowledge and release each, until ``got`` holds as many as ``expected``
+        (``(payload, count)`` pairs the peer sent, in order): each must be the next one,
+        with the next sequence number. Fail if no interrupt comes for ``clocks``."""
+        while len(got) < len(expected):
+            assert await self.wait_irq(clocks), \
+                f"side {self.name}: stuck after {len(got)} packets"
+            await self.regs.write("INT_PENDING", await self.regs.read("INT_PENDING"))
+            while (packet := await self.take()) is not None:
+                index = len(got)
+                assert packet.seq == index % 256, \
+                    f"side {self.name}: packet {index} has seq {packet.seq}"
+                assert (packet.payload, packet.count) == expected[index], \
+                    f"side {self.name}: packet {index} is not what the peer sent"
+                got.append(packet)
+                await self.acknowledge(packet)
+                await self.release(packet)
+
     async def wait_irq(self, clocks: int) -> bool:
         """Wait for the interrupt line; False after ``clocks`` clocks."""
         if self.irq.value:

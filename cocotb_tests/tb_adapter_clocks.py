@@ -42,19 +42,7 @@ async def exchange(env, sent: dict, clocks_per_packet: int) -> dict:
             await env.side[side].post(payload, count)
 
     async def receive(side, peer):
-        me = env.side[side]
-        while len(got[side]) < len(sent[peer]):
-            assert await me.wait_irq(clocks_per_packet * 4), \
-                f"side {side}: stuck after {len(got[side])} packets"
-            await me.regs.write("INT_PENDING", await me.regs.read("INT_PENDING"))
-            while (packet := await me.take()) is not None:
-                index = len(got[side])
-                assert packet.seq == index % 256, f"side {side}: packet {index} has seq {packet.seq}"
-                assert (packet.payload, packet.count) == sent[peer][index], \
-                    f"side {side}: packet {index} is not what {peer} sent"
-                got[side].append(packet)
-                await me.acknowledge(packet)
-                await me.release(packet)
+        await env.side[side].receive_in_order(sent[peer], got[side], clocks_per_packet * 4)
 
     tasks = [cocotb.start_soon(coroutine) for coroutine in
              (send("a"), send("b"), receive("a", "b"), receive("b", "a"))]

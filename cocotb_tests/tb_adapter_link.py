@@ -361,18 +361,7 @@ async def random_traffic_with_line_errors(dut):
                 dut._log.info("side %s: %d of %d packets posted", side, number, per_direction)
 
     async def receive(side, peer):
-        me = env.side[side]
-        while len(got[side]) < per_direction:
-            assert await me.wait_irq(scale(env, 400000)), \
-                f"side {side}: stuck after {len(got[side])} packets"
-            await me.regs.write("INT_PENDING", await me.regs.read("INT_PENDING"))
-            while (packet := await me.take()) is not None:
-                index = len(got[side])
-                assert packet.seq == index % 256, f"side {side}: packet {index} has seq {packet.seq}"
-                assert (packet.payload, packet.count) == sent[peer][index], \
-                    f"side {side}: packet {index} is not what {peer} sent"
-                got[side].append(packet)
-                await deliver(me, packet)
+        await env.side[side].receive_in_order(sent[peer], got[side], scale(env, 400000))
 
     tasks = [cocotb.start_soon(send("a")), cocotb.start_soon(send("b")),
              cocotb.start_soon(receive("a", "b")), cocotb.start_soon(receive("b", "a"))]
