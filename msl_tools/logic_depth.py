@@ -33,7 +33,7 @@ __all__ = ["DomainDepth", "LogicPath", "BUDGET", "depths", "measure", "main"]
 #: Logic levels each domain of the transceiver-clocks adapter may reach (``docs/timing.md``):
 #: today's depths, lowered as each path is pipelined; 125 MHz on the LFE5UM5G-85F at
 #: speed 8 needs about 8 (0.9 ns a level, routing included, measured there).
-BUDGET = {"sync": 21, "tx": 15, "rx": 11}
+BUDGET = {"sync": 17, "tx": 8, "rx": 11}
 
 # cell type -> (input ports, output ports) of its combinational arcs; carry inputs apart
 _COMBINATIONAL = {
@@ -53,6 +53,8 @@ class LogicPath:
     levels: int
     start: str
     end: str
+    #: the named nets on the way (a guide: Yosys renames many)
+    via: list = field(default_factory=list)
 
 
 @dataclass
@@ -157,8 +159,21 @@ class _Arrival:
     def __init__(self, net: _Netlist):
         self.net, self.memo = net, {}
 
+    def trace(self, bit, domain) -> list:
+        """The named nets a path of ``domain`` passes on its way into ``bit``, first
+        first (Yosys's own names left out)."""
+        names = []
+        while bit is not None:
+            entry = self.memo.get(bit, {}).get(domain)
+            name = self.net.names.get(bit, "")
+            if name and not name.startswith("$") and (not names or names[-1] != name):
+                names.append(name)
+            bit = entry[2] if entry and len(entry) > 2 else None
+        return names[::-1]
+
     def at(self, bit) -> dict:
-        """domain -> (levels, start register name) of the latest path into ``bit``."""
+        """domain -> (levels, start register name[, the bit before]) of the latest path
+        into ``bit``."""
         if isinstance(bit, str):          # "0", "1", "x": a constant
             return {}
         if bit in self.memo:
@@ -184,9 +199,9 @@ class _Arrival:
                 inputs = [(b, 1) for port in ins for b in pins.get(port, ())]
                 inputs += [(b, 0) for b in pins.get(_CARRY_IN, ())]
             for source, cost in inputs:
-                for domain, (levels, start) in self.at(source).items():
+                for domain, (levels, start, *_) in self.at(source).items():
                     if domain not in result or levels + cost > result[domain][0]:
-                        result[domain] = (levels + cost, start)
+                        result[domain] = (levels + cost, start, source)
         self.memo[bit] = result
         return result
 
@@ -209,7 +224,7 @@ def depths(netlist: dict, top: str | None = None, worst: int = 3) -> dict:
             continue
         key = (domain, _register(end))
         if key not in best or hit[0] > best[key].levels:
-            best[key] = LogicPath(hit[0], hit[1], key[1])
+            best[key] = LogicPath(hit[0], hit[1], key[1], arrival.trace(bit, domain))
     result = {}
     for (domain, _), path in best.items():
         result.setdefault(domain, DomainDepth(domain)).paths.append(path)
@@ -230,7 +245,7 @@ def measure(verilog: Path, top: str, out: Path, worst: int = 3) -> dict:
     return depths(json.loads((Path(out) / "netlist.json").read_text()), top, worst)
 
 
-def format_table(result: dict, budget: dict | None = None) -> str:
+def format_table(result: dict, budget: dict | None = None, via: bool = False) -> str:
     lines = []
     for domain, entry in result.items():
         limit = (budget or {}).get(domain)
@@ -238,6 +253,8 @@ def format_table(result: dict, budget: dict | None = None) -> str:
         lines.append(f"{domain}: {entry.levels} levels{verdict}")
         for path in entry.paths:
             lines.append(f"    {path.levels:3}  {path.start} -> {path.end}")
+            if via:
+                lines.extend(f"           via {name}" for name in path.via)
     return "\n".join(lines)
 
 
@@ -246,6 +263,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("sim_build") / "logic_depth")
     parser.add_argument("--worst", type=int, default=3, help="paths per domain (default 3)")
+    parser.add_argument("--via", action="store_true",
+                        help="list the named nets along each path")
     add_build_options(parser)
     parser.set_defaults(transceiver_clocks=True)
     args = parser.parse_args(argv)
@@ -256,7 +275,7 @@ def main(argv=None) -> int:
         return 2
     print(f"logic_depth: synthesizing {files.verilog} with Yosys ...", flush=True)
     result = measure(files.verilog, files.name, args.out, args.worst)
-    print(format_table(result, BUDGET if args.transceiver_clocks else None))
+    print(format_table(result, BUDGET if args.transceiver_clocks else None, args.via))
     over = [d for d, e in result.items() if e.levels > BUDGET.get(d, e.levels)]
     return 1 if over and args.transceiver_clocks else 0
 

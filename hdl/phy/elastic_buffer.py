@@ -64,12 +64,13 @@ class ElasticBuffer(wiring.Component):
         A symbol is due (read domain; every clock for a 10-bit lane).
     read_valid : Out(1)
     read : Out(RxSymbol)
-        The symbol for this tick (read domain); ``read_valid`` is low until the buffer
-        first fills to half, and while it refills after an underflow.
+        The symbol of a tick, in the clock after it (read domain); ``read_valid`` is
+        low until the buffer first fills to half, and while it refills after an
+        underflow.
     deleted, overflow : Out(1)
         One-clock events in the write domain.
     inserted, underflow : Out(1)
-        One-clock events in the read domain.
+        One-clock events in the read domain, with the symbol they concern.
     """
 
     def __init__(self, depth: int = 32, write_domain: str = "rx", read_domain: str = "sync"):
@@ -105,25 +106,29 @@ class ElasticBuffer(wiring.Component):
                 m.d.comb += fifo.w_en.eq(1)
                 on_write += last_written_comma.eq(_is_comma(self.write))
 
-        # Read side: start at half full; repeat a comma while emptier than half.
+        # Read side: start at half full; repeat a comma while emptier than half. The
+        # outputs are registered (a clock of latency): the FIFO's level compare and the
+        # choice between repeat, read and underflow would otherwise run on into the
+        # deframer and the link layer in the same clock (docs/timing.md).
         started = Signal()
         last_read = Signal(RxSymbol)
         repeated = Signal()   # the last symbol handed out was a repeat
         head = data.View(RxSymbol, fifo.r_data)
+        on_read += [self.read_valid.eq(0), self.inserted.eq(0), self.underflow.eq(0)]
         with m.If(~started):
             on_read += started.eq(fifo.r_level >= half)
         with m.Elif(self.tick):
             with m.If(_is_comma(last_read) & ~repeated & (fifo.r_level < half - LEVEL_LAG)):
-                m.d.comb += [self.read_valid.eq(1), self.read.eq(last_read),
-                             self.inserted.eq(1)]
-                on_read += repeated.eq(1)
+                on_read += [self.read_valid.eq(1), self.read.eq(last_read),
+                            self.inserted.eq(1), repeated.eq(1)]
             with m.Elif(fifo.r_rdy):
-                m.d.comb += [fifo.r_en.eq(1), self.read_valid.eq(1), self.read.eq(head)]
-                on_read += [last_read.eq(head), repeated.eq(0)]
+                m.d.comb += fifo.r_en.eq(1)
+                on_read += [self.read_valid.eq(1), self.read.eq(head),
+                            last_read.eq(head), repeated.eq(0)]
                 with m.If(~head.in_sync):
                     on_read += started.eq(0)   # the line went out of sync: refill
             with m.Else():
-                m.d.comb += [self.read_valid.eq(1), self.read.invalid.eq(1),
-                             self.read.in_sync.eq(last_read.in_sync), self.underflow.eq(1)]
-                on_read += [started.eq(0), last_read.eq(0)]
+                on_read += [self.read_valid.eq(1), self.read.eq(0), self.read.invalid.eq(1),
+                            self.read.in_sync.eq(last_read.in_sync), self.underflow.eq(1),
+                            started.eq(0), last_read.eq(0)]
         return m

@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 from hdl.phy.subblocks_8b10b import (
     A7_4B_RD_MINUS, A7_AFTER_RD_MINUS, A7_AFTER_RD_PLUS, CONTROL_4B_RD_MINUS,
     DATA_4B_RD_MINUS, DATA_6B_RD_MINUS, K28_6B_RD_MINUS, K7_X_VALUES,
-    has_complement_pair, ones, rom, wire,
+    has_complement_pair, is_unbalanced, rom, wire,
 )
 
 __all__ = ["Encoder8b10b"]
@@ -54,13 +54,18 @@ class Encoder8b10b(wiring.Component):
         m.d.comb += self.invalid_k.eq(self.k & ~(k28 | k7))
 
         # 5b/6b: the RD− word, complemented at RD+ where the word has a complement pair.
+        # Whether a word flips the running disparity (it is unbalanced) is a column of the
+        # table, not a count of its ones: the disparity chain through both sub-blocks is
+        # the encoder's longest path (docs/timing.md).
         data_six = rom(m, "six_table", x,
                        word=(6, DATA_6B_RD_MINUS),
-                       paired=(1, [has_complement_pair(w, 6) for w in DATA_6B_RD_MINUS]))
+                       paired=(1, [has_complement_pair(w, 6) for w in DATA_6B_RD_MINUS]),
+                       flips=(1, [is_unbalanced(w, 6) for w in DATA_6B_RD_MINUS]))
         control_k28 = wire(m, "control_k28", control & k28)
         six_minus = wire(m, "six_minus", Mux(control_k28, K28_6B_RD_MINUS, data_six.word))
         six = Mux(self.rd_in & (control_k28 | data_six.paired), ~six_minus, six_minus)
-        rd_mid = wire(m, "rd_mid", self.rd_in ^ (ones(six_minus) != 3))
+        six_flips = Mux(control_k28, is_unbalanced(K28_6B_RD_MINUS, 6), data_six.flips)
+        rd_mid = wire(m, "rd_mid", self.rd_in ^ six_flips)
 
         # 3b/4b, chosen with the disparity the 6b word left behind. A7 replaces P7 where
         # P7 would make a run of five equal bits across the sub-block boundary.
@@ -69,14 +74,18 @@ class Encoder8b10b(wiring.Component):
         four_table = rom(m, "four_table", y,
                          data=(4, DATA_4B_RD_MINUS),
                          data_paired=(1, [has_complement_pair(w, 4) for w in DATA_4B_RD_MINUS]),
-                         control=(4, CONTROL_4B_RD_MINUS))
+                         data_flips=(1, [is_unbalanced(w, 4) for w in DATA_4B_RD_MINUS]),
+                         control=(4, CONTROL_4B_RD_MINUS),
+                         control_flips=(1, [is_unbalanced(w, 4) for w in CONTROL_4B_RD_MINUS]))
         four_minus = wire(m, "four_minus", Mux(control, four_table.control,
                                                Mux(use_a7, A7_4B_RD_MINUS, four_table.data)))
         four_paired = control | use_a7 | four_table.data_paired  # control words always pair
         four = Mux(rd_mid & four_paired, ~four_minus, four_minus)
+        four_flips = Mux(control, four_table.control_flips,
+                         Mux(use_a7, is_unbalanced(A7_4B_RD_MINUS, 4), four_table.data_flips))
 
         m.d.comb += [
             self.code.eq(Cat(four, six)),
-            self.rd_out.eq(rd_mid ^ (ones(four_minus) != 2)),
+            self.rd_out.eq(rd_mid ^ four_flips),
         ]
         return m

@@ -4,8 +4,10 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from msl_spec import ControlSymbol
 from hdl.phy.encoder_8b10b import Encoder8b10b
 from hdl.phy.frame_interfaces import FrameTxSignature
+from hdl.phy.frame_layouts import Symbol
 from hdl.phy.framer import Framer
 from hdl.phy.lane import SymbolTicker, check_lane_width
 from hdl.phy.serializer import Serializer
@@ -15,6 +17,10 @@ __all__ = ["PhyTransmitter"]
 
 class PhyTransmitter(wiring.Component):
     """Frames in, line bits out.
+
+    The framer's symbol is registered before the encoder (one symbol period of latency):
+    the framer's byte selection and the 8b/10b encoder would otherwise share one clock,
+    the longest path of the ``tx`` domain (docs/timing.md).
 
     Parameters
     ----------
@@ -48,19 +54,23 @@ class PhyTransmitter(wiring.Component):
         m.submodules.serializer = serializer = Serializer(self._width)
 
         rd = Signal()  # running disparity of the line
+        # the symbol the encoder takes at the next tick; commas until the framer's first
+        symbol = Signal(Symbol, init={"data": ControlSymbol.COMMA, "k": 1})
+        in_frame = Signal()
         wiring.connect(m, wiring.flipped(self.frames), framer.frames)
         m.d.comb += [
             framer.tick.eq(ticker.tick),
-            encoder.data.eq(framer.symbol.data),
-            encoder.k.eq(framer.symbol.k),
+            encoder.data.eq(symbol.data),
+            encoder.k.eq(symbol.k),
             encoder.rd_in.eq(rd),
 
             serializer.tick.eq(ticker.tick),
             serializer.code.eq(encoder.code),
-            serializer.in_frame.eq(framer.in_frame),
+            serializer.in_frame.eq(in_frame),
             self.lane.eq(serializer.lane),
             self.lane_in_frame.eq(serializer.lane_in_frame),
         ]
         with m.If(ticker.tick):
-            m.d.sync += rd.eq(encoder.rd_out)
+            m.d.sync += [rd.eq(encoder.rd_out),
+                         symbol.eq(framer.symbol), in_frame.eq(framer.in_frame)]
         return m
