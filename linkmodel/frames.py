@@ -167,6 +167,38 @@ class FrameParser:
         elif header_done and len(body) <= HEADER_BYTES + length:
             frame.payload = bytes(body[HEADER_BYTES:])
 
+    def feed_data(self, data: bytes, where=None) -> None:
+        """Feed a run of valid data symbols at once: the same as ``feed(byte, False)``
+        for each byte of ``data``, ``where`` being the first one's (no later byte of a
+        run records a position: only a run's first byte can start an orphan run)."""
+        if not data:
+            return
+        frame = self._current
+        if frame is None:
+            if not self._in_orphan_run:
+                self._in_orphan_run = True
+                self.orphans.append(where)
+            return
+        if self._skipping:
+            return
+        body = self._body
+        offset = 0
+        if len(body) < HEADER_BYTES:  # complete the header first: it sets the length
+            offset = HEADER_BYTES - len(body)
+            body += data[:offset]
+            if len(body) < HEADER_BYTES:
+                return
+            frame.header = unpack_header(bytes(body))
+            if frame.header["kind"] not in _KINDS or frame.header["length"] > self.max_payload:
+                self._skip("bad_header")
+                return
+        length = frame.header["length"]
+        room = HEADER_BYTES + length + CRC_BYTES - len(body)
+        body += data[offset:offset + room]
+        frame.payload = bytes(body[HEADER_BYTES:HEADER_BYTES + length])
+        if len(data) - offset > room:  # data after the CRC
+            self._skip("overlong")
+
     def sync_lost(self) -> None:
         """The receiver lost symbol synchronisation: an open frame ends ("sync_lost")."""
         if self._current is not None and not self._skipping:

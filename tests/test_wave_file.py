@@ -53,3 +53,32 @@ def test_missing_and_unreadable_files_are_named(tmp_path):
     junk.write_bytes(b"\x00\x01 not a waveform")
     with pytest.raises(ValueError, match="not a VCD or FST file"):
         WaveFile(junk)
+
+
+def test_a_vcd_cut_off_mid_line_is_read_up_to_the_cut(tmp_path):
+    # What a simulation stopped by Ctrl-C leaves: its write buffer ends mid-line.
+    cut = tmp_path / "cut.vcd"
+    cut.write_text(VCD[:VCD.index("#15000") + 3])
+    wave = WaveFile(cut)
+    assert wave.truncated
+    assert wave.changes("top.clk")[:3] == [(0, 0), (5000, 1), (10000, 0)]
+    whole = tmp_path / "whole.vcd"
+    whole.write_text(VCD)
+    assert not WaveFile(whole).truncated
+
+
+def test_a_vcd_cut_off_in_its_header_or_empty_says_so(tmp_path):
+    cut = tmp_path / "header.vcd"
+    cut.write_text(VCD[:VCD.index("$enddefinitions") - 5])
+    with pytest.raises(ValueError, match="truncated inside its header"):
+        WaveFile(cut)
+    empty = tmp_path / "empty.vcd"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="is empty"):
+        WaveFile(empty)
+
+
+def test_arrays_hold_changes_with_unknowns_marked(vcd):
+    times, values, known = WaveFile(vcd).arrays("top.lane[9:0]")
+    assert times.tolist() == [0, 5000] and values.tolist() == [0, 0b1010000011]
+    assert known.tolist() == [False, True]

@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from msl_spec import FrameKind, LinkCommand, NakReason
 
 from linkmodel.frames import kind_name
-from msl_tools.waves.vcd_lanes import decode_lane
+from msl_tools.waves.vcd_lanes import TRUNCATED, decode_lane
+from msl_tools.waves.wave_file import WaveFile
 
 __all__ = ["TimelineEntry", "packet_messages", "timeline", "DEFAULT_LANES"]
 
@@ -77,12 +78,14 @@ def _detail(header: dict) -> str:
     return ""
 
 
-def timeline(vcd_path: str, lanes: dict[str, str] | None = None,
+def timeline(wave, lanes: dict[str, str] | None = None,
              clock: str = "clk") -> list[TimelineEntry]:
-    """Every frame on the given lanes (direction → lane signal), in time order."""
+    """Every frame on the given lanes (direction → lane signal), in time order.
+    ``wave``: a VCD or FST file's path, or an open :class:`WaveFile`."""
+    wave = wave if isinstance(wave, WaveFile) else WaveFile(wave)
     entries = []
     for direction, lane in (lanes or DEFAULT_LANES).items():
-        for frame in decode_lane(vcd_path, lane, clock).frames:
+        for frame in decode_lane(wave, lane, clock).frames:
             h = frame.header
             entry = TimelineEntry(
                 frame.start, direction, kind_name(h["kind"]) if h else "?",
@@ -133,7 +136,10 @@ def main(argv=None) -> int:
                                        "as JSON here")
     args = parser.parse_args(argv)
     try:
-        entries = timeline(args.vcd, dict(args.lane) if args.lane else None, args.clock)
+        wave = WaveFile(args.vcd)
+        if wave.truncated:
+            print(TRUNCATED.format(path=args.vcd), file=sys.stderr)
+        entries = timeline(wave, dict(args.lane) if args.lane else None, args.clock)
     except (KeyError, FileNotFoundError, ValueError) as error:
         parser.error(str(error).strip("'"))
     print(f"{'time (ns)':>14}  {'dir':6}  {'kind':18} {'header':26} status")

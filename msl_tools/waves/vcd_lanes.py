@@ -13,21 +13,21 @@ constants come from the gateware's modules; the decoding is independent of it.
 from __future__ import annotations
 
 import argparse
-import bisect
 import re
 import sys
-from dataclasses import dataclass
 
-from msl_spec import ACQUIRE_COMMAS, ERROR_LIMIT, GOOD_RUN, RELOCK_BLIND_WORDS
+import numpy as np
 
-from linkmodel import code8b10b
 from linkmodel.frames import FrameParser, ParsedFrame
+from msl_tools.waves.lane_receiver import LaneDecoding, LaneReceiver
 from msl_tools.waves.wave_file import WaveFile
 
-__all__ = ["LaneDecoding", "find_signal", "lane_words", "decode_lane_words", "decode_lane"]
+__all__ = ["LaneDecoding", "find_signal", "lane_words", "decode_lane_words", "decode_lane",
+           "TRUNCATED"]
 
-_COMMAS = {code8b10b.encode(0xBC, True, rd)[0] for rd in (0, 1)}
-_RD_PLUS_COMMA = code8b10b.encode(0xBC, True, 1)[0]
+#: The tools' warning for a cut-off VCD (:attr:`WaveFile.truncated`).
+TRUNCATED = ("warning: {path} is truncated (its last line is cut off, as a stopped "
+             "simulation leaves it): what follows is what is complete")
 
 
 def find_signal(names, wanted: str) -> str:
@@ -50,123 +50,37 @@ def find_signal(names, wanted: str) -> str:
     return shallowest[0]
 
 
-def lane_words(wave_path: str, lane: str, clock: str = "clk") -> tuple[list, int]:
-    """``([(time_ns, word), ...], width)``: the lane as sampled before each rising edge
-    (a word with X or Z bits reads as 0)."""
-    wave = WaveFile(wave_path)
+def lane_words(wave, lane: str, clock: str = "clk"):
+    """``(times_ns, words, width)``: the lane as sampled before each rising clock edge,
+    as numpy arrays (a word with X or Z bits reads as 0). ``wave``: a path or an open
+    :class:`WaveFile` (open a file once to read several lanes: it is parsed once)."""
+    wave = wave if isinstance(wave, WaveFile) else WaveFile(wave)
+    if not wave.names:
+        raise KeyError(f"{wave.path} holds no signals")
     clock_name, lane_name = find_signal(wave.names, clock), find_signal(wave.names, lane)
-    changes = wave.changes(lane_name)
-    times = [t for t, _ in changes]
-    words = []
-    previous_clock = 0
-    for time, value in wave.changes(clock_name):
-        if value == 1 and previous_clock == 0:
-            index = bisect.bisect_left(times, time) - 1  # last change before the edge
-            if index >= 0:
-                words.append((time * wave.ns_per_unit, changes[index][1] or 0))
-        previous_clock = value
-    return words, wave.width(lane_name)
+    clock_times, clock_values, _ = wave.arrays(clock_name)
+    previous = np.concatenate([[0], clock_values[:-1]])
+    edges = clock_times[(clock_values == 1) & (previous == 0)]
+    lane_times, lane_values, known = wave.arrays(lane_name)
+    lane_values = np.where(known, lane_values, 0)
+    index = np.searchsorted(lane_times, edges, side="left") - 1  # last change before
+    sampled = index >= 0
+    return (edges[sampled] * wave.ns_per_unit, lane_values[index[sampled]],
+            wave.width(lane_name))
 
 
-@dataclass
-class LaneDecoding:
-    """What was read from one lane."""
-
-    frames: list[ParsedFrame]
-    orphans: list
-    symbols: int
-    invalid_symbols: int
-    sync_acquired: int
-    sync_lost: int
+def decode_lane_words(times, words, width: int, max_payload: int = 65535) -> LaneDecoding:
+    """Align, synchronise, decode and parse a lane given as word times and words
+    (sequences or numpy arrays; the earliest bit of a word is its most significant)."""
+    return LaneReceiver(np.asarray(times, dtype=float), np.asarray(words, dtype=np.int64),
+                         width, FrameParser(max_payload)).run()
 
 
-class _LaneReceiver:
-    """A receiver's symbol layer in Python: comma alignment and the synchronisation
-    policy of :mod:`hdl.phy.symbol_sync` (its constants; written independently).
-
-    After an invalid symbol sends it back to searching, the rest of that lane word and
-    the next :data:`hdl.phy.phy_receiver.RELOCK_BLIND_WORDS` words are not searched, as in
-    the gateware, whose decision to relock comes a few clocks after the symbol.
-    """
-
-    def __init__(self, parser: FrameParser):
-        self.parser = parser
-        self.bits = 0        # recent line bits, newest in bit 0
-        self.count = 0       # bits since the last symbol boundary
-        self.state = "search"
-        self.rd = 0
-        self.commas = self.errors = self.run = 0
-        self.symbols = self.invalid_symbols = self.acquired = self.lost = 0
-        self.blind_words = 0  # word boundaries still to pass before searching again
-
-    def word_start(self) -> None:
-        self.blind_words = max(0, self.blind_words - 1)
-
-    def bit(self, value: int, where) -> None:
-        self.bits = ((self.bits << 1) | value) & 0x3FF
-        self.count += 1
-        if self.state == "search":
-            if self.bits in _COMMAS and not self.blind_words:  # the comma that fixes the symbol boundary
-                self.count, self.commas = 0, 1
-                self.rd = code8b10b.decode(self.bits, int(self.bits == _RD_PLUS_COMMA)).rd_after
-                self.symbols += 1
-                self.state = "acquire" if ACQUIRE_COMMAS > 1 else self._in_sync()
-            return
-        if self.count < 10:
-            return
-        self.count = 0
-        decoded = code8b10b.decode(self.bits, self.rd)
-        self.rd = decoded.rd_after
-        invalid = decoded.code_error or decoded.disparity_error
-        self.symbols += 1
-        self.invalid_symbols += invalid
-        if self.state == "acquire":
-            if invalid:
-                self._search_again()
-            elif decoded.k and decoded.byte == 0xBC:
-                self.commas += 1
-                if self.commas == ACQUIRE_COMMAS:
-                    self.state = self._in_sync()
-            return
-        self.parser.feed(decoded.byte, decoded.k, invalid, where=where)
-        if invalid:
-            self.errors, self.run = self.errors + 1, 0
-            if self.errors == ERROR_LIMIT:
-                self._search_again()
-                self.lost += 1
-                self.parser.sync_lost()
-        else:
-            self.run += 1
-            if self.run == GOOD_RUN:
-                self.run, self.errors = 0, max(0, self.errors - 1)
-
-    def _search_again(self) -> None:
-        self.state = "search"
-        self.blind_words = RELOCK_BLIND_WORDS + 1  # the rest of this word, then those
-
-    def _in_sync(self) -> str:
-        self.errors = self.run = 0
-        self.acquired += 1
-        return "in_sync"
-
-
-def decode_lane_words(words, width: int, max_payload: int = 65535) -> LaneDecoding:
-    """Align, synchronise, decode and parse a lane given as ``[(time, word), ...]``."""
-    parser = FrameParser(max_payload)
-    receiver = _LaneReceiver(parser)
-    for time, word in words:
-        receiver.word_start()
-        for position in range(width - 1, -1, -1):  # earliest bit is the most significant
-            receiver.bit(word >> position & 1, time)
-    return LaneDecoding(parser.frames, parser.orphans, receiver.symbols,
-                        receiver.invalid_symbols, receiver.acquired, receiver.lost)
-
-
-def decode_lane(wave_path: str, lane: str, clock: str = "clk",
+def decode_lane(wave, lane: str, clock: str = "clk",
                 max_payload: int = 65535) -> LaneDecoding:
-    """Decode the frames on ``lane`` in a VCD or FST file."""
-    words, width = lane_words(wave_path, lane, clock)
-    return decode_lane_words(words, width, max_payload)
+    """Decode the frames on ``lane`` in a VCD or FST file (a path or a
+    :class:`WaveFile`)."""
+    return decode_lane_words(*lane_words(wave, lane, clock), max_payload)
 
 
 def _describe(frame: ParsedFrame) -> str:
@@ -187,10 +101,16 @@ def main(argv=None) -> int:
                         help="lane signal (repeatable; default: a__lane_tx and b__lane_tx)")
     parser.add_argument("--clock", default="clk")
     args = parser.parse_args(argv)
+    try:
+        wave = WaveFile(args.vcd)
+    except (FileNotFoundError, ValueError) as error:
+        parser.error(str(error))
+    if wave.truncated:
+        print(TRUNCATED.format(path=args.vcd), file=sys.stderr)
     for lane in args.lane or ["a__lane_tx", "b__lane_tx"]:
         try:
-            result = decode_lane(args.vcd, lane, args.clock)
-        except (KeyError, FileNotFoundError, ValueError) as error:
+            result = decode_lane(wave, lane, args.clock)
+        except (KeyError, ValueError) as error:
             parser.error(str(error).strip("'"))
         good = sum(f.good for f in result.frames)
         print(f"lane {lane}: {len(result.frames)} frames ({good} good), "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pywellen
 
 __all__ = ["WaveFile"]
@@ -29,7 +30,14 @@ class WaveFile:
     FileNotFoundError
         No such file.
     ValueError
-        The file is not a waveform pywellen can read.
+        The file is not a waveform pywellen can read (a VCD cut off inside its
+        header, an FST cut off anywhere: an FST's index is written at the end).
+
+    Attributes
+    ----------
+    truncated : bool
+        A VCD whose last line is cut off, as a simulation stopped by Ctrl-C or a
+        crash leaves it: what is complete can be read, the end of the run is missing.
     """
 
     def __init__(self, path):
@@ -39,11 +47,37 @@ class WaveFile:
         try:
             self._wave = pywellen.Waveform(str(self.path))
         except Exception as error:  # pywellen raises its own parse errors
+            if self.path.stat().st_size == 0:
+                raise ValueError(f"{self.path} is empty: the simulation wrote no "
+                                 "waveform") from None
+            if self._header_cut_off(self.path):
+                raise ValueError(f"{self.path} is truncated inside its header (no "
+                                 "$enddefinitions): the simulation stopped before any "
+                                 "value was written") from None
             raise ValueError(f"{self.path} is not a VCD or FST file pywellen can read: "
                              f"{error}") from error
+        self.truncated = self._cut_off(self.path)
+        self._arrays = {}
         self._vars = {self._name(var): var for var in self._wave.all_vars()}
         scale = self._wave.timescale
         self.ns_per_unit = scale.factor * _NS_PER_UNIT[str(scale.unit).split(".")[-1].lower()]
+
+    @staticmethod
+    def _cut_off(path: Path) -> bool:
+        """A VCD not ending at a line's end (simulators write whole lines; a write
+        buffer flushed by a stopped process ends wherever it was)."""
+        if path.suffix.lower() != ".vcd" or path.stat().st_size == 0:
+            return False
+        with open(path, "rb") as file:
+            file.seek(-1, 2)
+            return file.read(1) != b"\n"
+
+    @staticmethod
+    def _header_cut_off(path: Path) -> bool:
+        """A VCD's start (``$`` keywords) with no end of its definitions."""
+        with open(path, "rb") as file:
+            start = file.read(1 << 20)
+        return start.lstrip().startswith(b"$") and b"$enddefinitions" not in start
 
     @staticmethod
     def _name(var) -> str:
@@ -64,3 +98,27 @@ class WaveFile:
         with X or Z bits is None."""
         return [(time, value if isinstance(value, int) else None)
                 for time, value in self._vars[name].tv]
+
+    def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(times, values, known)`` of signal ``name`` as numpy arrays: int64 times in
+        the file's units, int64 values (0 where ``known`` is False: X or Z bits).
+
+        Raises
+        ------
+        ValueError
+            The signal is wider than 63 bits (use :meth:`changes`).
+        """
+        if self.width(name) > 63:
+            raise ValueError(f"{name} is {self.width(name)} bits wide; arrays hold 63")
+        if name not in self._arrays:
+            changes = list(self._vars[name].tv)
+            try:  # all values known: one conversion
+                table = np.array(changes, dtype=np.int64).reshape(-1, 2)
+                times, values = table[:, 0], table[:, 1]
+            except (TypeError, ValueError):  # X or Z bits come as strings
+                times = np.fromiter((time for time, _ in changes), np.int64, len(changes))
+                values = np.fromiter((value if type(value) is int else -1
+                                      for _, value in changes), np.int64, len(changes))
+            known = values >= 0
+            self._arrays[name] = times, np.where(known, values, 0), known
+        return self._arrays[name]
