@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from linkmodel.frames import frame_symbols
-from msl_tools.waves.gtkwave_save import grouped_signals, write_save_file
+from msl_tools.waves.gtkwave_save import grouped_signals, save_file, write_save_file
 from tests.wave_fixtures import A_FRAMES, CLOCK_PS, write_pair_vcd
 
 IDLE = 20  # the fixture's commas before and after each frame
@@ -66,7 +66,13 @@ def test_lanes_and_link_state_open_buses_and_buffers_closed():
     names = [top + n for n in ("a__lane_tx[9:0]", "a__irq", "a__axil__awaddr[15:0]",
                                "a__dma__araddr[31:0]", "adapter_a.in_sync",
                                "adapter_a.tx_free__value[3:0]", "a_to_b__frame_hit")]
-    groups = {title: is_open for title, _, is_open in grouped_signals(names)}
-    assert groups == {"lanes and interrupts": True, "A: link state": True,
+    groups = grouped_signals(names)
+    # In the file: a group's first line carries GTKWave's "closed" flag (0x400000) or not.
+    lines = save_file("pair.vcd", groups).splitlines()
+    begins = {lines[i + 1][1:]: int(lines[i][1:], 16) & 0x400000 == 0
+              for i, line in enumerate(lines) if line.startswith("@") and
+              int(line[1:], 16) & 0x800000}
+    assert begins == {title: is_open for title, _, is_open in groups}
+    assert {title: is_open for title, _, is_open in groups} == {"lanes and interrupts": True, "A: link state": True,
                       "A: register bus (AXI4-Lite)": False, "A: DMA bus (AXI4)": False,
                       "A: buffers": False, "channel model": False}
