@@ -50,3 +50,16 @@ def test_the_save_file_writer_warns_of_a_truncated_vcd(capsys, tmp_path):
     cut = write_pair_vcd(tmp_path / "cut.vcd", cut_at=int(whole.stat().st_size * 0.6) + 3)
     assert gtkwave_save.main([str(cut)]) == 0
     assert "is truncated" in capsys.readouterr().err
+
+
+def test_a_good_data_frame_of_random_bytes_is_good_with_a_note(tmp_path):
+    # The PHY demo's DATA frames carry random payloads, not messages: the timeline must
+    # call them good, as vcd_lanes and the receiver do, and say the payload is no packet.
+    from linkmodel.frames import Frame
+    from msl_spec import FrameKind
+    from msl_tools.waves.frame_timeline import timeline
+
+    vcd = write_pair_vcd(tmp_path / "random.vcd",
+                         a_frames=[Frame(FrameKind.DATA, 3, 1, payload=bytes(range(7)))])
+    entry = next(e for e in timeline(str(vcd)) if e.kind == "DATA")
+    assert entry.status == "good" and "not a message packet" in entry.note

@@ -35,9 +35,10 @@ def frame_words(frames, idle: int = 20) -> list[int]:
     return words
 
 
-def write_pair_vcd(path: Path, cut_at: int | None = None) -> Path:
-    """Write the VCD (``cut_at``: keep only that many bytes, as a stopped run leaves)."""
-    a, b = frame_words(A_FRAMES), frame_words(B_FRAMES, idle=40)
+def write_pair_vcd(path: Path, cut_at: int | None = None, a_frames=None) -> Path:
+    """Write the VCD (``cut_at``: keep only that many bytes, as a stopped run leaves;
+    ``a_frames``: other frames on ``a__lane_tx``)."""
+    a, b = frame_words(a_frames or A_FRAMES), frame_words(B_FRAMES, idle=40)
     n = max(len(a), len(b))
     a, b = a + [a[-2], a[-1]] * n, b + [b[-2], b[-1]] * n  # idle on (alternating) commas
     lines = ["$timescale 1ps $end", "$scope module top $end", "$var wire 1 ! clk $end",

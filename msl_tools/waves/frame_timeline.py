@@ -44,6 +44,7 @@ class TimelineEntry:
     length: int | None
     status: str                      # "good", or the receiver's reasons for rejecting it
     detail: str = ""                 # LINK sub-command, NAK reason
+    note: str = ""                   # a good DATA frame whose payload is no message packet
     messages: list = field(default_factory=list)   # DATA: [[eax, ebx, ecx, edx, esi, edi]]
     data: list = field(default_factory=list)       # DATA: each message's data bytes (hex)
 
@@ -96,7 +97,9 @@ def timeline(wave, lanes: dict[str, str] | None = None,
                 try:
                     parsed = packet_messages(frame.payload)
                 except ValueError as error:
-                    entry.status = f"good CRC, bad packet: {error}"
+                    # The frame is good (the receiver takes it, as vcd_lanes says); only
+                    # its payload is not laid out as messages (the PHY demo's are random).
+                    entry.note = f"payload is not a message packet: {error}"
                 else:
                     entry.messages = [list(values) for values, _ in parsed]
                     entry.data = [data.hex() for _, data in parsed]
@@ -111,6 +114,8 @@ def _line(entry: TimelineEntry) -> str:
                        if value is not None)
     what = f"{entry.kind} {entry.detail}".strip()
     text = f"{entry.time_ns:>14.1f}  {entry.direction:6}  {what:18} {numbers:26} {entry.status}"
+    if entry.note:
+        text += f" ({entry.note})"
     for values in entry.messages:
         text += "\n" + " " * 24 + "message " + " ".join(
             f"{name}={value:#010x}" for name, value in zip(("eax", "ebx", "ecx", "edx",
