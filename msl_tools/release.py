@@ -24,6 +24,7 @@ Every option's default is the adapter's own (see :class:`hdl.msl_adapter.MslAdap
 from __future__ import annotations
 
 import argparse
+import os
 import inspect
 import json
 import re
@@ -110,7 +111,28 @@ def parse_args(argv):
     parser.add_argument("--lint", action="store_true",
                         help="check the Verilog with verilator -Wall afterwards")
     add_build_options(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    problem = _unwritable(args.out)
+    if problem:  # before the seconds of generation, not after
+        parser.error(f"--out {args.out}: {problem}")
+    return args
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the release cannot be written to folder ``out`` (None: it can), found before
+    the seconds of generation: folders that do not exist yet are made and removed again,
+    so a bad parameter found later still leaves nothing behind."""
+    if out.exists() and not out.is_dir():
+        return "is a file, not a folder"
+    missing = [p for p in [out, *out.parents] if not p.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot make the folder ({error.strerror})"
+    writable = os.access(out, os.W_OK | os.X_OK)
+    for folder in missing:  # deepest first
+        folder.rmdir()
+    return None if writable else "the folder is not writable"
 
 
 def main(argv=None) -> int:

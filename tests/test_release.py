@@ -7,6 +7,7 @@ import json
 import shutil
 import struct
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,20 @@ def test_a_bad_parameter_is_refused_and_nothing_is_written(tmp_path, capsys):
     assert "slots" in capsys.readouterr().err
     assert main(["--out", str(out), "--name", "1bad"]) == 2
     assert not out.exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_generating(tmp_path,
+                                                                           capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for out, why in ((afile, "is a file, not a folder"),
+                     (afile / "sub", "cannot make the folder"),
+                     (Path("/proc/forbidden"), "cannot make the folder")):
+        with pytest.raises(SystemExit) as stop:
+            main(["--out", str(out)])
+        assert stop.value.code == 2
+        error = capsys.readouterr().err.strip().splitlines()[-1]
+        assert f"--out {out}: {why}" in error and "Traceback" not in error
+    fresh = tmp_path / "a" / "b"
+    assert main(["--out", str(fresh), "--tx-slots", "9"]) == 2  # a bad parameter later
+    assert not (tmp_path / "a").exists()                        # leaves nothing behind
