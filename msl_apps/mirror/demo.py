@@ -24,8 +24,11 @@ import os
 import sys
 
 from cocotb_tests.clocks import offset_period_ps
-from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case, waves_path
+from cocotb_tests.harness import (SIMULATORS, CocotbCase, environment_seed, run_case,
+                                  waves_enabled, waves_path)
+from msl_apps.mirror.run_lock import RunLock
 from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
+from msl_spec import MESSAGE_HEADER_BYTES
 from msl_tools.waves.gtkwave_save import write_save_file
 
 MODULE, TEST = "msl_apps.mirror.simulation", "mirrored_servers"
@@ -38,34 +41,60 @@ WAVES_MESSAGES = 60
 
 
 
+#: The smallest message: an operation's encoding (msl_apps.mirror.replica).
+MIN_MESSAGE = 16
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sim", choices=SIMULATORS,
                         default=os.environ.get("SIM") or "verilator",
                         help="simulator (default verilator, the faster one end to end)")
     parser.add_argument("--messages", type=int, default=1000,
-                        help="messages each server sends (default 1000)")
-    parser.add_argument("--min-size", type=int, default=16, help="smallest message (bytes)")
-    parser.add_argument("--max-size", type=int, default=1024, help="largest message (bytes)")
-    parser.add_argument("--ber", type=float, default=1e-5, help="bit error rate of the line")
+                        help="messages each server sends (at least 1; default 1000)")
+    parser.add_argument("--min-size", type=int, default=16,
+                        help=f"smallest message in bytes ({MIN_MESSAGE} up to --max-size; "
+                             "default 16)")
+    parser.add_argument("--max-size", type=int, default=1024,
+                        help="largest message in bytes (up to the slot's room: 4072 on the "
+                             "10-bit lane, 1000 on the serial one; default 1024)")
+    parser.add_argument("--ber", type=float, default=1e-5,
+                        help="bit error rate of the line (0 to 1e-4; default 1e-5; make "
+                             "soak explores noisier lines)")
     parser.add_argument("--holdoff", type=float, default=0.03,
-                        help="probability that the OS holds a delivery off")
-    parser.add_argument("--lane-width", type=int, choices=sorted(MIRROR_BUILDS), default=10)
+                        help="probability that the OS holds a delivery off (0 to <1; "
+                             "default 0.03)")
+    parser.add_argument("--lane-width", type=int, choices=sorted(MIRROR_BUILDS), default=10,
+                        help="bits per clock on the line (default 10)")
     parser.add_argument("--ppm", type=int, default=0,
                         help="server b's clocks this many parts per million slower than "
-                             "a's (negative: faster; steps of 200): each adapter on clocks "
-                             "of its own, with clock compensation (10-bit lane)")
+                             "a's (negative: faster; steps of 200; default 0: one clock): "
+                             "each adapter on clocks of its own, with clock compensation "
+                             "(10-bit lane)")
     parser.add_argument("--seed", type=int,
-                        default=int(os.environ["COCOTB_RANDOM_SEED"])
-                        if os.environ.get("COCOTB_RANDOM_SEED") else None)
+                        help="random seed (default: COCOTB_RANDOM_SEED, else a new one)")
     parser.add_argument("--waves-messages", type=int, default=WAVES_MESSAGES,
                         help="messages each way of the run the VCD records (default "
                              f"{WAVES_MESSAGES}; a longer run is simulated twice: without "
                              "a waveform, then this many messages with one)")
-    parser.add_argument("--no-waves", action="store_true", help="do not write a waveform")
+    parser.add_argument("--no-waves", action="store_true",
+                        help="do not write a waveform (also WAVES=0)")
     args = parser.parse_args(argv)
+    try:
+        if args.seed is None:
+            args.seed = environment_seed()
+        args.waves = waves_enabled(default=True) and not args.no_waves
+    except ValueError as error:
+        parser.error(str(error))
     if args.messages < 1 or args.waves_messages < 1:
         parser.error("--messages and --waves-messages must be at least 1")
+    # Checked here, before the build and the link-up: the workload would refuse them
+    # only once the simulation runs.
+    room = mirror_variant(args.lane_width).all_params()["slot_size"] - MESSAGE_HEADER_BYTES
+    if not MIN_MESSAGE <= args.min_size <= args.max_size <= room:
+        parser.error(f"message sizes must satisfy {MIN_MESSAGE} <= --min-size <= --max-size "
+                     f"<= {room} (a slot's room on the {args.lane_width}-bit lane), not "
+                     f"{args.min_size}..{args.max_size}")
     if not 0 <= args.ber <= 1e-4:
         parser.error("--ber must be in [0, 1e-4] (make soak explores noisier lines)")
     if not 0 <= args.holdoff < 1:
@@ -93,7 +122,7 @@ def run(args) -> tuple[dict, str | None, int]:
     and the messages each way of the run the VCD holds."""
     case = CocotbCase(args.sim, mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm)),
                       MODULE, TEST)
-    waves = not args.no_waves
+    waves = args.waves
     recorded = min(args.messages, args.waves_messages)
     runs = [(args.messages, waves and recorded == args.messages)]
     if waves and recorded < args.messages:
@@ -109,6 +138,27 @@ def run(args) -> tuple[dict, str | None, int]:
                              f"way): {failure}") from None
         summary = summary or json.loads((folder / "mirror_summary.json").read_text())
     return summary, str(waves_path(case)) if waves else None, recorded
+
+
+def recovered_line(summary: dict) -> str:
+    """The summary's line on the errors recovered. The OSes' holds (the drivers'
+    held_msg_count) and the HOLDOFF frames on the line (the adapters' tx_holdoff) are
+    told apart: an adapter also answers a replayed DATA frame it holds unacknowledged
+    with HOLDOFF, with no OS involved (docs/link-protocol.md)."""
+    stats = {s: summary["servers"][s]["statistics"] for s in "ab"}
+    hardware = {s: summary["servers"][s]["hardware"] for s in "ab"}
+    damaged = sum(c["frames_hit"] for c in summary["channel"].values())
+    flipped = sum(c["bits_flipped"] for c in summary["channel"].values())
+    replays = sum(hardware[s]["tx_replays"] for s in "ab")
+    held = sum(stats[s]["held_msg_count"] for s in "ab")
+    holdoff_frames = sum(hardware[s].get("tx_holdoff", 0) for s in "ab")
+    reported = {side: summary["servers"][side]["errors"] for side in "ab"}
+    return (f"Errors recovered: the line flipped {flipped} bits in {damaged} frames; the "
+            f"adapters replayed {replays} DATA frames; the OSes held {held} deliveries "
+            f"off; {holdoff_frames} HOLDOFF frames went out ({held} for the OSes' holds, "
+            f"the rest the adapters' answers to replays of packets held unacknowledged); "
+            f"errors reported to the OSes during the traffic: "
+            f"{reported if any(reported.values()) else 'none'}.")
 
 
 def _rate(bits_per_clock: float) -> str:
@@ -147,15 +197,7 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
     for name in names:
         print(f"  {name:30} {hardware['a'][name]:>8} {hardware['b'][name]:>10}")
     print()
-    damaged = sum(c["frames_hit"] for c in summary["channel"].values())
-    flipped = sum(c["bits_flipped"] for c in summary["channel"].values())
-    replays = sum(hardware[s]["tx_replays"] for s in "ab")
-    held = sum(stats[s]["held_msg_count"] for s in "ab")
-    reported = {side: summary["servers"][side]["errors"] for side in "ab"}
-    print(f"Errors recovered: the line flipped {flipped} bits in {damaged} frames; the "
-          f"adapters replayed {replays} DATA frames; the OSes held {held} deliveries off; "
-          f"errors reported to the OSes during the traffic: "
-          f"{reported if any(reported.values()) else 'none'}.")
+    print(recovered_line(summary))
     finale = summary["finale"]
     print(f"Finale: server a failed and sent EMERGENCY; b was told "
           f"({', '.join(finale['b_errors'])}), "
@@ -180,13 +222,24 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
         python = os.path.relpath(sys.executable)
         print(f"  frames:    {python} -m msl_tools.waves.frame_timeline {vcd}")
     print()
-    print(f"Repeat with --seed {summary['seed']}.")
+    print(f"Repeat with: make demo COCOTB_RANDOM_SEED={summary['seed']} "
+          f"(python -m msl_apps.mirror.demo --seed {summary['seed']}), the same options.")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    summary, vcd, recorded = run(args)
-    report(summary, args.sim, vcd, recorded)
+    variant = mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm))
+    try:
+        # Two demos of one design would share its results folder and VCD.
+        with RunLock(f"demo-{args.sim}-{variant.name}"):
+            summary, vcd, recorded = run(args)
+            report(summary, args.sim, vcd, recorded)
+    except RunLock.Busy as busy:
+        print(f"demo: {busy}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted (the next run starts afresh)", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -15,7 +15,8 @@ import json
 import os
 import sys
 
-from cocotb_tests.harness import SIMULATORS, CocotbCase, run_case, waves_path
+from cocotb_tests.harness import (SIMULATORS, CocotbCase, environment_seed, run_case,
+                                  waves_enabled, waves_path)
 from hdl.phy.lane import LANE_WIDTHS
 from msl_tools.tops import variants
 from msl_tools.waves.vcd_lanes import decode_lane
@@ -27,16 +28,25 @@ TEST = "phy_link_demo"
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sim", choices=SIMULATORS,
-                        default=os.environ.get("SIM") or "icarus")
-    parser.add_argument("--lane-width", type=int, choices=LANE_WIDTHS, default=10)
-    parser.add_argument("--frames", type=int, default=200, help="frames each way")
-    parser.add_argument("--ber", type=float, default=2e-4, help="bit error rate of the line")
+                        default=os.environ.get("SIM") or "icarus",
+                        help="simulator (default: SIM, else icarus)")
+    parser.add_argument("--lane-width", type=int, choices=LANE_WIDTHS, default=10,
+                        help="bits per clock on the line (default 10)")
+    parser.add_argument("--frames", type=int, default=200,
+                        help="frames each way (at least 1; default 200)")
+    parser.add_argument("--ber", type=float, default=2e-4,
+                        help="bit error rate of the line (0 to <0.01; default 2e-4)")
     parser.add_argument("--seed", type=int,
-                        default=int(os.environ["COCOTB_RANDOM_SEED"])
-                        if os.environ.get("COCOTB_RANDOM_SEED") else None,
                         help="random seed (default: COCOTB_RANDOM_SEED, else a new one)")
-    parser.add_argument("--no-waves", action="store_true", help="do not write a waveform")
+    parser.add_argument("--no-waves", action="store_true",
+                        help="do not write a waveform (also WAVES=0)")
     args = parser.parse_args(argv)
+    try:
+        if args.seed is None:
+            args.seed = environment_seed()
+        args.waves = waves_enabled(default=True) and not args.no_waves
+    except ValueError as error:
+        parser.error(str(error))
     if args.frames < 1:
         parser.error("--frames must be at least 1")
     if not 0 <= args.ber < 0.01:
@@ -50,7 +60,7 @@ def run(args) -> tuple[dict, str | None]:
     """Run the demo's cocotb test (log streamed); return its summary and waveform path."""
     case = CocotbCase(args.sim, variants("phy_pair", lane_width=args.lane_width)[0],
                       MODULE, TEST)
-    waves = not args.no_waves
+    waves = args.waves
     try:
         test_dir = run_case(case, extra_env={"DEMO_FRAMES": str(args.frames),
                                              "DEMO_BER": str(args.ber)},
@@ -106,8 +116,12 @@ def report(summary: dict, vcd: str | None, sim: str) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    summary, vcd = run(args)
-    report(summary, vcd, args.sim)
+    try:
+        summary, vcd = run(args)
+        report(summary, vcd, args.sim)
+    except KeyboardInterrupt:
+        print("\nphy demo: interrupted (the next run starts afresh)", file=sys.stderr)
+        return 130
     return 0
 
 

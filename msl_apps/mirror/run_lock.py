@@ -1,0 +1,58 @@
+"""One run at a time of a design's demo: two would share its results folder and VCD (the
+second's files overwrite the first's while it reads them, and its summary comes out
+wrong without a word)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+
+from cocotb_tests.harness import SIM_BUILD
+
+__all__ = ["RunLock"]
+
+
+class RunLock:
+    """A lock taken for the length of a run, refused at once if it is held.
+
+    Parameters
+    ----------
+    name : str
+        What is locked (``sim_build/locks/<name>.run``); the operating system lets the
+        lock go when the process ends, however it ends.
+
+    Raises
+    ------
+    RunLock.Busy
+        On entering, while another process holds the lock.
+    """
+
+    class Busy(RuntimeError):
+        """Another process holds the lock."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.path = SIM_BUILD / "locks" / f"{name}.run"
+        self._file = None
+
+    def __enter__(self) -> "RunLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise self.Busy(f"another run of {self.name} is under way ({holder}); it uses "
+                            "the results folder and waveform this one would write: wait "
+                            "for it to finish") from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"process {os.getpid()}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
