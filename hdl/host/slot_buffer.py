@@ -108,22 +108,34 @@ class TxBuffer(_SlotRam):
         m = Module()
         word_bytes, shift = self._word_bytes, self._shift
         ram = self._ram(m)
-        write = ram.write_port(granularity=8)
-        with m.If(self.dma_write_enable.any()):
-            m.d.comb += [write.addr.eq(self.dma_write_address), write.data.eq(self.dma_write_data),
-                         write.en.eq(self.dma_write_enable)]
-        with m.Else():
-            half = self.host.addr[2] if word_bytes == 8 else 0
-            m.d.comb += [write.addr.eq(self.host.addr[shift:]),
-                         write.data.eq(self.host.wdata.replicate(word_bytes // 4)),
-                         write.en.eq((self.host.wstrb & self.host.write.replicate(4))
-                                     << (4 * half))]
+        link = self._link_domain
+        # On two clocks the link reads its own copy of the slots, written alongside: a
+        # RAM with a write and a read port on one clock and a read port on another
+        # maps to LUT RAM (thousands of cells, and their read mux the sync domain's
+        # longest path), each copy with one write and one read port to block RAM.
+        link_ram = ram
+        if link != "sync":
+            m.submodules.link_ram = link_ram = Memory(shape=8 * word_bytes, depth=self._words,
+                                                      init=[])
+        writes = [ram.write_port(granularity=8)]
+        if link_ram is not ram:
+            writes.append(link_ram.write_port(granularity=8))
+        for write in writes:
+            with m.If(self.dma_write_enable.any()):
+                m.d.comb += [write.addr.eq(self.dma_write_address),
+                             write.data.eq(self.dma_write_data),
+                             write.en.eq(self.dma_write_enable)]
+            with m.Else():
+                half = self.host.addr[2] if word_bytes == 8 else 0
+                m.d.comb += [write.addr.eq(self.host.addr[shift:]),
+                             write.data.eq(self.host.wdata.replicate(word_bytes // 4)),
+                             write.en.eq((self.host.wstrb & self.host.write.replicate(4))
+                                         << (4 * half))]
 
         # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
-        link = self._link_domain
         fifo = ResetInserter(self.read.start)(SyncFIFOBuffered(width=8, depth=8))
         m.submodules.ahead = fifo = DomainRenamer(link)(fifo)
-        link_read = ram.read_port(domain=link)
+        link_read = link_ram.read_port(domain=link)
         offset = Signal(range(self._words * word_bytes + 1))  # next byte to fetch
         end = Signal.like(offset)
         in_flight = Signal()   # a word read was issued last clock

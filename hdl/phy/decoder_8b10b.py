@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 from hdl.phy.subblocks_8b10b import (
     A7_4B_RD_MINUS, A7_AFTER_RD_MINUS, A7_AFTER_RD_PLUS, CONTROL_4B_RD_MINUS,
     DATA_4B_RD_MINUS, DATA_6B_RD_MINUS, K28_6B_RD_MINUS, K7_X_VALUES,
-    has_complement_pair, ones, rom, wire,
+    has_complement_pair, is_unbalanced, rom, wire,
 )
 
 __all__ = ["Decoder8b10b"]
@@ -77,14 +77,16 @@ class Decoder8b10b(wiring.Component):
         six_inverse = _inverse(DATA_6B_RD_MINUS, 6)
         assert not set(k28_six_words) & set(six_inverse), "K.28 6b word is a data word"
         x_values, ok_minus, ok_plus = _columns(six_inverse, 64)
+        # whether a word is unbalanced (flips the disparity) is a table column, not a
+        # count of its ones: the disparity is on the decoder's longest path
         six_table = rom(m, "six_table", six,
-                        x=(5, x_values), ok_minus=(1, ok_minus), ok_plus=(1, ok_plus))
+                        x=(5, x_values), ok_minus=(1, ok_minus), ok_plus=(1, ok_plus),
+                        unbalanced=(1, [is_unbalanced(w, 6) for w in range(64)]))
         k28 = wire(m, "k28", six.matches(*k28_six_words))
         x = wire(m, "x", Mux(k28, 28, six_table.x))
         six_ok = [six_table.ok_minus | (six == k28_six_words[0]),
                   six_table.ok_plus | (six == k28_six_words[1])]
-        six_unbalanced = wire(m, "six_unbalanced", ones(six) != 3)
-        four_unbalanced = wire(m, "four_unbalanced", ones(four) != 2)
+        six_unbalanced = wire(m, "six_unbalanced", six_table.unbalanced)
 
         # A K.28 word at RD+ is the complement of the one at RD−: fold both onto the
         # RD− form (6b word 001111, after which the 4b word comes from the RD+ column).
@@ -92,7 +94,9 @@ class Decoder8b10b(wiring.Component):
         k28_words = {w ^ 0b1111: y for y, w in enumerate(CONTROL_4B_RD_MINUS)}
         data_y, data_ok_minus, data_ok_plus = _columns(_inverse(DATA_4B_RD_MINUS, 4), 16)
         data_four = rom(m, "four_table", four,
-                        y=(3, data_y), ok_minus=(1, data_ok_minus), ok_plus=(1, data_ok_plus))
+                        y=(3, data_y), ok_minus=(1, data_ok_minus), ok_plus=(1, data_ok_plus),
+                        unbalanced=(1, [is_unbalanced(w, 4) for w in range(16)]))
+        four_unbalanced = wire(m, "four_unbalanced", data_four.unbalanced)
         k28_four_table = rom(m, "k28_four_table", k28_four,
                              y=(3, [k28_words.get(w, 0) for w in range(16)]),
                              ok=(1, [w in k28_words for w in range(16)]))
