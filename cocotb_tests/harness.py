@@ -483,6 +483,10 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
             plusargs.append(f"+dumpdepth={waves_depth}")
         else:
             test_args += ["--trace-file", str(waves_file)]
+    if case.sim == "icarus":
+        # vvp -n: Ctrl-C ends the run like $finish, instead of stopping at vvp's
+        # interactive prompt (its Stop/Continue text) with the harness waiting on it.
+        test_args.append("-n")
     log = test_dir / "sim.log"
     results = test_dir / "results.xml"
     try:

@@ -61,7 +61,7 @@ def test_ctrl_c_ends_the_demo_in_one_line(monkeypatch, capsys):
 
 
 def _summary(held, holdoff_frames):
-    side = {"statistics": {"held_msg_count": held}, "errors": [],
+    side = {"statistics": {"held_msg_count": held, "holdoffs_sent": held}, "errors": [],
             "hardware": {"tx_replays": 2, "tx_holdoff": holdoff_frames}}
     return {"servers": {"a": side, "b": side},
             "channel": {"a_to_b": {"frames_hit": 1, "bits_flipped": 3},
@@ -72,5 +72,19 @@ def test_the_holds_of_the_oses_and_the_holdoff_frames_are_told_apart():
     # The run the issue quotes: no OS held anything, yet HOLDOFF frames went out (the
     # adapters answer a replay of a packet they still hold with HOLDOFF).
     line = demo.recovered_line(_summary(held=0, holdoff_frames=1))
-    assert "the OSes held 0 deliveries off; 2 HOLDOFF frames went out (0 for the OSes'" \
-        in line
+    assert "the OSes held 0 deliveries off; 2 HOLDOFF frames went out (0 asked for by " \
+        "the drivers" in line
+
+
+def test_the_simulators_python_ends_on_ctrl_c_without_a_traceback():
+    import subprocess
+    import sys
+    code = ("import os, signal, time\n"
+            "from msl_apps.sim_interrupt import end_quietly_on_interrupt\n"
+            "end_quietly_on_interrupt()\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "time.sleep(5)\n"
+            "print('still running')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=30)
+    assert (run.returncode, run.stdout, run.stderr) == (130, "", "")

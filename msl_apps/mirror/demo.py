@@ -142,8 +142,8 @@ def run(args) -> tuple[dict, str | None, int]:
 
 def recovered_line(summary: dict) -> str:
     """The summary's line on the errors recovered. The OSes' holds (the drivers'
-    held_msg_count) and the HOLDOFF frames on the line (the adapters' tx_holdoff) are
-    told apart: an adapter also answers a replayed DATA frame it holds unacknowledged
+    held_msg_count, and the HOLDOFF frames they asked for, holdoffs_sent) and the
+    HOLDOFF frames on the line (the adapters' tx_holdoff) are told apart: an adapter also answers a replayed DATA frame it holds unacknowledged
     with HOLDOFF, with no OS involved (docs/link-protocol.md)."""
     stats = {s: summary["servers"][s]["statistics"] for s in "ab"}
     hardware = {s: summary["servers"][s]["hardware"] for s in "ab"}
@@ -151,12 +151,14 @@ def recovered_line(summary: dict) -> str:
     flipped = sum(c["bits_flipped"] for c in summary["channel"].values())
     replays = sum(hardware[s]["tx_replays"] for s in "ab")
     held = sum(stats[s]["held_msg_count"] for s in "ab")
+    asked = sum(stats[s].get("holdoffs_sent", 0) for s in "ab")
     holdoff_frames = sum(hardware[s].get("tx_holdoff", 0) for s in "ab")
     reported = {side: summary["servers"][side]["errors"] for side in "ab"}
     return (f"Errors recovered: the line flipped {flipped} bits in {damaged} frames; the "
             f"adapters replayed {replays} DATA frames; the OSes held {held} deliveries "
-            f"off; {holdoff_frames} HOLDOFF frames went out ({held} for the OSes' holds, "
-            f"the rest the adapters' answers to replays of packets held unacknowledged); "
+            f"off; {holdoff_frames} HOLDOFF frames went out ({asked} asked for by the "
+            f"drivers for those holds, the rest the adapters' answers to replays of "
+            f"packets held unacknowledged); "
             f"errors reported to the OSes during the traffic: "
             f"{reported if any(reported.values()) else 'none'}.")
 
@@ -217,7 +219,8 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
         print(f"Waveform: {vcd} ({size:.0f} MB; a run of {recorded} messages each way, "
               "same seed and line)" if recorded < w["messages"] else
               f"Waveform: {vcd} ({size:.0f} MB)")
-        print(f"  GTKWave save file ({count} signals, grouped per adapter): {save}")
+        print(f"  GTKWave save file ({count} traces; lanes decoded, opens on the first DATA "
+              f"frame): {save}")
         print(f"  view it:   gtkwave {save}")
         python = os.path.relpath(sys.executable)
         print(f"  frames:    {python} -m msl_tools.waves.frame_timeline {vcd}")

@@ -20,6 +20,9 @@ from msl_apps.mirror.replica import Operation
 from msl_apps.mirror.servers import MirrorRun, Workload
 from msl_apps.mirror.faults import FAULTS, judge
 from server_os.sft3 import DriverError
+from msl_apps.sim_interrupt import end_quietly_on_interrupt
+
+end_quietly_on_interrupt()
 
 
 def _quiet_bus_models() -> None:

@@ -13,6 +13,9 @@ from dataclasses import asdict
 import cocotb
 
 from cocotb_tests.phy_env import DIRECTIONS, random_frames, score, send_all, start_pair
+from msl_apps.sim_interrupt import end_quietly_on_interrupt
+
+end_quietly_on_interrupt()
 
 
 @cocotb.test()
