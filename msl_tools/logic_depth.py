@@ -31,11 +31,11 @@ from pathlib import Path
 __all__ = ["DomainDepth", "LogicPath", "BUDGET", "depths", "measure", "main"]
 
 #: Logic levels each domain of the transceiver-clocks adapter may reach (``docs/timing.md``):
-#: the depths measured after the last path was pipelined, plus 2 (Yosys's ABC maps the
-#: same logic a level or two deeper or shallower as unrelated logic around it changes);
+#: the depths measured after the last path was pipelined, plus 1 (Yosys's ABC maps the
+#: same logic a level deeper or shallower as unrelated logic around it changes);
 #: lowered as paths are pipelined. 125 MHz on the LFE5UM5G-85F at speed 8 needs about 8
 #: (0.9 ns a level, routing included, measured there).
-BUDGET = {"sync": 18, "tx": 12, "rx": 12}
+BUDGET = {"sync": 17, "tx": 11, "rx": 11}
 
 # cell type -> (input ports, output ports) of its combinational arcs; carry inputs apart
 _COMBINATIONAL = {

@@ -12,7 +12,7 @@ from amaranth.lib.memory import Memory
 __all__ = [
     "DATA_6B_RD_MINUS", "K28_6B_RD_MINUS", "DATA_4B_RD_MINUS", "CONTROL_4B_RD_MINUS",
     "A7_4B_RD_MINUS", "A7_AFTER_RD_MINUS", "A7_AFTER_RD_PLUS", "K7_X_VALUES",
-    "is_unbalanced", "has_complement_pair", "rom", "ones", "wire",
+    "is_unbalanced", "has_complement_pair", "rom", "wire",
 ]
 
 #: 5b/6b, RD− column, indexed by EDCBA; each entry is ``abcdei``.
@@ -66,11 +66,6 @@ def rom(m, name: str, index, **columns):
     port = table.read_port(domain="comb")
     m.d.comb += port.addr.eq(index)
     return port.data
-
-
-def ones(value):
-    """Number of set bits of ``value`` (a small adder tree)."""
-    return sum(value[i] for i in range(len(value)))
 
 
 def wire(m, name: str, value) -> Signal:
