@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,8 @@ from msl_tools.verilog_checks import WAIVERS
 __all__ = ["ROOT", "SIM_BUILD", "SIMULATORS", "TIMESCALE", "CLOCK_NS",
            "selected_simulators", "clock_driven_by_hdl", "locked", "build", "CocotbCase",
            "cocotb_cases", "marked_long", "run_case", "waves_path", "top_params",
-           "generated_verilog", "SIMULATOR_PYTHON", "waves_enabled", "environment_seed"]
+           "generated_verilog", "SIMULATOR_PYTHON", "waves_enabled", "environment_seed",
+           "waves_suffix", "WAVES_FORMATS", "fst_problem", "missing_headers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM_BUILD = ROOT / "sim_build"
@@ -323,15 +325,20 @@ def generated_verilog(variant: Variant) -> Path:
 
 
 def build(sim: str, variant: Variant, waves: bool = False,
-          cocotb_defaults: bool = False, waves_depth: int = 0) -> tuple[Path, Path]:
+          cocotb_defaults: bool = False, waves_depth: int = 0,
+          waves_format: str | None = None) -> tuple[Path, Path]:
     """Generate and compile ``variant`` for ``sim`` (cached); return (build dir, params).
 
     The project's builds: Icarus with its Verilog clock, Verilator with only the top's
     ports public and :data:`PROJECT_OPTIMISATION`. ``cocotb_defaults``: built the way
     cocotb's runner builds by default instead (``make bench``'s fixed yardstick).
     ``waves_depth``: a Verilator waveform build that traces only that many scopes deep
-    (0: all; Icarus takes the depth when it runs).
+    (0: all; Icarus takes the depth when it runs). ``waves_format``: see
+    :func:`waves_suffix` (a Verilator FST build is a build of its own).
     """
+    fst = waves and sim == "verilator" and waves_suffix(sim, waves_format) == ".fst"
+    if fst and fst_problem(sim):
+        raise RuntimeError(fst_problem(sim))
     if cocotb_defaults and waves:
         raise ValueError("the cocotb-default build (the bench's yardstick) takes no waveforms")
     coverage = coverage_enabled(sim) and not cocotb_defaults
@@ -340,6 +347,7 @@ def build(sim: str, variant: Variant, waves: bool = False,
     depth = waves_depth if waves and sim == "verilator" else 0
     build_dir = SIM_BUILD / sim / (variant.name + ("-waves" if waves else "")
                                    + (f"-depth{depth}" if depth else "")
+                                   + ("-fst" if fst else "")
                                    + ("-coverage" if coverage else "")
                                    + ("-cocotb-defaults" if cocotb_defaults else ""))
     verilog = generated_verilog(variant)
@@ -348,7 +356,7 @@ def build(sim: str, variant: Variant, waves: bool = False,
     inputs = [verilog] + ([WAIVERS] if sim == "verilator" else [])
     fingerprint = hashlib.sha256(
         b"".join(p.read_bytes() for p in inputs)
-        + repr((sim, waves, coverage, cocotb_defaults, PROJECT_OPTIMISATION,
+        + repr((sim, waves, fst, coverage, cocotb_defaults, PROJECT_OPTIMISATION,
                 _BUILD_RECIPE)).encode()).hexdigest()
     stamp = build_dir / "build.stamp"
     with locked(f"{sim}-{build_dir.name}"):
@@ -375,7 +383,8 @@ def build(sim: str, variant: Variant, waves: bool = False,
                 control = _write_public_ports(build_dir, verilog, variant.name, depth)
                 sources = inputs + [control]
                 build_args = ["--no-public-flat-rw"] + (
-                    ["--coverage-line", "--coverage-toggle"] if coverage else [])
+                    ["--coverage-line", "--coverage-toggle"] if coverage else []) + (
+                    ["--trace-fst"] if fst else [])  # with the runner's --trace: FST
             runner_waves = waves and sim == "verilator"   # Icarus: see _write_waves_dump
             with _waves_setting(runner_waves), _verilator_make_options(make_options):
                 get_runner(sim).build(
@@ -442,21 +451,65 @@ def marked_long(cases: list[CocotbCase], *tests: str) -> list:
             for case in cases]
 
 
-#: The waveform format each simulator writes: VCD from Verilator (``--trace``), FST from
-#: Icarus (``vvp -fst``, what cocotb's runner asks for; smaller and as quick).
+#: The waveform format each simulator writes by default: VCD from Verilator
+#: (``--trace``), FST from Icarus (``vvp -fst``, what cocotb's runner asks for; smaller
+#: and as quick).
 WAVES_SUFFIX = {"verilator": ".vcd", "icarus": ".fst"}
+#: The formats each simulator can write here: Verilator both (FST with ``--trace-fst``,
+#: a build of its own), Icarus FST (cocotb's runner always asks vvp for it).
+WAVES_FORMATS = {"verilator": ("vcd", "fst"), "icarus": ("fst",)}
 
 
-def waves_path(case: CocotbCase, run_name: str | None = None) -> Path:
-    """Where a case's waveform goes when waveforms are on (:data:`WAVES_SUFFIX`)."""
-    name = (run_name or case.test) + WAVES_SUFFIX[case.sim]
+def waves_suffix(sim: str, waves_format: str | None = None) -> str:
+    """The waveform file's suffix for ``waves_format`` (``"vcd"``, ``"fst"``, None: the
+    simulator's default). Raises ValueError for a format the simulator cannot write."""
+    if waves_format is None:
+        return WAVES_SUFFIX[sim]
+    if waves_format not in WAVES_FORMATS[sim]:
+        raise ValueError(f"{sim} writes {' or '.join(WAVES_FORMATS[sim])} waveforms here, "
+                         f"not {waves_format}")
+    return "." + waves_format
+
+
+#: What Verilator's FST writer compiles against (verilated.mk links -llz4 -lz).
+FST_HEADERS = ("lz4.h", "zlib.h")
+
+
+def missing_headers(headers=FST_HEADERS) -> list[str]:
+    """The C headers of ``headers`` the C++ compiler cannot find."""
+    compiler = shutil.which(os.environ.get("CXX", "c++")) or shutil.which("g++")
+    if compiler is None:
+        return list(headers)
+    return [header for header in headers
+            if subprocess.run([compiler, "-fsyntax-only", "-x", "c++", "-"],
+                              input=f"#include <{header}>\n", capture_output=True,
+                              text=True).returncode != 0]
+
+
+def fst_problem(sim: str) -> str | None:
+    """Why ``sim`` cannot write FST here (None: it can): Verilator's FST writer needs
+    the lz4 and zlib development headers."""
+    if sim != "verilator":
+        return None
+    missing = missing_headers()
+    if not missing:
+        return None
+    return (f"Verilator's FST writer needs {', '.join(missing)} (Debian/Ubuntu: apt-get "
+            "install liblz4-dev zlib1g-dev); write a VCD instead")
+
+
+def waves_path(case: CocotbCase, run_name: str | None = None,
+               waves_format: str | None = None) -> Path:
+    """Where a case's waveform goes when waveforms are on (:func:`waves_suffix`)."""
+    name = (run_name or case.test) + waves_suffix(case.sim, waves_format)
     return SIM_BUILD / "waves" / case.sim / case.variant.name / name
 
 
 def run_case(case: CocotbCase, extra_env: dict | None = None,
              waves: bool | None = None, seed: int | None = None,
              stream: bool = False, run_name: str | None = None,
-             waves_depth: int = 0, cocotb_defaults: bool = False) -> Path:
+             waves_depth: int = 0, cocotb_defaults: bool = False,
+             waves_format: str | None = None) -> Path:
     """Build (if needed) and run one case; fail unless the cocotb test ran and passed.
 
     ``waves``: force waveforms on or off (default: the ``WAVES`` knob). ``seed``: the
@@ -465,16 +518,18 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
     ``run_name``: the run's folder (and VCD) name, for several runs of one test at once
     (default: the test's name). ``waves_depth``: dump only that many scopes deep
     (0: everything). ``cocotb_defaults``: on the build cocotb's runner makes by
-    default, under cocotb's clock (see :func:`build`). Returns the run's folder
+    default, under cocotb's clock (see :func:`build`). ``waves_format``: ``"vcd"`` or
+    ``"fst"`` (:func:`waves_suffix`). Returns the run's folder
     (``sim.log``, ``results.xml`` and any files the test wrote).
     """
     waves = waves_enabled() if waves is None else waves
     seed = environment_seed() if seed is None else seed
-    build_dir, params = build(case.sim, case.variant, waves, cocotb_defaults, waves_depth)
+    build_dir, params = build(case.sim, case.variant, waves, cocotb_defaults, waves_depth,
+                              waves_format)
     hdl_clock = case.sim == "icarus" and not cocotb_defaults
     test_dir = build_dir / (run_name or case.test)
     test_dir.mkdir(parents=True, exist_ok=True)
-    waves_file = waves_path(case, run_name)
+    waves_file = waves_path(case, run_name, waves_format)
     plusargs, test_args = [], []
     if waves:
         waves_file.parent.mkdir(parents=True, exist_ok=True)

@@ -69,3 +69,21 @@ def test_make_help_names_every_target_and_knob():
 
 def test_make_release_quotes_its_folder():
     assert '--out "a b"' in _make("-n", "release", "OUT=a b")
+
+
+def test_waveform_formats_each_simulator_writes():
+    from cocotb_tests.harness import missing_headers, waves_suffix
+    assert waves_suffix("verilator") == ".vcd" and waves_suffix("verilator", "fst") == ".fst"
+    assert waves_suffix("icarus") == ".fst"
+    with pytest.raises(ValueError, match="icarus writes fst waveforms here, not vcd"):
+        waves_suffix("icarus", "vcd")
+    # Verilator's FST writer needs lz4 and zlib headers: a missing one is named.
+    assert missing_headers(("no_such_header_xyz.h", "stdio.h")) == ["no_such_header_xyz.h"]
+
+
+def test_the_demo_refuses_fst_it_cannot_build(monkeypatch, capsys):
+    from msl_apps.mirror import demo
+    monkeypatch.setattr(demo, "fst_problem", lambda sim: "Verilator's FST writer needs lz4.h")
+    with pytest.raises(SystemExit):
+        demo.parse_args(["--waves-format", "fst"])
+    assert "--waves-format fst: Verilator's FST writer needs lz4.h" in capsys.readouterr().err

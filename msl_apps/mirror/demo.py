@@ -25,7 +25,7 @@ import sys
 
 from cocotb_tests.clocks import offset_period_ps
 from cocotb_tests.harness import (SIMULATORS, CocotbCase, environment_seed, run_case,
-                                  waves_enabled, waves_path)
+                                  fst_problem, waves_enabled, waves_path, waves_suffix)
 from msl_apps.mirror.run_lock import RunLock
 from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
 from msl_spec import MESSAGE_HEADER_BYTES
@@ -77,10 +77,16 @@ def parse_args(argv):
                         help="messages each way of the run the VCD records (default "
                              f"{WAVES_MESSAGES}; a longer run is simulated twice: without "
                              "a waveform, then this many messages with one)")
+    parser.add_argument("--waves-format", choices=("vcd", "fst"),
+                        help="waveform format (default: vcd on Verilator, fst on Icarus; "
+                             "FST is several times smaller, Verilator builds it apart)")
     parser.add_argument("--no-waves", action="store_true",
                         help="do not write a waveform (also WAVES=0)")
     args = parser.parse_args(argv)
+    if args.waves_format == "fst" and fst_problem(args.sim):
+        parser.error(f"--waves-format fst: {fst_problem(args.sim)}")
     try:
+        waves_suffix(args.sim, args.waves_format)
         if args.seed is None:
             args.seed = environment_seed()
         args.waves = waves_enabled(default=True) and not args.no_waves
@@ -132,12 +138,14 @@ def run(args) -> tuple[dict, str | None, int]:
         try:
             config = json.dumps(config_of(args, messages))
             folder = run_case(case, extra_env={"MIRROR_CONFIG": config}, waves=with_waves,
-                              seed=args.seed, stream=True, waves_depth=WAVES_DEPTH)
+                              seed=args.seed, stream=True, waves_depth=WAVES_DEPTH,
+                              waves_format=args.waves_format)
         except AssertionError as failure:
             raise SystemExit(f"The demo failed (seed {args.seed}, {messages} messages each "
                              f"way): {failure}") from None
         summary = summary or json.loads((folder / "mirror_summary.json").read_text())
-    return summary, str(waves_path(case)) if waves else None, recorded
+    return (summary, str(waves_path(case, waves_format=args.waves_format)) if waves else None,
+            recorded)
 
 
 def recovered_line(summary: dict) -> str:

@@ -54,6 +54,12 @@ class WaveFile:
                 raise ValueError(f"{self.path} is truncated inside its header (no "
                                  "$enddefinitions): the simulation stopped before any "
                                  "value was written") from None
+            if self.path.suffix.lower() == ".fst":
+                reason = " ".join(str(error).split())
+                raise ValueError(f"{self.path} cannot be read as FST ({reason}): an FST is "
+                                 "whole only once the simulation closed it, and one cut "
+                                 "off is unreadable (a cut-off VCD can be read up to the "
+                                 "cut)") from None
             raise ValueError(f"{self.path} is not a VCD or FST file pywellen can read: "
                              f"{error}") from error
         self.truncated = self._cut_off(self.path)
