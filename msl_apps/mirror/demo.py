@@ -11,9 +11,10 @@ does the same (full duplex), over a line with bit errors, with some deliveries h
 Then server a fails and sends EMERGENCY; b is told and carries on alone. Streams the
 simulation's progress, then prints a summary: messages and packets each way, goodput,
 both drivers' GetMSLStatistics and adapters' counters, the errors recovered, the mirror
-check, and where the VCD and its GTKWave save file are. The VCD records a run of
-``--waves-messages`` each way (the same seed and line): a long run is simulated once
-without a waveform for the summary and once more, shorter, for the waveform.
+check, and where the waveform (FST, or VCD) and its GTKWave save file are. The
+waveform records a run of ``--waves-messages`` each way (the same seed and line): a
+long run is simulated once without a waveform for the summary and once more, shorter,
+for the waveform.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ MODULE, TEST = "msl_apps.mirror.simulation", "mirrored_servers"
 #: Scopes dumped: the top's buses and lanes, each adapter's own nets and its blocks'
 #: ports; the whole design would be some 10 MB a thousand clocks.
 WAVES_DEPTH = 2
-#: Messages each way of the run the VCD records: a waveform of some 60 MB (1000 messages
-#: each way would be over a gigabyte, more than a viewer opens comfortably).
+#: Messages each way of the run the waveform records: some 4 MB of FST, 65 MB of VCD
+#: (1000 messages each way would be over a gigabyte of VCD, more than a viewer opens
+#: comfortably).
 WAVES_MESSAGES = 60
 
 
@@ -74,15 +76,18 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int,
                         help="random seed (default: COCOTB_RANDOM_SEED, else a new one)")
     parser.add_argument("--waves-messages", type=int, default=WAVES_MESSAGES,
-                        help="messages each way of the run the VCD records (default "
+                        help="messages each way of the run the waveform records (default "
                              f"{WAVES_MESSAGES}; a longer run is simulated twice: without "
                              "a waveform, then this many messages with one)")
     parser.add_argument("--waves-format", choices=("vcd", "fst"),
-                        help="waveform format (default: vcd on Verilator, fst on Icarus; "
-                             "FST is several times smaller, Verilator builds it apart)")
+                        help="waveform format (default fst: a sixteenth of the VCD's size; "
+                             "vcd on Verilator when its FST writer's lz4/zlib headers are "
+                             "missing)")
     parser.add_argument("--no-waves", action="store_true",
                         help="do not write a waveform (also WAVES=0)")
     args = parser.parse_args(argv)
+    if args.waves_format is None:  # FST where the simulator can write it
+        args.waves_format = "vcd" if fst_problem(args.sim) else "fst"
     if args.waves_format == "fst" and fst_problem(args.sim):
         parser.error(f"--waves-format fst: {fst_problem(args.sim)}")
     try:
@@ -124,8 +129,8 @@ def config_of(args, messages: int) -> dict:
 
 
 def run(args) -> tuple[dict, str | None, int]:
-    """Run the demo's cocotb test (log streamed): its summary, the VCD path (or None)
-    and the messages each way of the run the VCD holds."""
+    """Run the demo's cocotb test (log streamed): its summary, the waveform's path (or
+    None) and the messages each way of the run the waveform holds."""
     case = CocotbCase(args.sim, mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm)),
                       MODULE, TEST)
     waves = args.waves
@@ -241,7 +246,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     variant = mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm))
     try:
-        # Two demos of one design would share its results folder and VCD.
+        # Two demos of one design would share its results folder and waveform.
         with RunLock(f"demo-{args.sim}-{variant.name}"):
             summary, vcd, recorded = run(args)
             report(summary, args.sim, vcd, recorded)
