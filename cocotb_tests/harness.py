@@ -257,7 +257,7 @@ def _environment(**values: str):
 
 def _waves_setting(waves: bool):
     """Hold WAVES at our decision: cocotb's runner lets the variable override its
-    ``waves=`` argument (and ``make`` exports WAVES=0 by default)."""
+    ``waves=`` argument (and a user's WAVES, which ``make`` passes on when given)."""
     return _environment(WAVES="1" if waves else "0")
 
 
