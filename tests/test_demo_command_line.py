@@ -4,7 +4,8 @@ second run of the same design would collide, and end a Ctrl-C in one line."""
 import pytest
 
 from msl_apps.mirror import demo
-from msl_apps.mirror.run_lock import RunLock
+from cocotb_tests.harness import SIM_BUILD
+from cocotb_tests.run_lock import RunLock
 from msl_apps.mirror.servers import mirror_variant
 from msl_apps.phy_demo import demo as phy_demo
 
@@ -44,11 +45,11 @@ def test_a_bad_seed_or_waves_knob_is_one_line(monkeypatch, capsys, parse):
 
 def test_a_second_demo_of_the_design_is_refused_while_one_runs(capsys):
     variant = mirror_variant(10)
-    with RunLock(f"demo-verilator-{variant.name}"):
+    with RunLock(f"demo-verilator-{variant.name}", SIM_BUILD / "locks"):
         assert demo.main(["--messages", "1", "--sim", "verilator"]) == 1
     message = capsys.readouterr().err
     assert "another run of demo-verilator-" in message and "wait for it" in message
-    with RunLock(f"demo-verilator-{variant.name}"):  # free again once the first ends
+    with RunLock(f"demo-verilator-{variant.name}", SIM_BUILD / "locks"):  # free again once the first ends
         pass
 
 

@@ -25,9 +25,9 @@ import os
 import sys
 
 from cocotb_tests.clocks import offset_period_ps
-from cocotb_tests.harness import (SIMULATORS, CocotbCase, environment_seed, run_case,
+from cocotb_tests.run_lock import RunLock
+from cocotb_tests.harness import (SIM_BUILD, SIMULATORS, CocotbCase, environment_seed, run_case,
                                   fst_problem, waves_enabled, waves_path, waves_suffix)
-from msl_apps.mirror.run_lock import RunLock
 from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
 from msl_spec import MESSAGE_HEADER_BYTES
 from msl_tools.waves.gtkwave_save import write_save_file
@@ -247,7 +247,7 @@ def main(argv=None) -> int:
     variant = mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm))
     try:
         # Two demos of one design would share its results folder and waveform.
-        with RunLock(f"demo-{args.sim}-{variant.name}"):
+        with RunLock(f"demo-{args.sim}-{variant.name}", SIM_BUILD / "locks"):
             summary, vcd, recorded = run(args)
             report(summary, args.sim, vcd, recorded)
     except RunLock.Busy as busy:

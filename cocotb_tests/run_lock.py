@@ -1,13 +1,13 @@
-"""One run at a time of a design's demo: two would share its results folder and VCD (the
-second's files overwrite the first's while it reads them, and its summary comes out
-wrong without a word)."""
+"""One run at a time in a results folder: two runs of one test on one build (two demos
+of a design, a demo and ``make test``) would share its folder and waveform, the second's
+files overwriting the first's while it reads them, its summary wrong without a word."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 
-from cocotb_tests.harness import SIM_BUILD
+from pathlib import Path
 
 __all__ = ["RunLock"]
 
@@ -18,8 +18,10 @@ class RunLock:
     Parameters
     ----------
     name : str
-        What is locked (``sim_build/locks/<name>.run``); the operating system lets the
-        lock go when the process ends, however it ends.
+        What is locked, for the message.
+    folder : Path
+        Where the lock file goes (``<name>.run``); the operating system lets the lock
+        go when the process ends, however it ends.
 
     Raises
     ------
@@ -30,9 +32,9 @@ class RunLock:
     class Busy(RuntimeError):
         """Another process holds the lock."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, folder: Path):
         self.name = name
-        self.path = SIM_BUILD / "locks" / f"{name}.run"
+        self.path = Path(folder) / f"{name}.run"
         self._file = None
 
     def __enter__(self) -> "RunLock":
