@@ -43,7 +43,10 @@ def test_a_bad_seed_or_waves_knob_is_one_line(monkeypatch, capsys, parse):
     assert parse([]).waves is True and parse(["--no-waves"]).waves is False
 
 
-def test_a_second_demo_of_the_design_is_refused_while_one_runs(capsys):
+def test_a_second_demo_of_the_design_is_refused_while_one_runs(monkeypatch, capsys):
+    def ran(args):  # (so that a lock that fails to refuse does not start a simulation)
+        raise AssertionError("the second demo ran although the first held its lock")
+    monkeypatch.setattr(demo, "run", ran)
     variant = mirror_variant(10)
     with RunLock(f"demo-verilator-{variant.name}", SIM_BUILD / "locks"):
         assert demo.main(["--messages", "1", "--sim", "verilator"]) == 1
