@@ -31,16 +31,22 @@ COLUMNS = ("sent", "delivered", "lost", "duplicated", "reordered", "corrupted", 
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # Defaults shown in --help: a user picks seeds and counts by them.
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--sim", choices=SIMULATORS,
-                        default=os.environ.get("SIM") or "verilator")
+                        default=os.environ.get("SIM") or "verilator", help="simulator")
     parser.add_argument("--seeds", type=int, default=5, help="runs per fault kind")
-    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=1,
+                        help="seed of each kind's first run (the next runs: +1, +2, ...)")
     parser.add_argument("--kinds", default=",".join(FAULTS),
-                        help=f"comma-separated, of: {', '.join(FAULTS)}")
+                        help=f"comma-separated, of: {', '.join(FAULTS)} (default: all)"
+                             "%(default).0s")
     parser.add_argument("--messages", type=int, default=120, help="messages each server sends")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--out", type=Path, default=SIM_BUILD / "soak")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="runs at once (one simulator each)")
+    parser.add_argument("--out", type=Path, default=SIM_BUILD / "soak",
+                        help="folder of soak.json")
     args = parser.parse_args(argv)
     args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     unknown = [k for k in args.kinds if k not in FAULTS]
