@@ -135,7 +135,7 @@ class _Netlist:
                     if port.startswith("DO"):
                         self.driver[bit] = ("seq", domain)
                     else:
-                        self.sinks.append((bit, domain, f"{name}.{port}"))
+                        self.sinks.append((bit, domain, f"{name}.{port.rstrip('0123456789')}"))
         elif kind == "TRELLIS_DPR16X4":
             # written in WCK's domain; read asynchronously through RAD
             domain = self.domain_of(pins["WCK"][0])

@@ -46,7 +46,8 @@ class DmaMover(wiring.Component):
         A transfer, taken while not ``busy``.
     busy, done, error, error_response : Out
     local_write_address, local_write_data, local_write_enable : Out
-        A local word write (byte enables; all 0 = no write).
+        A local word write (byte enables; all 0 = no write), registered: a clock after
+        the beat it comes from, and in the RAM by the time ``done`` can be acted on.
     local_read_address : Out, local_read_data : In
         A local word read; the data arrives the next clock.
     """
@@ -139,6 +140,9 @@ class DmaMover(wiring.Component):
             m.d.sync += [failed.eq(1), self.error_response.eq(response)]
 
         # ---- Reads: host -> local ----
+        write_address = Signal.like(self.local_write_address)   # this clock's local write
+        write_data = Signal.like(self.local_write_data)
+        write_enable = Signal.like(self.local_write_enable)
         beats = Signal(17)       # source words received
         previous = Signal(self._width)
         flushed = Signal()
@@ -162,17 +166,24 @@ class DmaMover(wiring.Component):
                 fail(axi.rresp)
             with m.If((beats >= lag) & ~failed & ~beat_error):
                 j = beats - lag
-                m.d.comb += [self.local_write_address.eq((dst >> lb) + j),
-                             self.local_write_data.eq(realign(previous, axi.rdata)),
-                             self.local_write_enable.eq(enables(j))]
+                m.d.comb += [write_address.eq((dst >> lb) + j),
+                             write_data.eq(realign(previous, axi.rdata)),
+                             write_enable.eq(enables(j))]
         flush_due = reading & (beats == src_words) & ~flushed & ~failed & \
             (dst_words > src_words - lag) & (length != 0)
         with m.If(flush_due):
             j = src_words - lag
-            m.d.comb += [self.local_write_address.eq((dst >> lb) + j),
-                         self.local_write_data.eq(realign(previous, 0)),
-                         self.local_write_enable.eq(enables(j))]
+            m.d.comb += [write_address.eq((dst >> lb) + j),
+                         write_data.eq(realign(previous, 0)),
+                         write_enable.eq(enables(j))]
             m.d.sync += flushed.eq(1)
+        # The local write is registered: the beat count's arithmetic, the realignment
+        # and the slot buffer's write port were one path, the sync domain's longest
+        # (docs/timing.md). The last write still lands before `done` can be acted on:
+        # done comes a clock after the last beat or the flush at the earliest.
+        m.d.sync += [self.local_write_address.eq(write_address),
+                     self.local_write_data.eq(write_data),
+                     self.local_write_enable.eq(write_enable)]
 
         # ---- Writes: local -> host ----
         m.submodules.bursts = bursts = SyncFIFOBuffered(width=9, depth=self._max_outstanding)

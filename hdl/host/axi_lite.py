@@ -4,7 +4,7 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from hdl.host.register_bus import RegisterBusSignature
+from hdl.host.register_bus import READ_LATENCY, RegisterBusSignature
 
 __all__ = ["AxiLiteSignature", "AxiLiteSlave", "AxiResponse"]
 
@@ -95,7 +95,7 @@ class AxiLiteSlave(wiring.Component):
                              bus.wdata.eq(wdata), bus.wstrb.eq(wstrb)]
                 with m.If(reading):
                     m.d.sync += read_error.eq(bus.error)
-                    m.next = "READ_DATA"
+                    m.next = "READ_WAIT"
                 with m.Else():
                     m.d.sync += axil.bresp.eq(AxiResponse.DECERR.value * bus.error)
                     m.next = "WRITE_EFFECT"
@@ -105,8 +105,11 @@ class AxiLiteSlave(wiring.Component):
                 # that has it sees the write's effects: irq low after a W1C, say.
                 m.d.sync += axil.bvalid.eq(1)
                 m.next = "WRITE_RESPONSE"
+            with m.State("READ_WAIT"):
+                assert READ_LATENCY == 2   # one clock here, then the data
+                m.next = "READ_DATA"
             with m.State("READ_DATA"):
-                # The data of the read issued last clock is on the bus now.
+                # The data of the read issued READ_LATENCY clocks ago is on the bus now.
                 m.d.sync += [
                     axil.rvalid.eq(1),
                     axil.rdata.eq(Mux(read_error, 0, bus.rdata)),

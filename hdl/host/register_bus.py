@@ -4,7 +4,12 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["RegisterBusSignature", "BusDecoder"]
+__all__ = ["READ_LATENCY", "RegisterBusSignature", "BusDecoder"]
+
+#: Clocks from a ``read`` request to its data on ``rdata``. Two, so that a target's read
+#: multiplexer starts from registers (the register file's, over every register, was the
+#: ``sync`` domain's longest path with the address decode in the same clock).
+READ_LATENCY = 2
 
 
 def RegisterBusSignature(address_width: int = 16) -> wiring.Signature:
@@ -12,7 +17,8 @@ def RegisterBusSignature(address_width: int = 16) -> wiring.Signature:
 
     ``read`` or ``write`` is a one-clock request at ``addr`` (a byte address, 4-byte
     aligned). ``error`` answers in the same clock: nothing is mapped there. Read data
-    arrives in ``rdata`` the clock after ``read``.
+    arrives in ``rdata`` :data:`READ_LATENCY` clocks after ``read`` and stays there
+    until the next read.
     """
     return wiring.Signature({
         "addr": Out(address_width),

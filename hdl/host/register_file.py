@@ -5,7 +5,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from msl_spec import REGISTER_MAP, Access, RegisterMap
-from hdl.host.register_bus import RegisterBusSignature
+from hdl.host.register_bus import READ_LATENCY, RegisterBusSignature
 
 __all__ = ["RegisterFile", "register_layout"]
 
@@ -91,16 +91,26 @@ class RegisterFile(wiring.Component):
             m.d.sync += port.written.eq(0)
             m.d.comb += port.data.eq(written_data)
 
-        with m.Switch(word):
+        # Reads in two clocks (READ_LATENCY): the word read is registered, and the
+        # multiplexer over every register runs from it in the next clock.
+        assert READ_LATENCY == 2
+        read_word, reading = Signal.like(word), Signal()
+        m.d.sync += [read_word.eq(word), reading.eq(bus.read)]
+        with m.Switch(read_word):
             for register in self._map:
                 port = self.port(register.name)
                 rw = _mask(register, {Access.RW})
                 hardware = _mask(register, {Access.RO, Access.W1C, Access.W1S})
                 with m.Case(register.address >> 2):
-                    m.d.comb += bus.error.eq(0)
-                    with m.If(bus.read):
+                    with m.If(reading):
                         m.d.sync += rdata.eq((port.fields.as_value() & rw)
                                              | (port.value.as_value() & hardware))
+        with m.Switch(word):
+            for register in self._map:
+                port = self.port(register.name)
+                rw = _mask(register, {Access.RW})
+                with m.Case(register.address >> 2):
+                    m.d.comb += bus.error.eq(0)
                     with m.If(bus.write):
                         m.d.sync += port.written.eq(1)
                         if rw:

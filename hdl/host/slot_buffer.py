@@ -11,7 +11,7 @@ from amaranth.lib.memory import Memory
 from amaranth.hdl import ResetInserter
 from amaranth.lib.wiring import In, Out
 
-from hdl.host.register_bus import RegisterBusSignature
+from hdl.host.register_bus import READ_LATENCY, RegisterBusSignature
 from hdl.link.link_interfaces import PayloadReadSignature, SlotWriteSignature
 
 __all__ = ["check_slots", "TxBuffer", "RxBuffer"]
@@ -25,18 +25,23 @@ def check_slots(slots: int, slot_size: int, max_slots: int) -> None:
 
 
 def _host_read_port(m, memory, host, word_bytes: int):
-    """The host's 32-bit window reads: data the next clock (the right half of a 64-bit
-    RAM word)."""
+    """The host's 32-bit window reads (the right half of a 64-bit RAM word): the RAM's
+    data the next clock, registered once more for the bus's READ_LATENCY."""
+    assert READ_LATENCY == 2
     shift = word_bytes.bit_length() - 1
     read = memory.read_port()
     m.d.comb += [read.addr.eq(host.addr[shift:]), read.en.eq(host.read)]
+    data_ready = Signal()   # the RAM's data of a read is out this clock
+    m.d.sync += data_ready.eq(host.read)
     if word_bytes == 4:
-        m.d.comb += host.rdata.eq(read.data)
+        word = read.data
     else:
         half = Signal()
         with m.If(host.read):
             m.d.sync += half.eq(host.addr[2])
-        m.d.comb += host.rdata.eq(read.data.word_select(half, 32))
+        word = read.data.word_select(half, 32)
+    with m.If(data_ready):
+        m.d.sync += host.rdata.eq(word)
 
 
 class _SlotRam(wiring.Component):
