@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from msl_spec import FrameKind, LinkCommand, NakReason
 
 from linkmodel.frames import kind_name
-from msl_tools.waves.vcd_lanes import TRUNCATED, decode_lane
+from msl_tools.waves.vcd_lanes import TRUNCATED, decode_lane, find_signal
 from msl_tools.waves.wave_file import WaveFile
 
 __all__ = ["TimelineEntry", "packet_messages", "timeline", "DEFAULT_LANES"]
@@ -84,8 +84,13 @@ def timeline(wave, lanes: dict[str, str] | None = None,
     """Every frame on the given lanes (direction → lane signal), in time order.
     ``wave``: a VCD or FST file's path, or an open :class:`WaveFile`."""
     wave = wave if isinstance(wave, WaveFile) else WaveFile(wave)
+    lanes = lanes or DEFAULT_LANES
+    try:  # the clock and every lane in one pass over a VCD
+        wave.prefetch([find_signal(wave.names, name) for name in [clock, *lanes.values()]])
+    except KeyError:
+        pass  # decode_lane names what is missing
     entries = []
-    for direction, lane in (lanes or DEFAULT_LANES).items():
+    for direction, lane in lanes.items():
         for frame in decode_lane(wave, lane, clock).frames:
             h = frame.header
             entry = TimelineEntry(

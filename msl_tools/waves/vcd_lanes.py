@@ -13,6 +13,7 @@ constants come from the gateware's modules; the decoding is independent of it.
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 
@@ -30,17 +31,24 @@ TRUNCATED = ("warning: {path} is truncated (its last line is cut off, as a stopp
              "simulation leaves it): what follows is what is complete")
 
 
+_VECTOR_RANGE = re.compile(r"\[\d+:\d+\]$")
+
+
+@functools.lru_cache(maxsize=4)
+def _bases(names: tuple) -> list[tuple[str, str]]:
+    """``(name without its vector range, name)`` for each signal (vectors are listed as
+    ``scope.name[9:0]``); once per waveform, not once per signal looked up."""
+    return [(_VECTOR_RANGE.sub("", name), name) for name in names]
+
+
 def find_signal(names, wanted: str) -> str:
     """The full name of a signal given by its last name component(s).
 
     The shallowest match wins (a top-level port, not a submodule's copy of it);
     Verilator's ``$rootio`` scope duplicates the ports and is passed over.
     """
-    def base(name):  # vectors are listed as "scope.name[9:0]"
-        return re.sub(r"\[\d+:\d+\]$", "", name)
-
-    matches = [n for n in names if (base(n) == wanted or base(n).endswith("." + wanted))
-               and not n.startswith("$")]
+    matches = [n for b, n in _bases(tuple(names))
+               if (b == wanted or b.endswith("." + wanted)) and not n.startswith("$")]
     if not matches:
         raise KeyError(f"no signal named {wanted!r} in the waveform")
     depth = min(n.count(".") for n in matches)
@@ -107,7 +115,12 @@ def main(argv=None) -> int:
         parser.error(str(error))
     if wave.truncated:
         print(TRUNCATED.format(path=args.vcd), file=sys.stderr)
-    for lane in args.lane or ["a__lane_tx", "b__lane_tx"]:
+    lanes = args.lane or ["a__lane_tx", "b__lane_tx"]
+    try:  # every lane and the clock in one pass over a VCD
+        wave.prefetch([find_signal(wave.names, name) for name in [args.clock, *lanes]])
+    except KeyError:
+        pass  # named below, lane by lane
+    for lane in lanes:
         try:
             result = decode_lane(wave, lane, args.clock)
         except (KeyError, ValueError) as error:

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pywellen
 
+from msl_tools.waves.vcd_scan import scan_vcd, vcd_header, vcd_identifiers
+
 __all__ = ["WaveFile"]
 
 _NS_PER_UNIT = {"fs": 1e-6, "ps": 1e-3, "ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -64,6 +66,7 @@ class WaveFile:
                              f"{error}") from error
         self.truncated = self._cut_off(self.path)
         self._arrays = {}
+        self._vcd_ids = None  # a VCD's identifiers, read when first needed
         self._vars = {self._name(var): var for var in self._wave.all_vars()}
         scale = self._wave.timescale
         self.ns_per_unit = scale.factor * _NS_PER_UNIT[str(scale.unit).split(".")[-1].lower()]
@@ -105,6 +108,20 @@ class WaveFile:
         return [(time, value if isinstance(value, int) else None)
                 for time, value in self._vars[name].tv]
 
+    def prefetch(self, names) -> None:
+        """Read the changes of several signals at once (for :meth:`arrays`): of a VCD
+        in one pass over the file (:mod:`msl_tools.waves.vcd_scan`), a few tenths of a
+        second where a general reader parses every signal it holds."""
+        if self.path.suffix.lower() != ".vcd":
+            return
+        if self._vcd_ids is None:
+            self._vcd_ids = vcd_identifiers(vcd_header(self.path))
+        wanted = {n: self._vcd_ids[n] for n in names
+                  if n not in self._arrays and n in self._vcd_ids
+                  and self._vcd_ids[n][1] <= 63}
+        if wanted:
+            self._arrays.update(scan_vcd(self.path, wanted))
+
     def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(times, values, known)`` of signal ``name`` as numpy arrays: int64 times in
         the file's units, int64 values (0 where ``known`` is False: X or Z bits).
@@ -116,7 +133,8 @@ class WaveFile:
         """
         if self.width(name) > 63:
             raise ValueError(f"{name} is {self.width(name)} bits wide; arrays hold 63")
-        if name not in self._arrays:
+        self.prefetch([name])
+        if name not in self._arrays:  # an FST, or a name the VCD scan did not find
             changes = list(self._vars[name].tv)
             try:  # all values known: one conversion
                 table = np.array(changes, dtype=np.int64).reshape(-1, 2)
