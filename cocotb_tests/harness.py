@@ -50,7 +50,7 @@ from msl_tools.verilog_checks import WAIVERS
 
 __all__ = ["ROOT", "SIM_BUILD", "SIMULATORS", "TIMESCALE", "CLOCK_NS",
            "selected_simulators", "clock_driven_by_hdl", "locked", "build", "CocotbCase",
-           "cocotb_cases", "marked_long", "run_case", "waves_path", "top_params",
+           "run_lock", "cocotb_cases", "marked_long", "run_case", "waves_path", "top_params",
            "generated_verilog", "SIMULATOR_PYTHON", "waves_enabled", "environment_seed",
            "waves_suffix", "WAVES_FORMATS", "fst_problem", "missing_headers"]
 
@@ -506,6 +506,12 @@ def waves_path(case: CocotbCase, run_name: str | None = None,
     return SIM_BUILD / "waves" / case.sim / case.variant.name / name
 
 
+def run_lock(sim: str, build_dir: Path, test_dir: Path) -> RunLock:
+    """The lock of one results folder. Its name holds the simulator: the same test on
+    the other simulator has folders of its own, and runs beside it under ``make test``."""
+    return RunLock(f"{sim}-{build_dir.name}-{test_dir.name}", SIM_BUILD / "locks")
+
+
 def run_case(case: CocotbCase, extra_env: dict | None = None,
              waves: bool | None = None, seed: int | None = None,
              stream: bool = False, run_name: str | None = None,
@@ -547,7 +553,7 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
     results = test_dir / "results.xml"
     # A second run in this folder (another demo, make test beside a demo) is refused:
     # it would overwrite this one's results and waveform while they are read.
-    with RunLock(f"{build_dir.name}-{test_dir.name}", SIM_BUILD / "locks"):
+    with run_lock(case.sim, build_dir, test_dir):
         try:
             runner = get_runner(case.sim)
             with _waves_setting(waves), _simulator_python():

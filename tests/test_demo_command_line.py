@@ -4,7 +4,7 @@ second run of the same design would collide, and end a Ctrl-C in one line."""
 import pytest
 
 from msl_apps.mirror import demo
-from cocotb_tests.harness import SIM_BUILD
+from cocotb_tests.harness import SIM_BUILD, run_lock
 from cocotb_tests.run_lock import RunLock
 from msl_apps.mirror.servers import mirror_variant
 from msl_apps.phy_demo import demo as phy_demo
@@ -54,6 +54,19 @@ def test_a_second_demo_of_the_design_is_refused_while_one_runs(monkeypatch, caps
     assert "another run of demo-verilator-" in message and "wait for it" in message
     with RunLock(f"demo-verilator-{variant.name}", SIM_BUILD / "locks"):  # free again once the first ends
         pass
+
+
+def test_one_test_on_the_two_simulators_takes_two_locks():
+    """make test runs a test's Icarus and Verilator cases side by side: each has its own
+    results folder, so neither may refuse the other."""
+    build_dir = SIM_BUILD / "icarus" / "adapter_pair_w10"
+    with run_lock("icarus", build_dir, build_dir / "a_test"):
+        with run_lock("verilator", SIM_BUILD / "verilator" / "adapter_pair_w10",
+                      SIM_BUILD / "verilator" / "adapter_pair_w10" / "a_test"):
+            pass
+        with pytest.raises(RunLock.Busy):
+            with run_lock("icarus", build_dir, build_dir / "a_test"):
+                pass
 
 
 def test_ctrl_c_ends_the_demo_in_one_line(monkeypatch, capsys):
