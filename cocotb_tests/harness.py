@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -227,17 +226,9 @@ def clock_driven_by_hdl() -> bool:
     return os.environ.get(HDL_CLOCK_VARIABLE) == "1"
 
 
-@contextlib.contextmanager
-def locked(name: str):
-    """Serialize work on one build among parallel pytest workers."""
-    lock_dir = SIM_BUILD / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def locked(name: str) -> RunLock:
+    """Serialize work on one build among parallel pytest workers (they wait)."""
+    return RunLock(name, SIM_BUILD / "locks", wait=True)
 
 
 @contextlib.contextmanager
@@ -338,8 +329,9 @@ def build(sim: str, variant: Variant, waves: bool = False,
     :func:`waves_suffix` (a Verilator FST build is a build of its own).
     """
     fst = waves and sim == "verilator" and waves_suffix(sim, waves_format) == ".fst"
-    if fst and fst_problem(sim):
-        raise RuntimeError(fst_problem(sim))
+    problem = fst_problem(sim) if fst else None
+    if problem:
+        raise RuntimeError(problem)
     if cocotb_defaults and waves:
         raise ValueError("the cocotb-default build (the bench's yardstick) takes no waveforms")
     coverage = coverage_enabled(sim) and not cocotb_defaults

@@ -1,6 +1,7 @@
-"""One run at a time in a results folder: two runs of one test on one build (two demos
-of a design, a demo and ``make test``) would share its folder and waveform, the second's
-files overwriting the first's while it reads them, its summary wrong without a word."""
+"""Locks between processes: one run at a time in a results folder (two runs of one test
+on one build, two demos of a design or a demo and ``make test``, would share its folder
+and waveform, the second's files overwriting the first's while it reads them, its summary
+wrong without a word), and one worker at a time on a build."""
 
 from __future__ import annotations
 
@@ -13,35 +14,38 @@ __all__ = ["RunLock"]
 
 
 class RunLock:
-    """A lock taken for the length of a run, refused at once if it is held.
+    """A lock taken for the length of a run or a build: refused at once if it is held,
+    or with ``wait`` waited for.
 
     Parameters
     ----------
     name : str
         What is locked, for the message.
     folder : Path
-        Where the lock file goes (``<name>.run``); the operating system lets the lock
+        Where the lock file goes (``<name>.lock``); the operating system lets the lock
         go when the process ends, however it ends.
+    wait : bool
+        Wait for the holder to finish instead of refusing.
 
     Raises
     ------
     RunLock.Busy
-        On entering, while another process holds the lock.
+        On entering, while another process holds the lock (without ``wait``).
     """
 
     class Busy(RuntimeError):
         """Another process holds the lock."""
 
-    def __init__(self, name: str, folder: Path):
-        self.name = name
-        self.path = Path(folder) / f"{name}.run"
+    def __init__(self, name: str, folder: Path, wait: bool = False):
+        self.name, self.wait = name, wait
+        self.path = Path(folder) / f"{name}.lock"
         self._file = None
 
     def __enter__(self) -> "RunLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.path, "a+")
         try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._file, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
         except BlockingIOError:
             self._file.seek(0)
             holder = self._file.read().strip() or "another process"

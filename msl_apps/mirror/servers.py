@@ -69,6 +69,10 @@ _RESETTING = (DriverError.HARDWARE_ERROR, DriverError.TIME_OUT_ERROR,
               DriverError.RECEIVE_ERROR)
 
 
+#: The smallest message: room for an operation's encoding (msl_apps.mirror.replica).
+MIN_MESSAGE = 16
+
+
 @dataclass
 class Workload:
     """What each server sends and how its OS answers (the same for both).
@@ -104,9 +108,10 @@ class Workload:
     def check(self, max_data: int) -> None:
         if self.messages < 1:
             raise ValueError("messages must be at least 1")
-        if not 16 <= self.min_size <= self.max_size <= max_data:
-            raise ValueError(f"message sizes must satisfy 16 <= min <= max <= {max_data} "
-                             f"(the slot's room), not {self.min_size}..{self.max_size}")
+        if not MIN_MESSAGE <= self.min_size <= self.max_size <= max_data:
+            raise ValueError(f"message sizes must satisfy {MIN_MESSAGE} <= min <= max <= "
+                             f"{max_data} (the slot's room), not "
+                             f"{self.min_size}..{self.max_size}")
         if not 0 <= self.holdoff < 1:
             raise ValueError(f"holdoff is a probability in [0, 1), not {self.holdoff}")
         if self.burst < 1 or self.window < 1:
