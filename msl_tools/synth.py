@@ -9,8 +9,8 @@ cells and RAMs; for ECP5 it also places and routes with nextpnr (``yowasp-nextpn
 and reports each clock's Fmax and its critical path with the logic/routing split (with
 several placer seeds: the median Fmax per clock, the range, and the slowest placement's
 paths; ``--transceiver-clocks`` gives the ``sync``, ``tx`` and ``rx`` clocks of their own).
-The adapter has about 330 ports (AXI4-Lite, AXI4, lanes), more than any iCE40 package's pins, so iCE40 is
-synthesized only: its counts are set against the largest iCE40 (HX8K) to say whether the
+The adapter has about 330 ports (AXI4-Lite, AXI4, lanes), more than any iCE40 package's
+pins, so iCE40 is synthesized only: its counts are set against the largest iCE40 (HX8K) to say whether the
 logic would fit. ECP5 is placed twice, in CABGA756, the package with pins for every port:
 ``ecp5`` on the LFE5UM5G-85F at speed 8, the part with transceivers (DCUs) that a board
 with the MSL's line needs (``make bitstream``), and ``ecp5-lfe5u`` on the LFE5U-85F at
@@ -36,7 +36,7 @@ from pathlib import Path
 from msl_tools.release import add_build_options, build_params, write_release
 
 __all__ = ["Family", "FAMILIES", "synthesize", "place_and_route", "run_tool", "tool_path",
-           "clock_paths", "main"]
+           "clock_timing", "main"]
 
 DEFAULT_OUT = Path("sim_build") / "synth"
 _BIN = Path(sys.executable).parent
@@ -146,26 +146,24 @@ def place_and_route(family: Family, root: Path, freq: float, seed: int) -> dict:
                "--seed", str(seed), "--timing-allow-fail", "--report", report]
     run_tool(command, folder / f"nextpnr_seed{seed}.log", root)
     data = json.loads((root / report).read_text())
-    clocks = {name: round(value["achieved"], 2) for name, value in data["fmax"].items()}
-    paths = clock_paths(data.get("critical_paths", []))
-    slowest = min(clocks, key=clocks.get) if clocks else None
-    return {"seed": seed, "fmax_mhz": clocks, "target_mhz": freq,
+    return {"seed": seed, "target_mhz": freq, **clock_timing(data),
             "utilization": {k: v for k, v in data["utilization"].items() if v["used"]},
-            "critical_path": paths.get(slowest), "clock_paths": paths,
             "pnr_seconds": round(time.monotonic() - started, 1)}
 
 
-def clock_paths(critical_paths: list[dict]) -> dict:
-    """nextpnr's report holds one critical path per pair of clocks; the ones that start
-    and end on one clock, by that clock's name (as in its Fmax), described. The slowest
-    clock's is the design's critical path: the first in the list is not (nextpnr lists
-    the pairs in no order of delay)."""
-    within = {}
-    for path in critical_paths:
+def clock_timing(report: dict) -> dict:
+    """Each clock's Fmax and critical path from a nextpnr report. The report holds one
+    path per pair of clocks, in no order of delay; a clock's own is the one that starts
+    and ends on it. The design's critical path is the slowest clock's (not the first
+    listed)."""
+    clocks = {name: round(value["achieved"], 2) for name, value in report["fmax"].items()}
+    paths = {}
+    for path in report.get("critical_paths", []):
         start, end = path.get("from", ""), path.get("to", "")
         if start == end and start.startswith("posedge "):
-            within[start.removeprefix("posedge ")] = _describe(path)
-    return within
+            paths[start.removeprefix("posedge ")] = _describe(path)
+    slowest = min(clocks, key=clocks.get) if clocks else None
+    return {"fmax_mhz": clocks, "critical_path": paths.get(slowest), "clock_paths": paths}
 
 
 def summarize_seeds(runs: list[dict]) -> dict:
@@ -179,6 +177,7 @@ def summarize_seeds(runs: list[dict]) -> dict:
                                    max(r["fmax_mhz"][c] for r in runs)] for c in clocks},
             "target_mhz": slowest["target_mhz"], "utilization": slowest["utilization"],
             "critical_path": slowest["critical_path"], "critical_path_seed": slowest["seed"],
+            "clock_paths": slowest.get("clock_paths", {}),
             "runs": runs}
 
 
@@ -288,9 +287,8 @@ def main(argv=None) -> int:
             continue
         print(f"{name}, seed {result['critical_path_seed']} (the slowest placement): the "
               f"critical path of each clock, slowest first")
-        paths = result["runs"][[r["seed"] for r in result["runs"]].index(
-            result["critical_path_seed"])]["clock_paths"]
-        for clock, path in sorted(paths.items(), key=lambda item: -item[1]["delay_ns"]):
+        for clock, path in sorted(result["clock_paths"].items(),
+                                  key=lambda item: -item[1]["delay_ns"]):
             print(f"  {clock}: {path['delay_ns']} ns, {path['logic_cells']} logic cells "
                   f"(carry steps included), {path['routing_ns']} ns routing: "
                   f"{path['start']} -> {path['end']}")

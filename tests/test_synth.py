@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from msl_tools.synth import FAMILIES, clock_paths, parse_args, reuse_netlist, summarize_seeds
+from msl_tools.synth import FAMILIES, clock_timing, parse_args, reuse_netlist, summarize_seeds
 
 
 def _run(seed, fmax):
@@ -64,16 +64,22 @@ def _nextpnr_path(start, end, *delays):
     return {"from": start, "to": end, "path": steps}
 
 
-def test_each_clock_gets_its_own_path_and_paths_between_clocks_none():
+def test_each_clock_gets_its_own_path_and_the_slowest_clocks_is_the_critical_one():
     """nextpnr lists one path per pair of clocks in no order of delay (as in a report of
     the transceiver-clocks adapter: rx's first, the 10 ns sync path third); the paths
     between clocks or from inputs belong to no clock."""
-    report = [_nextpnr_path("posedge rx_clk", "posedge rx_clk", ("logic", 0.5), ("routing", 5.6)),
-              _nextpnr_path("posedge clk", "posedge clk", ("logic", 0.4), ("routing", 0.6),
-                            ("logic", 3.0), ("routing", 6.0)),
-              _nextpnr_path("<async>", "posedge clk", ("routing", 12.0)),
-              _nextpnr_path("posedge clk", "posedge rx_clk", ("routing", 11.0))]
-    paths = clock_paths(report)
-    assert set(paths) == {"rx_clk", "clk"}
-    assert paths["clk"]["delay_ns"] == 10.0 and paths["clk"]["routing_ns"] == 6.6
-    assert paths["clk"]["logic_cells"] == 2 and paths["clk"]["start"] == "c0"
+    report = {"fmax": {"rx_clk": {"achieved": 160.44}, "clk": {"achieved": 99.9}},
+              "critical_paths": [
+                  _nextpnr_path("posedge rx_clk", "posedge rx_clk", ("logic", 0.5),
+                                ("routing", 5.6)),
+                  _nextpnr_path("posedge clk", "posedge clk", ("logic", 0.4), ("routing", 0.6),
+                                ("logic", 3.0), ("routing", 6.0)),
+                  _nextpnr_path("<async>", "posedge clk", ("routing", 12.0)),
+                  _nextpnr_path("posedge clk", "posedge rx_clk", ("routing", 11.0))]}
+    timing = clock_timing(report)
+    assert timing["fmax_mhz"] == {"rx_clk": 160.44, "clk": 99.9}
+    assert set(timing["clock_paths"]) == {"rx_clk", "clk"}
+    clk = timing["clock_paths"]["clk"]
+    assert clk["delay_ns"] == 10.0 and clk["routing_ns"] == 6.6
+    assert clk["logic_cells"] == 2 and clk["start"] == "c0"
+    assert timing["critical_path"] == clk
