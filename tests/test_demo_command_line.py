@@ -105,3 +105,18 @@ def test_the_simulators_python_ends_on_ctrl_c_without_a_traceback():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=30)
     assert (run.returncode, run.stdout, run.stderr) == (130, "", "")
+
+
+def test_a_waveform_that_falls_back_to_vcd_says_why_before_the_run(monkeypatch, capsys):
+    """Without the FST writer's headers the demo writes a VCD (some 16 times the size)
+    and says so first; an asked-for VCD needs no reason."""
+    monkeypatch.setattr(demo, "fst_problem", lambda sim: "no lz4.h here")
+    monkeypatch.delenv("WAVES", raising=False)
+    def ran(args):
+        raise KeyboardInterrupt  # (stop before anything is built)
+    monkeypatch.setattr(demo, "run", ran)
+    assert demo.main(["--messages", "1", "--sim", "verilator"]) == 130
+    out = capsys.readouterr().out
+    assert "the waveform is a VCD, not an FST: no lz4.h here" in out
+    assert demo.main(["--messages", "1", "--sim", "verilator", "--waves-format", "vcd"]) == 130
+    assert "not an FST" not in capsys.readouterr().out

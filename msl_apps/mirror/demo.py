@@ -84,6 +84,8 @@ def parse_args(argv):
                         help="do not write a waveform (also WAVES=0)")
     args = parser.parse_args(argv)
     no_fst = fst_problem(args.sim)
+    #: why the waveform is a VCD when none was asked for (said before the run starts)
+    args.vcd_reason = no_fst if args.waves_format is None else None
     if args.waves_format is None:  # FST where the simulator can write it
         args.waves_format = "vcd" if no_fst else "fst"
     if args.waves_format == "fst" and no_fst:
@@ -243,6 +245,8 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.waves and args.vcd_reason:
+        print(f"demo: the waveform is a VCD, not an FST: {args.vcd_reason}", flush=True)
     variant = mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm))
     try:
         # Two demos of one design would share its results folder and waveform.
