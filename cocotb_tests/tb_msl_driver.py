@@ -12,7 +12,8 @@ import cocotb
 
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server, same_messages
-from msl_spec import ADAPTER_ID, MessageHeader, TxSlotState
+from msl_spec import ADAPTER_ID, REGISTER_MAP, MessageHeader, TxSlotState
+from driver.bus import BusError
 from driver.msl_driver import BAD_COMMAND, GET_CONFIGURATION, GET_STATISTICS
 from driver.msl_hardware import tuning_record
 from driver.msl_statistics import MslConfiguration, MslStatistics, unpack_words
@@ -757,12 +758,13 @@ async def receive_errors_are_counted_by_cause_and_never_delivered_twice(dut):
 
 async def carries_traffic_again(system):
     """After a reset (and a mended line): both links come up and a message gets
-    through, acknowledged (the sender had no acknowledgement before)."""
+    through, acknowledged."""
     a, b = system.a, system.b
     await system.env.a.wait_link_up(40000)
     await system.env.b.wait_link_up(40000)
+    before = a.acknowledged()
     await a.send(65)
-    await system.until(acked(a, 1), 100000, "traffic after the reset")
+    await system.until(acked(a, before + 1), 100000, "traffic after the reset")
     assert b.taken()[-1] == a.sent[-1]
 
 
@@ -987,3 +989,165 @@ async def remove_delivers_held_messages_before_giving_everything_back(dut):
     await system.until(acked(a, 1), 20000, "the ACK of the held message")
     await a.unload()
     a.assert_books_empty()
+
+
+class FailingBus:
+    """The adapter's register bus, failing on demand: while ``stuck_dma`` the DMA
+    engine reads busy for ever; each register named in ``refuse`` answers its next
+    access (read or write) with BusError, once."""
+
+    _DMA_STATUS = REGISTER_MAP["DMA_STATUS"]
+
+    def __init__(self, bus):
+        self.bus, self.stuck_dma, self.refuse = bus, False, set()
+        self.refused: list[str] = []
+
+    def _answer(self, address):
+        for name in list(self.refuse):
+            if REGISTER_MAP[name].address == address:
+                self.refuse.discard(name)
+                self.refused.append(name)
+                raise BusError(f"no response at {address:#x} ({name})")
+
+    async def read32(self, address):
+        self._answer(address)
+        value = await self.bus.read32(address)
+        if self.stuck_dma and address == self._DMA_STATUS.address:
+            value |= self._DMA_STATUS.pack(busy=1)
+        return value
+
+    async def write32(self, address, value, byte_enable=0xF):
+        self._answer(address)
+        await self.bus.write32(address, value, byte_enable)
+
+
+@cocotb.test()
+async def initialize_and_remove_give_everything_back_when_the_dma_never_stops(dut):
+    """The DMA engine reads busy for ever: DriverInitialize returns non-zero with the
+    reason on the console and every resource given back; loaded, DriverRemove returns,
+    alerts, and still gives everything back."""
+    system, a = await started(dut)
+    bus = a.io_space[PORT] = FailingBus(a.side.bus)
+    bus.stuck_dma = True
+    assert await a.load() != 0
+    assert any("DMA engine is still busy" in line and "driver not loaded" in line
+               for line in a.os.console), a.os.console
+    assert "did not stop" in a.os.console[-1], a.os.console
+    a.assert_books_empty()
+    bus.stuck_dma = False
+    assert await a.load() == 0, a.os.console
+    bus.stuck_dma = True
+    await a.unload()
+    a.assert_books_empty()
+    assert any("did not stop" in alert for alert in a.os.alerts), a.os.alerts
+
+
+@cocotb.test()
+async def register_access_failing_in_send_or_isr_is_a_hardware_error(dut):
+    """The doorbell write of a DriverSend, then the ISR's INT_PENDING read, answer with
+    a bus error: DriverSend returns non-zero, each is HARDWARE_ERROR to the OS with the
+    link reset (nothing escapes to the OS), and the link then carries traffic again."""
+    system = MslSystem(dut)
+    await system.start()
+    a, b = system.a, system.b
+    bus = a.io_space[PORT] = FailingBus(a.side.bus)
+    for server in (a, b):
+        assert await server.load() == 0, server.os.console
+    await system.env.a.wait_link_up(40000)
+    bus.refuse.add("TX_RING_TAIL")
+    await a.send(40)
+    assert bus.refused == ["TX_RING_TAIL"]
+    assert a.mirror.send_results[-1] != 0, a.mirror.send_results
+    assert errors(a) == [DriverError.HARDWARE_ERROR]
+    assert a.stats()["bus_errors"] == 1 and a.stats()["link_resets"] == 1
+    await carries_traffic_again(system)
+    bus.refuse.add("INT_PENDING")
+    await b.send(50)
+    await system.until(lambda: len(errors(a)) == 2, 100000, "the ISR's bus error reported")
+    assert bus.refused == ["TX_RING_TAIL", "INT_PENDING"]
+    assert errors(a) == [DriverError.HARDWARE_ERROR] * 2
+    assert a.stats()["bus_errors"] == 2 and a.stats()["link_resets"] == 2
+    await carries_traffic_again(system)
+    same_messages(b.taken(), a.sent[1:], "a to b (the refused message is not sent)")
+    await system.down()
+
+
+@cocotb.test()
+async def remove_that_gives_up_on_a_held_message_stops_its_redelivery(dut):
+    """b's OS holds a message for ever: DriverRemove waits its bounded time, alerts and
+    gives everything back -- and nothing of the driver runs after that: no further
+    ReceiveServerComm and no register access, not even once the OS would accept."""
+    settings = dataclasses.replace(TEST_SETTINGS, remove_hold_ticks=10)
+    system = MslSystem(dut, settings=settings)
+    await system.up()
+    a, b = system.a, system.b
+    accept = []
+    hold_while(b, lambda: not accept)
+    await a.send(44)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    await b.unload()
+    b.assert_books_empty()
+    assert any("removed anyway" in alert for alert in b.os.alerts), b.os.alerts
+    calls, accesses = len(b.mirror.deliveries), (b.side.bus.reads, b.side.bus.writes)
+    await system.clocks(20 * system.clocks_per_tick)
+    accept.append(True)
+    await system.clocks(10 * system.clocks_per_tick)
+    assert len(b.mirror.deliveries) == calls, \
+        f"ReceiveServerComm called {len(b.mirror.deliveries) - calls} times after DriverRemove"
+    assert (b.side.bus.reads, b.side.bus.writes) == accesses, "the removed adapter was accessed"
+    assert not b.taken() and not a.mirror.completed
+    await a.unload()
+    a.assert_books_empty()
+
+
+@cocotb.test()
+async def unannounced_packet_during_a_hold_is_reported_after_the_held_message(dut):
+    """b holds a message when the adapter cannot announce the next packet (its header
+    area answers SLVERR): the held message, intact in its slot, is still delivered
+    once the OS takes it, and only then is RECEIVE_ERROR reported and the link reset."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    release = []
+    hold_while(b, lambda: not release)
+    await a.send(30)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    await b.side.regs.write("RX_HEADERS_BASE", SLVERR_HOLE[0])   # a broken host region
+    await a.send(31)
+    await system.until(lambda: b.stats()["rx_fatal_errors"], 100000, "the failed announcement")
+    await system.clocks(3 * system.clocks_per_tick)
+    assert not errors(b), "reported during the hold"
+    release.append(True)
+    await system.until(lambda: b.stats()["link_resets"], 20 * system.clocks_per_tick,
+                       "the report and the reset")
+    same_messages(b.taken(), a.sent[:1], "a to b (the held message, not the unannounced one)")
+    assert errors(b) == [DriverError.RECEIVE_ERROR]
+    events = [entry[0] for entry in b.mirror.timeline]
+    assert events.index("error") > max(i for i, e in enumerate(events) if e == "receive")
+    await carries_traffic_again(system)
+    await system.down()
+
+
+@cocotb.test()
+async def replay_does_not_stop_the_watchdog_of_a_packet_never_sent(dut):
+    """a posts two packets; the first is damaged on the line and replayed, the second
+    never goes out (its data answers SLVERR to the gather). The replay's transmit-complete
+    is no progress: the adapter watchdog fires, HARDWARE_ERROR -- not the message
+    timeout's TIME_OUT_ERROR."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    await system.env.channel["a_to_b"].kill_next_frame()
+    good, bad = a.message(80), a.message(64, esi=SLVERR_HOLE[0])
+    async with a.os.cpu.interrupts_disabled():       # both posted back to back
+        await a.mirror.send(good)
+        await a.mirror.send(bad)
+    await system.until(lambda: b.taken(), 100000, "the first packet, replayed")
+    assert await a.side.regs.read("STAT_TX_REPLAYS") >= 1, "nothing was replayed"
+    await system.until(lambda: a.stats()["link_resets"], 60 * system.clocks_per_tick,
+                       "the watchdog")
+    assert errors(a) == [DriverError.HARDWARE_ERROR], errors(a)
+    assert a.stats()["adapter_timeouts"] == 1 and a.stats()["message_timeouts"] == 0
+    same_messages(b.taken(), a.sent[:1], "a to b")
+    await carries_traffic_again(system)
+    await system.down()

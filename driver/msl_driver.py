@@ -11,8 +11,7 @@ The per-adapter run time (send path, ISR, holdoff, timeouts) is :class:`MslLink`
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from msl_spec import MessageHeader
@@ -46,19 +45,15 @@ class _Refusal(Exception):
 
 
 @dataclass
-class _Unwind:
-    """What DriverInitialize has done so far, to be undone in reverse on failure."""
+class _Taken:
+    """What one DriverInitialize has taken so far: given back on failure in the
+    chapter's error order (see :meth:`MslDriver._give_back`)."""
 
-    steps: list = field(default_factory=list)
-
-    def add(self, step) -> None:
-        self.steps.append(step)
-
-    async def run(self) -> None:
-        for step in reversed(self.steps):
-            result = step()
-            if inspect.isawaitable(result):
-                await result
+    config: IoConfiguration | None = None   # hardware options registered
+    link: MslLink | None = None             # its interrupt handler hooked
+    block: int = 0                          # ring memory allocated
+    adapter: bool = False                   # the adapter was written to
+    registered: bool = False                # RegisterServerCommDriver done
 
 
 class MslDriver:
@@ -97,8 +92,8 @@ class MslDriver:
 
     async def initialize(self, command_line: str, custom: CustomData | None = None) -> int:
         """DriverInitialize for one adapter. Returns 0, or -1 with the reason on the
-        console and everything this call took given back."""
-        unwind = _Unwind()
+        console and everything this call took given back (whatever the bus does)."""
+        taken = _Taken()
         try:
             self._allocate_tags()
             if len(self.links) >= self.settings.max_adapters:
@@ -111,7 +106,7 @@ class MslDriver:
                 self.os.register_hardware_options(config)
             except OsError as error:
                 raise _Refusal(str(error)) from None
-            unwind.add(lambda: self.os.deregister_hardware_options(config))
+            taken.config = config
             bus = self.io_space.get(config.port)
             link = MslLink(self.link_context, Registers(bus) if bus is not None else None,
                            config)
@@ -120,14 +115,14 @@ class MslDriver:
                                                shared=config.share_interrupt)
             except OsError as error:
                 raise _Refusal(str(error)) from None
-            unwind.add(lambda: self.os.clear_hardware_interrupt(config.interrupt, link.isr))
-            await self._bring_up(link, custom, unwind)
+            taken.link = link
+            await self._bring_up(link, custom, taken)
             if not self.links:
                 try:
                     self.os.register_server_comm_driver(self, self.tags.msl)
                 except OsError as error:
                     raise _Refusal(f"cannot register with the OS: {error}") from None
-                unwind.add(lambda: self.os.deregister_server_comm_driver(self.tags.msl))
+                taken.registered = True
             await link.start(active=not self.links)
             if link.active:
                 self.mirror.max_comm_driver_data_length = link.max_data
@@ -137,11 +132,30 @@ class MslDriver:
             self.links.append(link)
             return 0
         except (_Refusal, HardwareFault, BusError) as failure:
-            await unwind.run()
+            self.os.output_to_screen(f"MSL: {failure}; driver not loaded")
+            await self._give_back(taken)
             if not self.links:
                 self._loaded = False   # the OS unloads the module and takes its tags back
-            self.os.output_to_screen(f"MSL: {failure}; driver not loaded")
             return -1
+
+    async def _give_back(self, taken: _Taken) -> None:
+        """DriverInitialize's error steps in the chapter's order -- callbacks cancelled
+        and the adapter stopped, then ClearHardwareInterrupt, DeRegisterHardwareOptions,
+        FreeSemiPermMemory -- each whatever the ones before it met."""
+        if taken.adapter:
+            why = await taken.link.stop()
+            if why:
+                self.os.output_to_screen(f"MSL: the adapter at port {taken.config.port:#x} "
+                                         f"did not stop ({why})")
+        if taken.registered:
+            self.os.deregister_server_comm_driver(self.tags.msl)
+            self.mirror.packet_size_driver_can_now_handle = -1
+        if taken.link is not None:
+            self.os.clear_hardware_interrupt(taken.config.interrupt, taken.link.isr)
+        if taken.config is not None:
+            self.os.deregister_hardware_options(taken.config)
+        if taken.block:
+            self.os.free_semi_perm_memory(taken.block)
 
     def _allocate_tags(self) -> None:
         if self._loaded:
@@ -157,7 +171,7 @@ class MslDriver:
         self._loaded = True
 
     async def _bring_up(self, link: MslLink, custom: CustomData | None,
-                        unwind: _Unwind) -> None:
+                        taken: _Taken) -> None:
         """Memory, identity, reset, self-tests, tuning: the adapter ready to start."""
         if link.regs is None:
             raise HardwareFault(f"no adapter answers at port {link.config.port:#x}")
@@ -167,10 +181,10 @@ class MslDriver:
         block = self.os.alloc_semi_perm_memory(size, self.tags.memory)
         if not block:
             raise _Refusal(f"not enough memory for the adapter's rings ({size} bytes)")
-        unwind.add(lambda: self.os.free_semi_perm_memory(block))
+        taken.block = block
         link.block, link.info = block, info
         link.layout = ring_layout(block, info.tx_slots, max_messages)
-        unwind.add(link.stop)
+        taken.adapter = True
         await quiesce(link.regs)
         for mode in self.settings.self_test_modes:
             await self_test(link.regs, self.os.memory, self.os.platform, link.layout,
@@ -261,9 +275,12 @@ class MslDriver:
     # ---- DriverRemove ----
 
     async def remove(self) -> None:
-        """DriverRemove: every adapter this module loaded, and everything it took."""
+        """DriverRemove: every adapter this module loaded, and everything it took --
+        given back whatever the adapters answer (an alert names one that did not)."""
         for link in self.links:
-            await link.regs.write("INT_ENABLE", 0)
+            why = await link.mask_interrupts()
+            if why:
+                self._alert_not_stopped(link, why)
         # Held messages were received and must still reach the OS (and be acknowledged,
         # so the peer's OS learns it); the redelivery callbacks keep running meanwhile.
         deadline = self.os.ticks + self.settings.remove_hold_ticks
@@ -274,7 +291,9 @@ class MslDriver:
             await self.os.reschedule_last()
         async with self.os.cpu.interrupts_disabled():
             for link in self.links:
-                await link.stop()
+                why = await link.stop()    # its callbacks cancelled, its packets forgotten
+                if why:
+                    self._alert_not_stopped(link, why)
             if self.timeout_event is not None:
                 self.os.cancel_aes_event(self.timeout_event)
                 self.timeout_event = None
@@ -287,3 +306,7 @@ class MslDriver:
                 self.os.deregister_hardware_options(link.config)
                 self.os.free_semi_perm_memory(link.block)
             self.links = []
+
+    def _alert_not_stopped(self, link: MslLink, why: str) -> None:
+        self.os.queue_system_alert(f"MSL: the adapter at port {link.config.port:#x} did "
+                                   f"not stop ({why}); its resources are given back")

@@ -16,13 +16,17 @@ While held, errors are recorded and reported only when the hold is over.
 
 Every method that runs here is called with the CPU's interrupts disabled (by the OS's
 dispatch, the OS's timer, the OS's send path, or the driver's own callbacks).
+
+A register access that fails (``BusError``) never escapes to the OS: each entry point
+reports it as HARDWARE_ERROR and resets the link, and DriverSend returns non-zero.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
     MessageHeader, TxSlotState, message_offsets, packet_length)
@@ -112,7 +116,8 @@ class MslLink:
         """Transmit, receive and indicator variables to their idle values (the
         statistics are the driver's and stay)."""
         self.posted: deque[int] = deque()           # message counts of posted packets
-        self.unsent = 0                             # posted packets not yet on the line
+        self.posted_total = 0                       # packets posted since the rings started
+        self.first_sent = 0                         # ... of which went on the line (once)
         self.pending: list[MessageHeader] | None = None
         self.building: list[MessageHeader] | None = None
         self.acked_seen = 0
@@ -146,6 +151,13 @@ class MslLink:
         # registers once.
         self.acked_seen = await self.regs.read("TX_ACKED_MESSAGES")
         self.dma_errors_seen = await self.regs.read("STAT_DMA_ERRORS")
+        self.first_sent_base = await self._first_transmissions()
+
+    async def _first_transmissions(self) -> int:
+        """DATA frames the adapter has put on the line for the first time: frames sent
+        whole minus replays (the adapter counts both on the same clock)."""
+        sent = await self.regs.read("STAT_TX_DATA")
+        return (sent - await self.regs.read("STAT_TX_REPLAYS")) & _MASK32
 
     async def reset_link(self) -> None:
         """After a timeout or a fatal error: forget every packet both ways, restart the
@@ -194,10 +206,12 @@ class MslLink:
         problem = self._check(header)
         if problem:
             return await self._refuse(problem)
-        self.stats.transmit_msg_count += 1
-        await self._transmit([header])
-        self._publish()
-        return 0
+        async with self._adapter_access("DriverSend"):
+            await self._transmit([header])
+            self.stats.transmit_msg_count += 1
+            self._publish()
+            return 0
+        return 1      # reported (HARDWARE_ERROR) by the access guard
 
     async def build_send(self, header: MessageHeader) -> int:
         """DriverBuildSend: add a message to the packet GetNextPacket is building."""
@@ -240,7 +254,7 @@ class MslLink:
         await self.transmit.send(packet)
         self.posted.append(len(packet))
         self.stats.transmit_packet_count += 1
-        self.unsent += 1
+        self.posted_total += 1
         if not self.timers.adapter:
             self.timers.adapter = self.settings.adapter_timeout_ticks
         if not self.timers.message:
@@ -288,7 +302,13 @@ class MslLink:
 
     async def isr(self) -> bool:
         """DriverISR: claim and clear this adapter's causes (False when none: the
-        interrupt on a shared line was another card's), then serve each."""
+        interrupt on a shared line was another card's), then serve each. An adapter
+        that stops answering is claimed (its line cannot be told apart from ours)."""
+        async with self._adapter_access("DriverISR"):
+            return await self._serve_interrupt()
+        return True
+
+    async def _serve_interrupt(self) -> bool:
         pending = await self.regs.read("INT_PENDING")
         if not pending:
             self.stats.not_our_interrupts += 1
@@ -311,11 +331,8 @@ class MslLink:
             self.stats.dma_error_count += 1
             await self._dma_failed()
         if cause["tx_complete"]:
-            # The watchdog: a frame went out; keep watching while a posted packet has
-            # not been on the line yet (replays also complete, hence the floor at 0).
             self.stats.transmit_complete_count += 1
-            self.unsent = max(0, self.unsent - 1)
-            self.timers.adapter = self.settings.adapter_timeout_ticks if self.unsent else 0
+            await self._watch_transmissions()
         if cause["holdoff_received"]:
             self.stats.holdoffs_received += 1
             if self.posted:                  # the peer is holding, not lost: wait on,
@@ -337,6 +354,18 @@ class MslLink:
             await self._report(DriverError.HARDWARE_ERROR, reset=True)
         return True
 
+    async def _watch_transmissions(self) -> None:
+        """The adapter watchdog: restarted when a posted packet went on the line for
+        the first time, off once every posted packet has. A replay is no progress (it
+        leaves the watchdog running for a packet that never went out), and several
+        frames sent before one interrupt count as several."""
+        first = (await self._first_transmissions() - self.first_sent_base) & _MASK32
+        if first == self.first_sent:
+            return
+        self.first_sent = first
+        waiting = self.posted_total - first
+        self.timers.adapter = self.settings.adapter_timeout_ticks if waiting > 0 else 0
+
     def _new_dma_errors(self, status: dict) -> bool:
         """Has the adapter counted DMA errors since we last looked? (A block not yet
         rewritten since the rings started reads 0: that is not news.)"""
@@ -352,7 +381,16 @@ class MslLink:
         neither delivered nor received again, so the link is reported broken and reset.
         A failed read drops a packet being gathered, which the adapter watchdog reports."""
         status = await self._settled_status()
-        if self._new_dma_errors(status) and status["LAST_ERROR"]["kind"] == DmaErrorKind.HOST_WRITE:
+        if not (self._new_dma_errors(status)
+                and status["LAST_ERROR"]["kind"] == DmaErrorKind.HOST_WRITE):
+            return
+        if self.holding:
+            # What was announced before is intact in its slots: deliver it first.
+            self.stats.rx_fatal_errors += 1
+            self.os.queue_system_alert("MSL: a received packet could not be announced; "
+                                       "the link is reset after the held messages")
+            await self._report(DriverError.RECEIVE_ERROR, reset=True)
+        else:
             await self._fatal_receive_error("a received packet could not be announced")
 
     async def _count_receive_errors(self) -> None:
@@ -387,7 +425,7 @@ class MslLink:
         self.timers.message = self.settings.message_timeout_ticks if self.posted else 0
         self.held_since = None              # the hold (if any) was of an acknowledged packet
         if not self.posted:
-            self.timers.adapter, self.unsent = 0, 0
+            self.timers.adapter = 0
         await self.mirror.server_comm_completed(count)
         await self._send_more()
 
@@ -510,7 +548,8 @@ class MslLink:
         try:
             backoff = 0
             while self.holding:
-                async with self.os.cpu.interrupts_disabled():
+                async with self.os.cpu.interrupts_disabled(), \
+                        self._adapter_access("DriverHoldOff"):
                     if not self.holding:
                         return
                     self.stats.redeliveries_quick += 1
@@ -530,11 +569,13 @@ class MslLink:
         if not self.holding:
             return
         self.stats.redeliveries_tick += 1
-        if await self._deliver():
-            return
+        async with self._adapter_access("DriverIntHoldOff"):
+            if await self._deliver():
+                return
+            if self.holding:
+                await self.regs.write("SEND_HOLDOFF", seq=self.received[0].seq)
+                self.stats.holdoffs_sent += 1
         if self.holding:
-            await self.regs.write("SEND_HOLDOFF", seq=self.received[0].seq)
-            self.stats.holdoffs_sent += 1
             self.os.schedule_interrupt_time_callback(self.int_hold_event)
 
     # ---- errors and DriverTimeout ----
@@ -586,6 +627,10 @@ class MslLink:
 
     async def check_timeouts(self) -> None:
         """DriverTimeout's work for this adapter, once per tick."""
+        async with self._adapter_access("DriverTimeout"):
+            await self._count_down()
+
+    async def _count_down(self) -> None:
         timers = self.timers
         if timers.adapter:
             timers.adapter -= 1
@@ -599,8 +644,55 @@ class MslLink:
                 self.stats.message_timeouts += 1
                 await self._report(DriverError.TIME_OUT_ERROR, reset=True)
 
-    async def stop(self) -> None:
-        """Adapter off (DriverRemove, or an initialisation that failed late)."""
+    # ---- register accesses that fail ----
+
+    @asynccontextmanager
+    async def _adapter_access(self, where: str) -> AsyncIterator[None]:
+        """Run the block; a register access in it that fails ends the block and is
+        handled by :meth:`_bus_failed` (the entry point then returns what the chapter
+        says)."""
+        try:
+            yield
+        except BusError as error:
+            await self._bus_failed(where, error)
+
+    async def _bus_failed(self, where: str, error: BusError) -> None:
+        """The adapter did not answer a register access: it cannot be trusted with the
+        packets under way. HARDWARE_ERROR with a reset (after the held messages, like
+        any error); an adapter that cannot even be reset has every packet forgotten and
+        the OS told at once."""
+        self.stats.bus_errors += 1
+        self.os.queue_system_alert(f"MSL: {where}: {error}; the link is reset")
+        try:
+            await self._report(DriverError.HARDWARE_ERROR, reset=True)
+        except BusError as again:
+            self.os.queue_system_alert(f"MSL: the adapter cannot be reset: {again}")
+            self._cancel_hold_callbacks()
+            self._forget_state()
+            self._publish()
+            await self._notify(DriverError.HARDWARE_ERROR)
+
+    # ---- stop ----
+
+    async def mask_interrupts(self) -> str | None:
+        """INT_ENABLE to 0 (DriverRemove's first step); returns why it failed, if it did."""
+        try:
+            await self.regs.write("INT_ENABLE", 0)
+        except BusError as error:
+            return str(error)
+        return None
+
+    async def stop(self) -> str | None:
+        """Adapter off (DriverRemove, or an initialisation that failed late): the
+        redelivery callbacks cancelled and every packet forgotten first, so nothing
+        runs on for a removed adapter (a DriverHoldOff loop ends at its next look).
+        Returns None, or why the adapter did not stop (its resources are given back
+        regardless)."""
         self._cancel_hold_callbacks()
-        await quiesce(self.regs)
+        self._forget_state()
+        try:
+            await quiesce(self.regs)
+        except BusError as error:
+            return str(error)
+        return None
 

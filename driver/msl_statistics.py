@@ -71,6 +71,7 @@ class MslStatistics:
     link_down_count: int = 0            #: LINK_DOWN interrupts
     not_our_interrupts: int = 0         #: ISR calls on a shared line for another card
     invalid_requests: int = 0           #: DriverSend / DriverBuildSend calls refused
+    bus_errors: int = 0                 #: register accesses the adapter did not answer
     timeout_ticks: int = 0              #: DriverTimeout runs
 
     def pack(self) -> bytes:
