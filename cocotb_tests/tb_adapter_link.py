@@ -158,20 +158,30 @@ async def full_receive_slots_refuse_and_the_packet_arrives_later(dut):
 @cocotb.test()
 async def held_packet_is_answered_with_holdoff(dut):
     """B holds a packet (HOLDOFF, no ACK); A's replays are answered with HOLDOFF, so A
-    keeps its timers going and never gives up; B delivers the packet once."""
+    keeps its timers going and never gives up; B delivers the packet once. Only B's
+    driver's HOLDOFF raises HOLDOFF_RECEIVED at A, not B's adapter's answers to replays."""
     env = await up_env(dut)
     a, b = env.a, env.b
+    held = cause_bit("HOLDOFF_RECEIVED")
     await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 2000))
     await a.regs.write("RETRY_LIMIT", count=2)
     payload, count = random_packet(64)
     await a.post(payload, count)
     packet = await take_one(b)
     await b.regs.write("SEND_HOLDOFF", seq=packet.seq)
+    await clock_cycles(dut.clk, scale(env, 500))
+    assert await a.regs.read("INT_RAW") & held, "the driver's HOLDOFF raised nothing"
+    await a.regs.write("INT_PENDING", held)
+    before = (await a.stats())["rx_holdoff"]
     await clock_cycles(dut.clk, scale(env, 12000))  # several ACK timeouts' worth
     sa, sb = await a.stats(), await b.stats()
-    assert sb["rx_duplicates"] >= 2 and sb["tx_holdoff"] >= 3 and sa["rx_holdoff"] >= 3
-    assert await a.regs.read("INT_RAW") & cause_bit("HOLDOFF_RECEIVED")
+    assert sb["rx_duplicates"] >= 2 and sb["tx_holdoff"] >= 3 and sa["rx_holdoff"] >= before + 2
+    assert not await a.regs.read("INT_RAW") & held, \
+        "the adapter's HOLDOFF answers to replays raised HOLDOFF_RECEIVED"
     assert not await a.regs.field("LINK_STATUS", "tx_halted"), "gave up on a held packet"
+    await b.regs.write("SEND_HOLDOFF", seq=packet.seq)
+    await clock_cycles(dut.clk, scale(env, 500))
+    assert await a.regs.read("INT_RAW") & held, "the driver's HOLDOFF raised nothing"
     await deliver(b, packet)
     assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 10000))
     assert await b.take() is None

@@ -9,6 +9,7 @@ rule of docs/dma.md (24-byte header, data padded to 4 bytes) computed here on it
 import dataclasses
 
 import cocotb
+from cocotb.triggers import Event
 
 from cocotb_tests.host_memory import SLVERR_HOLE
 from cocotb_tests.msl_system import PORT, TEST_SETTINGS, MslSystem, Server, same_messages
@@ -684,6 +685,57 @@ async def holdoff_on_a_busy_server_is_retried_every_tick_and_the_peer_waits(dut)
     same_messages(b.taken(), a.sent, "a to b")
     idle_books_are_clean(b)
     await system.down()
+
+
+@cocotb.test()
+async def a_hold_however_long_does_not_time_out_the_peer(dut):
+    """b's OS holds a message for 240 ticks, eight message timeouts: b's driver tells a
+    every tick, so a waits as long as it takes (the chapter: a holding server must not
+    make its peer time out), and the message is then delivered once."""
+    system = MslSystem(dut, clocks_per_tick=500)
+    await system.up()
+    a, b = system.a, system.b
+    until = []
+    hold_while(b, lambda: not until or b.os.ticks < until[0])
+    await a.send(48)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    until.append(b.os.ticks + 240)
+    await system.until(lambda: acked(a, 1)() or errors(a), 260 * system.clocks_per_tick,
+                       "acknowledged")
+    assert not errors(a), f"a gave up after {a.os.ticks - until[0] + 240} ticks: {errors(a)}"
+    assert b.os.ticks >= until[0]
+    assert a.stats()["holdoffs_received"] >= 200 and a.stats()["message_timeouts"] == 0
+    same_messages(b.taken(), a.sent, "a to b")
+    await system.down()
+
+
+@cocotb.test()
+async def a_peer_that_dies_holding_is_timed_out_though_its_adapter_answers(dut):
+    """b holds a's message, then stops dead (its CPU never runs again). b's adapter
+    still answers each of a's replays with HOLDOFF, but not as a driver would: a's
+    message timer runs out one message timeout after b's last HOLDOFF, TIME_OUT_ERROR."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    hold_while(b, lambda: True)
+    await a.send(36)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    await system.clocks(5 * system.clocks_per_tick)
+    crashed, answers = a.os.ticks, await a.side.regs.read("STAT_RX_HOLDOFF")
+    b.os.aes_paused = True
+
+    async def hang():
+        async with b.os.cpu.interrupts_disabled():
+            await Event().wait()         # never set: the CPU is gone
+    cocotb.start_soon(hang())
+    limit = TEST_SETTINGS.message_timeout_ticks + 3
+    await system.until(lambda: errors(a), limit * system.clocks_per_tick, "a's timeout")
+    assert errors(a) == [DriverError.TIME_OUT_ERROR]
+    assert a.mirror.errors[0][0] - crashed <= limit, (a.mirror.errors, crashed)
+    assert await a.side.regs.read("STAT_RX_HOLDOFF") - answers >= 3, \
+        "b's adapter did not answer the replays (the test's premise)"
+    await a.unload()
+    a.assert_books_empty()
 
 
 # ---- DriverISR: emergency, receive errors, transmit errors ----

@@ -125,7 +125,6 @@ class MslLink:
         self.headers: list[MessageHeader] | None = None
         self.next_message = 0                       # index in received[0] to deliver next
         self.holding = False
-        self.held_since: int | None = None          # tick of the peer's first HOLDOFF
         self.pending_errors: list[DriverError] = []
         self.reset_pending = False
         self.timers = Timers()
@@ -334,12 +333,12 @@ class MslLink:
             self.stats.transmit_complete_count += 1
             await self._watch_transmissions()
         if cause["holdoff_received"]:
+            # The peer's driver holds a packet of ours for its OS: it is alive, so wait
+            # as long as it takes. (A dead peer's adapter answers our replays with
+            # HOLDOFF too, but those raise no interrupt: the message timer runs out.)
             self.stats.holdoffs_received += 1
-            if self.posted:                  # the peer is holding, not lost: wait on,
-                if self.held_since is None:  # but not for ever
-                    self.held_since = self.os.ticks
-                if self.os.ticks - self.held_since < self.settings.hold_limit_ticks:
-                    self.timers.message = self.settings.message_timeout_ticks
+            if self.posted:
+                self.timers.message = self.settings.message_timeout_ticks
         if cause["ack_received"]:
             await self._acknowledged()
         if cause["rx_packet"]:
@@ -423,7 +422,6 @@ class MslLink:
         while self.posted and left >= self.posted[0]:
             left -= self.posted.popleft()
         self.timers.message = self.settings.message_timeout_ticks if self.posted else 0
-        self.held_since = None              # the hold (if any) was of an acknowledged packet
         if not self.posted:
             self.timers.adapter = 0
         await self.mirror.server_comm_completed(count)

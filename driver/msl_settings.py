@@ -28,10 +28,6 @@ class DriverSettings:
     max_messages: int = 128          #: per packet (the chapter's recommendation)
     adapter_timeout_ticks: int = 5
     message_timeout_ticks: int = 20
-    #: A HOLDOFF restarts the message timer only this long after the first HOLDOFF for
-    #: the oldest packet: a peer that died holding it (its adapter still answers every
-    #: replay with HOLDOFF) must not keep this server waiting for ever.
-    hold_limit_ticks: int = 200
     ack_timeout_clocks: int = 8000   #: programmed into ACK_TIMEOUT (custom data may tune)
     retry_limit: int = 8             #: programmed into RETRY_LIMIT (custom data may tune)
     self_test_modes: tuple = (Loopback.INTERNAL, Loopback.EXTERNAL)

@@ -304,7 +304,10 @@ class MslAdapter(wiring.Component):
             events.ack_received.eq(Mux(dma_on, dma.acknowledged, transmit.acked)),
             events.dma_done.eq(dma.copied),
             events.dma_error.eq(dma.failed),
-            events.holdoff_received.eq(receive.answers_received.holdoff.valid),
+            # A driver's HOLDOFF only: the adapter's answers to our replays say nothing
+            # of whether the peer's server is alive.
+            events.holdoff_received.eq(receive.answers_received.holdoff.valid
+                                       & receive.answers_received.holdoff.driver),
             events.emergency_received.eq(receive.emergency.valid),
             events.rx_error.eq(receive.error),
             events.tx_complete.eq(transmit.sent),

@@ -21,6 +21,7 @@ __all__ = [
     "FrameKind",
     "LinkCommand",
     "NakReason",
+    "HoldoffSource",
     "HEADER_FIELDS",
     "HEADER_BYTES",
     "CRC_BYTES",
@@ -67,12 +68,21 @@ class NakReason(enum.IntEnum):
     BUSY = 2   #: No free receive slot: replay ``seq`` after the ACK timeout.
 
 
+class HoldoffSource(enum.IntEnum):
+    """``aux`` of a HOLDOFF frame: who holds the packet. Both restart the peer's ACK
+    timer; only a driver's HOLDOFF tells the peer's driver that a server is alive and
+    holding (a dead server's adapter still answers every replay with HOLDOFF)."""
+
+    ADAPTER = 0  #: The adapter answers a replay of a packet its driver has not acknowledged.
+    DRIVER = 1   #: The driver holds the packet for its OS (``SEND_HOLDOFF``).
+
+
 #: Header fields in wire order: (name, width in bits, meaning).
 HEADER_FIELDS = (
     ("kind", 8, "frame kind (FrameKind)"),
     ("seq", 8, "sequence number (DATA), or the sequence number acknowledged / requested"),
     ("count", 8, "number of messages in the packet (DATA, ACK)"),
-    ("aux", 8, "kind-specific sub-field (LINK sub-command, NAK reason)"),
+    ("aux", 8, "kind-specific sub-field (LINK sub-command, NAK reason, HOLDOFF source)"),
     ("length", 16, "payload length in bytes, little-endian"),
 )
 HEADER_BYTES = sum(width for _, width, _ in HEADER_FIELDS) // 8

@@ -8,7 +8,9 @@ INTERRUPT_CAUSES = (
                   "its headers and completion are in host memory)"),
     ("ACK_RECEIVED", "an ACK freed one or more transmit slots (with DMA_CONTROL.enable: "
                      "the status block shows it)"),
-    ("HOLDOFF_RECEIVED", "the peer is holding a packet of ours (restart message timers)"),
+    ("HOLDOFF_RECEIVED", "the peer's driver is holding a packet of ours for its OS (restart "
+                         "message timers); not raised by the peer adapter's HOLDOFF answers "
+                         "to replays"),
     ("EMERGENCY_RECEIVED", "the peer sent EMERGENCY (reason in PEER_EMERGENCY)"),
     ("RX_ERROR", "a damaged or malformed frame was received and discarded"),
     ("TX_COMPLETE", "a DATA frame went out whole"),

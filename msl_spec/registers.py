@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 ADAPTER_ID = 0x4D534C31  #: "MSL1": the value a driver checks in ``ID``.
-VERSION = (4, 0)         #: (major, minor) of this register map.
+VERSION = (4, 1)         #: (major, minor) of this register map.
 MAX_SLOTS = 8            #: Register room for slots; a build has 2..MAX_SLOTS of each.
 MAX_MESSAGES = 128       #: Messages per packet the adapter accepts in TX_POST.
 DEFAULT_ACK_TIMEOUT = 65536  #: ACK_TIMEOUT after reset, unless a build chooses another.

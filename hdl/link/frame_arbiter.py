@@ -4,7 +4,7 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from msl_spec import FrameKind, LinkCommand, NakReason
+from msl_spec import FrameKind, HoldoffSource, LinkCommand, NakReason
 from hdl.phy.frame_interfaces import FrameTxSignature
 from hdl.link.receive_controller import KindEvents
 from hdl.link.link_interfaces import (AnswersSignature, DataOfferSignature, EmergencySignature,
@@ -66,7 +66,7 @@ class FrameArbiter(wiring.Component):
         emergency, emergency_reason = Signal(), Signal(8)
         link = Signal(4)
         ack, ack_seq, ack_count = Signal(), Signal(8), Signal(8)
-        holdoff, holdoff_seq = Signal(), Signal(8)
+        holdoff, holdoff_seq, holdoff_source = Signal(), Signal(8), Signal(HoldoffSource)
         nak, nak_seq, nak_busy = Signal(), Signal(8), Signal()
         in_flight = Signal(FrameKind, init=FrameKind.LINK)  # kind of the frame on the line
 
@@ -75,7 +75,7 @@ class FrameArbiter(wiring.Component):
             (emergency, FrameKind.EMERGENCY, {"aux": emergency_reason}),
             *((link[command - 1], FrameKind.LINK, {"aux": command}) for command in LINK_ORDER),
             (ack, FrameKind.ACK, {"seq": ack_seq, "count": ack_count}),
-            (holdoff, FrameKind.HOLDOFF, {"seq": holdoff_seq}),
+            (holdoff, FrameKind.HOLDOFF, {"seq": holdoff_seq, "aux": holdoff_source}),
             (nak, FrameKind.NAK, {"seq": nak_seq,
                                   "aux": Mux(nak_busy, NakReason.BUSY, NakReason.ERROR)}),
         ]
@@ -109,7 +109,11 @@ class FrameArbiter(wiring.Component):
         with m.If(asked.ack.valid):
             m.d.sync += [ack.eq(1), ack_seq.eq(asked.ack.seq), ack_count.eq(asked.ack.count)]
         with m.If(asked.holdoff.valid):
-            m.d.sync += [holdoff.eq(1), holdoff_seq.eq(asked.holdoff.seq)]
+            # The latest request replaces a pending one, its source too (a driver
+            # asks again every tick, so one replaced HOLDOFF costs its peer nothing).
+            m.d.sync += [holdoff.eq(1), holdoff_seq.eq(asked.holdoff.seq),
+                         holdoff_source.eq(Mux(asked.holdoff.driver, HoldoffSource.DRIVER,
+                                               HoldoffSource.ADAPTER))]
         with m.If(asked.nak.valid):
             m.d.sync += [nak.eq(1), nak_seq.eq(asked.nak.seq), nak_busy.eq(asked.nak.busy)]
 

@@ -10,7 +10,8 @@ from amaranth.lib.wiring import In, Out
 
 from msl_spec import MAX_SLOTS
 
-__all__ = ["AckSignature", "NakSignature", "HoldoffSignature", "AnswersSignature",
+__all__ = ["AckSignature", "NakSignature", "HoldoffSignature", "HoldoffAnswerSignature",
+           "AnswersSignature",
            "ReleaseSignature", "LinkFrameSignature", "EmergencySignature", "ArrivalSignature",
            "PostSignature", "SlotWriteSignature", "PayloadReadSignature", "DataOfferSignature",
            "TxProgressSignature"]
@@ -25,12 +26,16 @@ NakSignature = wiring.Signature({"valid": Out(1), "seq": Out(8), "busy": Out(1)}
 #: HOLDOFF ``seq``: the peer holds that DATA frame for its OS.
 HoldoffSignature = wiring.Signature({"valid": Out(1), "seq": Out(8)})
 
+#: HOLDOFF as a frame: ``driver`` when the driver holds it (HoldoffSource.DRIVER), else
+#: the adapter answering a replay of a packet not yet acknowledged.
+HoldoffAnswerSignature = wiring.Signature({"valid": Out(1), "seq": Out(8), "driver": Out(1)})
+
 #: The three answers to DATA: received from the peer (receive -> transmit controller)
 #: or to be sent to it (receive controller -> frame arbiter).
 AnswersSignature = wiring.Signature({
     "ack": Out(AckSignature),
     "nak": Out(NakSignature),
-    "holdoff": Out(HoldoffSignature),
+    "holdoff": Out(HoldoffAnswerSignature),
 })
 
 #: RX_RELEASE: the driver gives receive slot ``slot`` back.

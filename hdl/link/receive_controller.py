@@ -5,7 +5,7 @@ from amaranth import Array, Const, Module, Mux, Signal
 from amaranth.lib import data, enum, wiring
 from amaranth.lib.wiring import In, Out
 
-from msl_spec import MAX_SLOTS, FrameKind, NakReason
+from msl_spec import MAX_SLOTS, FrameKind, HoldoffSource, NakReason
 from hdl.phy.frame_layouts import FrameHeader
 from hdl.phy.frame_interfaces import FrameRxSignature
 from hdl.link.link_interfaces import (AckSignature, AnswersSignature, ArrivalSignature,
@@ -206,7 +206,9 @@ class ReceiveController(wiring.Component):
             self.arrival.count.eq(header.count), self.arrival.length.eq(header.length),
             received.ack.seq.eq(header.seq), received.ack.count.eq(header.count),
             received.nak.seq.eq(header.seq), received.nak.busy.eq(header.aux == NakReason.BUSY),
-            received.holdoff.seq.eq(header.seq), self.emergency.reason.eq(header.aux),
+            received.holdoff.seq.eq(header.seq),
+            received.holdoff.driver.eq(header.aux == HoldoffSource.DRIVER),
+            self.emergency.reason.eq(header.aux),
             self.link_frame.command.eq(header.aux),
         ]
 
@@ -221,7 +223,8 @@ class ReceiveController(wiring.Component):
                 m.d.comb += self.command_refused.eq(1)
         with m.If(send_holdoff.valid):
             with m.If(in_window(send_holdoff.seq, ack_next, expected)):
-                m.d.comb += [to_send.holdoff.valid.eq(1), to_send.holdoff.seq.eq(send_holdoff.seq)]
+                m.d.comb += [to_send.holdoff.valid.eq(1), to_send.holdoff.seq.eq(send_holdoff.seq),
+                             to_send.holdoff.driver.eq(1)]
             with m.Else():
                 m.d.comb += self.command_refused.eq(1)
         with m.If(release.valid):

@@ -53,7 +53,7 @@ def mirror_variant(lane_width: int = 10, transceiver_clocks: bool = False) -> Va
 #: Timers for long runs on a noisy line: the adapter replays up to 16 times (a NAK
 #: replays at once, a lost frame after 5000 clocks) well inside the message timeout.
 MIRROR_SETTINGS = DriverSettings(adapter_timeout_ticks=60, message_timeout_ticks=150,
-                                 hold_limit_ticks=200, ack_timeout_clocks=5000,
+                                 ack_timeout_clocks=5000,
                                  retry_limit=16, self_test_clocks=12000)
 
 #: EAX of a server's n-th message: EAX_BASE[server] + n (tells the workload's messages
