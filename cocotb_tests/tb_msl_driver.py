@@ -1183,17 +1183,17 @@ async def unannounced_packet_during_a_hold_is_reported_after_the_held_message(du
 @cocotb.test()
 async def replay_does_not_stop_the_watchdog_of_a_packet_never_sent(dut):
     """a posts two packets; the first is damaged on the line and replayed, the second
-    never goes out (its data answers SLVERR to the gather). The replay's transmit-complete
-    is no progress: the adapter watchdog fires, HARDWARE_ERROR -- not the message
-    timeout's TIME_OUT_ERROR."""
+    never goes out (its send buffer answers SLVERR to the gather). The replay's
+    transmit-complete is no progress: the adapter watchdog fires, HARDWARE_ERROR -- not
+    the message timeout's TIME_OUT_ERROR."""
     system = MslSystem(dut)
     await system.up()
     a, b = system.a, system.b
+    buffers = a.driver.links[0].buffers
+    a.side.memory.set_error_hole(buffers.upcoming(1), buffers.upcoming(1) + buffers.size)
     await system.env.channel["a_to_b"].kill_next_frame()
-    good, bad = a.message(80), a.message(64, esi=SLVERR_HOLE[0])
     async with a.os.cpu.interrupts_disabled():       # both posted back to back
-        await a.mirror.send(good)
-        await a.mirror.send(bad)
+        await a.send(80, 64)
     await system.until(lambda: b.taken(), 100000, "the first packet, replayed")
     assert await a.side.regs.read("STAT_TX_REPLAYS") >= 1, "nothing was replayed"
     await system.until(lambda: a.stats()["link_resets"], 60 * system.clocks_per_tick,
@@ -1201,5 +1201,39 @@ async def replay_does_not_stop_the_watchdog_of_a_packet_never_sent(dut):
     assert errors(a) == [DriverError.HARDWARE_ERROR], errors(a)
     assert a.stats()["adapter_timeouts"] == 1 and a.stats()["message_timeouts"] == 0
     same_messages(b.taken(), a.sent[:1], "a to b")
+    a.side.memory.set_error_hole(*SLVERR_HOLE)
     await carries_traffic_again(system)
+    await system.down()
+
+
+@cocotb.test()
+async def send_copies_the_data_so_the_os_may_reuse_its_buffer_at_once(dut):
+    """The chapter's DriverSend and DriverBuildSend copy the message before they return:
+    the OS overwrites each message's buffer the moment the call returns -- for packets
+    posted at once, pending, and built by GetNextPacket -- and the peer still receives
+    every message as it was sent."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+
+    def scribble(header):
+        a.memory.write(header.esi, bytes([0xA5]) * header.ecx)
+
+    build_send = a.driver.driver_build_send
+
+    async def build_send_then_reuse(header):
+        result = await build_send(header)
+        scribble(header)
+        return result
+    a.driver.driver_build_send = build_send_then_reuse
+    async with a.os.cpu.interrupts_disabled():       # two posted, one pending
+        for length in (LONG, LONG, 1000):
+            header = a.message(length)
+            assert await a.driver.driver_send(header) == 0
+            scribble(header)
+    assert a.driver.links[0].pending is not None
+    await a.send(300, 7, 64)                         # queued: GetNextPacket builds them
+    await system.until(acked(a, 6), 300000, "every message acknowledged")
+    assert len(a.mirror.build_send_room) == 3, "GetNextPacket did not build the last three"
+    same_messages(b.taken(), a.sent, "a to b")
     await system.down()

@@ -171,20 +171,26 @@ class TransmitRing(_Rings):
         """Free descriptors."""
         return (1 << self.layout.tx_ring_log2) - self.pending()
 
-    async def send(self, headers: Sequence[MessageHeader]) -> None:
-        """Queue one packet (each message's data already at its ESI) and ring the
-        doorbell: one register write, no read. Raises :class:`RingFull` when the ring
-        has no room for the whole packet, ``ValueError`` for an empty or oversized one."""
+    async def send(self, headers: Sequence[MessageHeader],
+                   data: Sequence[int] | None = None) -> None:
+        """Queue one packet and ring the doorbell: one register write, no read. The
+        adapter reads each message's data from ``data`` (one address per message; by
+        default each header's ESI). Raises :class:`RingFull` when the ring has no room
+        for the whole packet, ``ValueError`` for an empty or oversized one."""
         if not 1 <= len(headers) <= MAX_MESSAGES:
             raise ValueError(f"a packet has 1..{MAX_MESSAGES} messages, not {len(headers)}")
+        data = [header.esi for header in headers] if data is None else data
+        if len(data) != len(headers):
+            raise ValueError(f"{len(headers)} messages, {len(data)} data addresses")
         room = self.room()
         if len(headers) > room:
             raise RingFull(f"{len(headers)} descriptors wanted, {room} free")
-        for i, header in enumerate(headers):
-            flags = TX_DESCRIPTOR.pack(FLAGS={"last": int(i == len(headers) - 1)})
+        for i, (header, address) in enumerate(zip(headers, data)):
+            tail = TX_DESCRIPTOR.pack(FLAGS={"last": int(i == len(headers) - 1)},
+                                      DATA=address)
             self.memory.write(_entry(self.layout.tx_ring, self.layout.tx_ring_log2,
                                      TX_DESCRIPTOR.size, self._tail + i),
-                              header.pack() + flags[MESSAGE_HEADER_BYTES:])
+                              header.pack() + tail[MESSAGE_HEADER_BYTES:])
         self._tail = (self._tail + len(headers)) & _MASK32
         await self.regs.write("TX_RING_TAIL", index=self._tail)
 

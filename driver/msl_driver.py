@@ -22,6 +22,7 @@ from driver.msl_hardware import (
 )
 from driver.dma_rings import ring_layout
 from driver.msl_link import MslLink
+from driver.outgoing import SendBuffers
 from driver.msl_settings import DriverSettings, LinkContext, ResourceTags
 from driver.msl_statistics import MslConfiguration, MslStatistics
 from driver.registers import Registers
@@ -177,13 +178,18 @@ class MslDriver:
             raise HardwareFault(f"no adapter answers at port {link.config.port:#x}")
         info = await identify(link.regs, link.config.port)
         max_messages = min(self.settings.max_messages, info.max_messages)
-        size = ring_layout(0, info.tx_slots, max_messages).end + 64 + _SCRATCH_BYTES
+        rings = ring_layout(0, info.tx_slots, max_messages).end + 64 + _SCRATCH_BYTES
+        size = rings + 64 + SendBuffers.bytes_for(info.tx_slots, info.slot_size)
         block = self.os.alloc_semi_perm_memory(size, self.tags.memory)
         if not block:
-            raise _Refusal(f"not enough memory for the adapter's rings ({size} bytes)")
+            raise _Refusal(f"not enough memory for the adapter's rings and send buffers "
+                           f"({size} bytes)")
         taken.block = block
         link.block, link.info = block, info
         link.layout = ring_layout(block, info.tx_slots, max_messages)
+        # After the rings and the self-test's scratch (which starts at layout.end).
+        link.buffers = SendBuffers((link.layout.end + _SCRATCH_BYTES + 63) & ~63,
+                                   info.tx_slots + 1, info.slot_size)
         taken.adapter = True
         await quiesce(link.regs)
         for mode in self.settings.self_test_modes:

@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Callable
 
 from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
-    MessageHeader, TxSlotState, message_offsets, packet_length)
+    MessageHeader, TxSlotState, message_offsets)
 
 from driver.bus import BusError
 from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
     read_status, start_dma, stop_dma)
 from driver.msl_hardware import AdapterInfo, quiesce
 from driver.msl_settings import LinkContext
+from driver.outgoing import OutgoingPacket, SendBuffers
 from driver.registers import Registers
 from server_os.netware import AesEvent, IoConfiguration, TimerEvent
 from server_os.sft3 import Code, DriverError
@@ -106,6 +107,7 @@ class MslLink:
         self.hold_event = AesEvent(self.driver_hold_off, 1, context.tags.aes)
         self.int_hold_event = TimerEvent(self.driver_int_hold_off, context.tags.timer)
         self._hold_process = False
+        self.buffers: SendBuffers | None = None   # set by the bring-up, with ``layout``
         self._forget_state()
         self._counter_base: dict[str, int] = {}
         #: Observers of each received packet the OS accepted whole and the adapter was
@@ -118,8 +120,10 @@ class MslLink:
         self.posted: deque[int] = deque()           # message counts of posted packets
         self.posted_total = 0                       # packets posted since the rings started
         self.first_sent = 0                         # ... of which went on the line (once)
-        self.pending: list[MessageHeader] | None = None
-        self.building: list[MessageHeader] | None = None
+        self.pending: OutgoingPacket | None = None
+        self.building: OutgoingPacket | None = None
+        if self.buffers is not None:
+            self.buffers.forget()
         self.acked_seen = 0
         self.received: deque[Completion] = deque()  # announced, not yet fully delivered
         self.headers: list[MessageHeader] | None = None
@@ -185,7 +189,7 @@ class MslLink:
         """PacketSizeDriverCanNowHandle: data bytes of the largest message the driver
         would take now, 0 for a header only, -1 for none."""
         if self.building is not None:
-            room = self.info.slot_size - packet_length(self.building)
+            room = self.info.slot_size - self.building.length()
             if len(self.building) >= self.max_messages or room < MESSAGE_HEADER_BYTES:
                 return -1
             return room - MESSAGE_HEADER_BYTES
@@ -205,8 +209,12 @@ class MslLink:
         problem = self._check(header)
         if problem:
             return await self._refuse(problem)
+        packet = self.buffers.new_packet()
+        problem = self._copy_in(packet, header)
+        if problem:
+            return await self._refuse(problem)
         async with self._adapter_access("DriverSend"):
-            await self._transmit([header])
+            await self._transmit(packet)
             self.stats.transmit_msg_count += 1
             self._publish()
             return 0
@@ -216,10 +224,9 @@ class MslLink:
         """DriverBuildSend: add a message to the packet GetNextPacket is building."""
         if self.building is None:
             return await self._refuse("DriverBuildSend outside GetNextPacket")
-        problem = self._check(header)
+        problem = self._check(header) or self._copy_in(self.building, header)
         if problem:
             return await self._refuse(problem)
-        self.building.append(header)
         self.stats.transmit_msg_count += 1
         self._publish()
         return 0
@@ -235,6 +242,15 @@ class MslLink:
                     f"(PacketSizeDriverCanNowHandle is {self.can_now_handle()})")
         return None
 
+    def _copy_in(self, packet: OutgoingPacket, header: MessageHeader) -> str | None:
+        """The chapter's copy at DriverSend / DriverBuildSend: the message's data into
+        the packet's send buffer now, so the OS may reuse its own at once."""
+        try:
+            packet.add(self.os.memory, header)
+        except ValueError as error:
+            return f"the message's data is not in host memory ({error})"
+        return None
+
     async def _refuse(self, why: str) -> int:
         """A request the driver cannot carry: non-zero to the caller, and the chapter's
         ServerCommDriverError."""
@@ -243,14 +259,15 @@ class MslLink:
         await self._report(DriverError.INVALID_REQUEST)
         return 1
 
-    async def _transmit(self, packet: list[MessageHeader]) -> None:
+    async def _transmit(self, packet: OutgoingPacket) -> None:
+        self.buffers.sent()
         if len(self.posted) < self.info.tx_slots:
             await self._post(packet)
         else:
             self.pending = packet     # MessageTransmitPending
 
-    async def _post(self, packet: list[MessageHeader]) -> None:
-        await self.transmit.send(packet)
+    async def _post(self, packet: OutgoingPacket) -> None:
+        await self.transmit.send(packet.headers, packet.data)
         self.posted.append(len(packet))
         self.stats.transmit_packet_count += 1
         self.posted_total += 1
@@ -266,7 +283,7 @@ class MslLink:
             packet, self.pending = self.pending, None
             await self._post(packet)
         while self.pending is None and self.mirror.packet_size_now_available >= 0:
-            self.building = []
+            self.building = self.buffers.new_packet()
             self._publish()
             try:
                 await self.mirror.get_next_packet()

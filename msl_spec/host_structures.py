@@ -56,10 +56,13 @@ def _value(name: str, description: str) -> Register:
 TX_DESCRIPTOR = HostStructure("TX_DESCRIPTOR", "one message to send", (
     _value("EAX", "header value"), _value("EBX", "header value"),
     _value("ECX", "header value: data length in bytes"), _value("EDX", "header value"),
-    _value("ESI", "header value: host address of the data"), _value("EDI", "header value"),
+    _value("ESI", "header value: the sender's data address, carried to the peer"),
+    _value("EDI", "header value"),
     Register("FLAGS", "", (Field("last", 1, Access.RW, 0,
                                  "the last message of its packet: send the packet"),)),
-    Register("RESERVED", "", (Reserved(32),)),
+    Register("DATA", "", (Field("address", 32, Access.RW, 0,
+                                "host address the adapter reads the ECX data bytes from "
+                                "(the driver's copy)"),)),
 ))
 
 #: A packet that arrived (receive completion ring entry).

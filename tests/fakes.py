@@ -10,13 +10,22 @@ from server_os.platform import poll_every
 
 
 class ByteMemory:
+    """Host memory of ``size`` bytes; like the simulated ones, an access outside it
+    raises ValueError."""
+
     def __init__(self, size: int):
         self.data = bytearray(size)
 
+    def _check(self, address: int, length: int) -> None:
+        if address < 0 or address + length > len(self.data):
+            raise ValueError(f"no {length} bytes at {address:#x}")
+
     def read(self, address: int, length: int) -> bytes:
+        self._check(address, length)
         return bytes(self.data[address:address + length])
 
     def write(self, address: int, data: bytes) -> None:
+        self._check(address, len(data))
         self.data[address:address + len(data)] = data
 
 

@@ -75,6 +75,7 @@ def test_send_writes_descriptors_and_one_doorbell():
         entry = memory.read(LAYOUT.tx_ring + 32 * i, 32)
         assert MessageHeader.unpack(entry[:24]) == header
         assert TX_DESCRIPTOR.unpack(entry)["FLAGS"] == int(i == 2)
+        assert TX_DESCRIPTOR.unpack(entry)["DATA"] == header.esi   # by default
     # A ring of 4: one free until the adapter consumes some.
     with pytest.raises(RingFull):
         asyncio.run(ring.send(headers[:2]))
@@ -128,3 +129,17 @@ def test_a_packet_is_copied_where_the_os_says_then_acknowledged_and_released():
     assert REGISTER_MAP["SEND_ACK"].unpack(register(bus, "SEND_ACK")) == {"seq": 9, "count": 3}
     assert REGISTER_MAP["RX_RELEASE"].unpack(register(bus, "RX_RELEASE")) == {"slot": 1}
     assert (bus.reads, bus.writes) == (0, 2)
+
+
+def test_send_points_the_adapter_at_the_data_addresses_given():
+    bus, memory = DictRegisterBus(), ByteMemory(1 << 20)
+    asyncio.run(start_dma(Registers(bus), memory, LAYOUT))
+    ring = TransmitRing(Registers(bus), memory, LAYOUT)
+    headers = [MessageHeader(i, 0, 8, 0, 0x8000 + i, 0) for i in range(2)]
+    asyncio.run(ring.send(headers, [0x9000, 0x9008]))
+    for i, header in enumerate(headers):
+        entry = memory.read(LAYOUT.tx_ring + 32 * i, 32)
+        assert MessageHeader.unpack(entry[:24]) == header     # ESI goes to the peer as is
+        assert TX_DESCRIPTOR.unpack(entry)["DATA"] == 0x9000 + 8 * i
+    with pytest.raises(ValueError, match="2 messages, 1 data addresses"):
+        asyncio.run(ring.send(headers, [0x9000]))

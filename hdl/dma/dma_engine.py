@@ -254,7 +254,7 @@ class DmaEngine(wiring.Component):
         completion_address = entry_address("completion", config.rx_completion_base,
                                            config.rx_completion_log2, rx_head, RX_COMPLETION)
         ecx = word(TX_DESCRIPTOR, "ECX")
-        esi = word(TX_DESCRIPTOR, "ESI")
+        data_address = fields(TX_DESCRIPTOR, "DATA").address
         last = fields(TX_DESCRIPTOR, "FLAGS").last
         slot_base = build_slot * slot_size
         # Where the message of the descriptor just fetched would end in the slot: a
@@ -345,7 +345,8 @@ class DmaEngine(wiring.Component):
                 with m.Elif(mover.done):
                     m.next = "TX_DATA_START"
             with m.State("TX_DATA_START"):  # the mover takes a job only while not busy
-                job(0, esi, _TX, slot_base + build_offset + MESSAGE_HEADER_BYTES, ecx[:16])
+                job(0, data_address, _TX, slot_base + build_offset + MESSAGE_HEADER_BYTES,
+                    ecx[:16])
                 m.next = "TX_DATA"
             with m.State("TX_DATA"):
                 with m.If(mover.done & mover.error):

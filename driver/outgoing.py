@@ -1,0 +1,96 @@
+"""Packets the driver has taken from the OS and not yet seen acknowledged, each with its
+messages' data copied into driver memory (the chapter's DriverSend copies before it
+returns: the OS may reuse its buffer at once).
+
+The driver keeps at most ``tx_slots`` packets posted and one more pending or being
+built, and they are acknowledged in the order they were made, so ``tx_slots + 1``
+send buffers of a slot's size, used in turn, never hand out one still in use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from msl_spec import MessageHeader, packet_length
+
+from server_os.platform import HostMemory
+
+__all__ = ["OutgoingPacket", "SendBuffers"]
+
+
+@dataclass
+class OutgoingPacket:
+    """One packet: the headers as the OS gave them, and where the copy of each
+    message's data is.
+
+    Attributes
+    ----------
+    buffer : int
+        Host address of the send buffer it fills.
+    headers : list of MessageHeader
+    data : list of int
+        Host address of each message's copy (the descriptors' DATA).
+    """
+
+    buffer: int
+    headers: list[MessageHeader] = field(default_factory=list)
+    data: list[int] = field(default_factory=list)
+    _used: int = 0
+
+    def add(self, memory: HostMemory, header: MessageHeader) -> None:
+        """Copy the message's ECX bytes from its ESI into the buffer (4-byte aligned,
+        as in the packet) and add it."""
+        address = self.buffer + self._used
+        if header.ecx:
+            memory.write(address, memory.read(header.esi, header.ecx))
+        self.headers.append(header)
+        self.data.append(address)
+        self._used += (header.ecx + 3) & ~3
+
+    def __len__(self) -> int:
+        return len(self.headers)
+
+    def length(self) -> int:
+        """Bytes it takes in a slot (headers and padded data)."""
+        return packet_length(self.headers)
+
+
+class SendBuffers:
+    """``count`` buffers of ``size`` bytes from ``base``, handed out in turn.
+
+    Parameters
+    ----------
+    base : int
+    count : int
+        ``tx_slots + 1``: every packet the driver may hold at once.
+    size : int
+        A slot's size (a packet's data never needs more).
+    """
+
+    def __init__(self, base: int, count: int, size: int):
+        self.base, self.count, self.size = base, count, size
+        self._next = 0
+
+    @staticmethod
+    def bytes_for(tx_slots: int, slot_size: int) -> int:
+        return (tx_slots + 1) * slot_size
+
+    def address(self, index: int) -> int:
+        return self.base + (index % self.count) * self.size
+
+    def upcoming(self, later: int = 0) -> int:
+        """Address of the buffer the packet made ``later`` packets from now will fill."""
+        return self.address(self._next + later)
+
+    def new_packet(self) -> OutgoingPacket:
+        """A packet on the next buffer (taken only by :meth:`sent`: a packet that stays
+        empty gives it back by not being sent)."""
+        return OutgoingPacket(self.address(self._next))
+
+    def sent(self) -> None:
+        """The packet of :meth:`new_packet` was posted or made pending."""
+        self._next += 1
+
+    def forget(self) -> None:
+        """Every packet was forgotten (a link reset): start again from the first."""
+        self._next = 0
