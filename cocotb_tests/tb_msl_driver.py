@@ -110,14 +110,30 @@ async def initialize_send_both_ways_and_remove_everything(dut):
 @cocotb.test()
 async def initialize_fails_without_a_resource_tag(dut):
     """Tags come first: a refused tag of any kind stops the load before anything else
-    is taken, with the reason on the console."""
+    is asked of the OS or the adapter, with the reason on the console."""
     system, a = await started(dut)
+    recorder = a.io_space[PORT] = AccessRecorder(a.side.bus)
+    asked = []
+    for name in ("parse_driver_parameters", "register_hardware_options",
+                 "set_hardware_interrupt", "alloc_semi_perm_memory",
+                 "register_server_comm_driver", "schedule_aes_event",
+                 "schedule_interrupt_time_callback"):
+        def spy(*args, _name=name, _call=getattr(a.os, name), **kwargs):
+            asked.append(_name)
+            return _call(*args, **kwargs)
+        setattr(a.os, name, spy)
     for kind in ResourceKind:
         a.os.refuse_tags = {kind}
         assert await a.load() != 0
         assert kind.value in a.os.console[-1], a.os.console[-1]
         a.assert_books_empty()
-    assert await a.side.regs.field("CONTROL", "enable") == 0, "the adapter was touched"
+        assert not asked, f"{kind.value} tag refused after the driver asked for {asked}"
+        assert not recorder.enables, f"{kind.value} tag refused after the adapter was touched"
+    a.os.refuse_tags = set()
+    assert await a.load() == 0, a.os.console           # the spies see a real load
+    assert "alloc_semi_perm_memory" in asked and recorder.enables
+    await a.unload()
+    a.assert_books_empty()
 
 
 @cocotb.test()
@@ -659,6 +675,41 @@ async def holdoff_is_redelivered_quickly_once_and_resumes_mid_packet(dut):
     stats = b.stats()
     assert stats["held_msg_count"] == 3 and stats["redeliveries_quick"] >= 1, stats
     assert (await a.side.stats())["rx_holdoff"] >= 1, "the peer was not told"
+    idle_books_are_clean(b)
+    await system.down()
+
+
+@cocotb.test()
+async def holdoff_quick_retry_comes_before_the_tick_and_backs_off(dut):
+    """The first redelivery of a held message is DriverHoldOff's, before the next tick;
+    its retries then wait 1, 2, 3, then max_backoff CRescheduleLast yields (a tenth of a
+    tick each), while DriverIntHoldOff keeps retrying once a tick."""
+    system = MslSystem(dut)
+    await system.up()
+    a, b = system.a, system.b
+    attempts = []     # (clock, quick retries, tick retries, tick) at each try
+
+    def answer(header, attempt):
+        stats = b.stats()
+        attempts.append((b.os.platform.clocks(), stats["redeliveries_quick"],
+                         stats["redeliveries_tick"], b.os.ticks))
+        return Answer(Code.HOLDOFF if attempt < 12 else Code.OK)
+    b.mirror.answer = answer
+    await a.send(40)
+    await system.until(acked(a, 1), 100000, "acknowledged")
+    assert len(attempts) == 13
+    first, retry = attempts[0], attempts[1]
+    assert retry[1:3] == (1, 0) and retry[3] == first[3], \
+        f"the first retry was not DriverHoldOff's before the tick: {attempts[:2]}"
+    quick = [now[0] for now, before in zip(attempts[1:], attempts) if now[1] > before[1]]
+    gaps = [later - earlier for earlier, later in zip(quick, quick[1:])]
+    dut._log.info("DriverHoldOff retries %s clocks apart", gaps)
+    tenth = system.clocks_per_tick // 10
+    assert len(gaps) >= 5, (attempts, gaps)
+    for yields, gap in enumerate(gaps, start=1):
+        least = min(yields, TEST_SETTINGS.max_backoff) * tenth
+        assert least <= gap < least + tenth, f"retry {yields + 1}: {gap} clocks, {gaps}"
+    assert attempts[-1][2] >= 1, "DriverIntHoldOff never ran"
     idle_books_are_clean(b)
     await system.down()
 

@@ -104,7 +104,9 @@ class MslLink:
         self.layout: DmaLayout | None = None
         self.active = False          # carries the traffic (registered with the OS)
         self.tuned = (0, 0)          # ACK_TIMEOUT and RETRY_LIMIT as loaded
-        self.hold_event = AesEvent(self.driver_hold_off, 1, context.tags.aes)
+        # 0 ticks: the quick retry runs as soon as the OS runs process-level code,
+        # before the next tick's DriverIntHoldOff.
+        self.hold_event = AesEvent(self.driver_hold_off, 0, context.tags.aes)
         self.int_hold_event = TimerEvent(self.driver_int_hold_off, context.tags.timer)
         self._hold_process = False
         self.buffers: SendBuffers | None = None   # set by the bring-up, with ``layout``

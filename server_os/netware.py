@@ -78,7 +78,9 @@ class IoConfiguration:
 @dataclass(eq=False)
 class AesEvent:
     """An AES process event: ``callback`` runs ``ticks`` ticks after it is scheduled
-    (at process level, as its own flow; a sleep event may wait with CRescheduleLast)."""
+    (at process level, as its own flow; a sleep event may wait with CRescheduleLast);
+    with ``ticks=0`` as soon as the server runs process-level code again, before the
+    next tick."""
 
     callback: Callable[[], Awaitable[None]]
     ticks: int = 1
@@ -287,7 +289,11 @@ class ServerOs:
     def schedule_aes_event(self, event: AesEvent) -> None:
         """ScheduleNoSleepAESProcessEvent / ScheduleSleepAESProcessEvent."""
         self._check_tag(event.tag, ResourceKind.AES_PROCESS)
-        event.due = self.ticks + max(1, event.ticks)
+        event.due = self.ticks + max(0, event.ticks)
+        if event.ticks <= 0 and not self.aes_paused:
+            # Its flow waits for the CPU: it runs once the caller enables interrupts.
+            self.platform.start(event.callback())
+            return
         self._aes.add(event)
 
     def cancel_aes_event(self, event: AesEvent) -> None:

@@ -189,6 +189,36 @@ def test_aes_events_fire_when_due_and_cancelled_ones_do_not():
     assert not os_.outstanding()
 
 
+def test_an_aes_event_of_no_ticks_runs_before_the_next_tick_once_interrupts_are_on():
+    os_ = make_os()
+    tag = os_.allocate_resource_tag("msl", "aes", ResourceKind.AES_PROCESS)
+    fired = []
+
+    async def callback():
+        async with os_.cpu.interrupts_disabled():
+            fired.append(os_.ticks)
+
+    async def main():
+        async with os_.cpu.interrupts_disabled():   # scheduled at interrupt level
+            os_.schedule_aes_event(AesEvent(callback, ticks=0, tag=tag))
+            await asyncio.sleep(0)
+            assert not fired, "ran while interrupts were disabled"
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert fired == [0]
+        os_.aes_paused = True                        # paused: it waits for a tick
+        os_.schedule_aes_event(AesEvent(callback, ticks=0, tag=tag))
+        await os_.tick()
+        os_.aes_paused = False
+        await os_.tick()
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    run(main())
+    assert fired == [0, 2]
+    assert not os_.outstanding()
+
+
 def test_a_cancelled_interrupt_time_callback_does_not_run_and_the_timer_keeps_ticking():
     os_ = make_os(clocks_per_tick=3)
     tag = os_.allocate_resource_tag("msl", "timer", ResourceKind.TIMER)
