@@ -59,6 +59,25 @@ def hold_while(server, condition, messages=None):
     server.mirror.answer = answer
 
 
+async def held_message(system, length):
+    """a sends a message of ``length`` bytes and b's OS holds it. Returns a list: b's
+    OS takes the message from the tick appended to it (0: at once)."""
+    a, b = system.a, system.b
+    release = []
+    hold_while(b, lambda: not release or b.os.ticks < release[0])
+    await a.send(length)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    return release
+
+
+async def held_for_ticks(system, length, ticks):
+    """:func:`held_message` for ``ticks`` ticks after the hold began; returns the tick
+    b's OS takes it from."""
+    release = await held_message(system, length)
+    release.append(system.b.os.ticks + ticks)
+    return release[0]
+
+
 def idle_books_are_clean(server):
     """No redelivery callback is left once no message is held."""
     link = server.driver.links[0]
@@ -746,15 +765,11 @@ async def a_hold_however_long_does_not_time_out_the_peer(dut):
     system = MslSystem(dut, clocks_per_tick=500)
     await system.up()
     a, b = system.a, system.b
-    until = []
-    hold_while(b, lambda: not until or b.os.ticks < until[0])
-    await a.send(48)
-    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
-    until.append(b.os.ticks + 240)
+    until = await held_for_ticks(system, 48, 240)
     await system.until(lambda: acked(a, 1)() or errors(a), 260 * system.clocks_per_tick,
                        "acknowledged")
-    assert not errors(a), f"a gave up after {a.os.ticks - until[0] + 240} ticks: {errors(a)}"
-    assert b.os.ticks >= until[0]
+    assert not errors(a), f"a gave up after {a.os.ticks - until + 240} ticks: {errors(a)}"
+    assert b.os.ticks >= until
     assert a.stats()["holdoffs_received"] >= 200 and a.stats()["message_timeouts"] == 0
     same_messages(b.taken(), a.sent, "a to b")
     await system.down()
@@ -1080,15 +1095,11 @@ async def remove_delivers_held_messages_before_giving_everything_back(dut):
     system = MslSystem(dut)
     await system.up()
     a, b = system.a, system.b
-    until = []
-    hold_while(b, lambda: not until or b.os.ticks < until[0])
-    await a.send(44)
-    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
-    until.append(b.os.ticks + 5)
+    until = await held_for_ticks(system, 44, 5)
     await b.unload()
     b.assert_books_empty()
     same_messages(b.taken(), a.sent, "a to b")
-    assert b.os.ticks >= until[0]
+    assert b.os.ticks >= until
     await system.until(acked(a, 1), 20000, "the ACK of the held message")
     await a.unload()
     a.assert_books_empty()
@@ -1184,16 +1195,13 @@ async def remove_that_gives_up_on_a_held_message_stops_its_redelivery(dut):
     system = MslSystem(dut, settings=settings)
     await system.up()
     a, b = system.a, system.b
-    accept = []
-    hold_while(b, lambda: not accept)
-    await a.send(44)
-    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    accept = await held_message(system, 44)
     await b.unload()
     b.assert_books_empty()
     assert any("removed anyway" in alert for alert in b.os.alerts), b.os.alerts
     calls, accesses = len(b.mirror.deliveries), (b.side.bus.reads, b.side.bus.writes)
     await system.clocks(20 * system.clocks_per_tick)
-    accept.append(True)
+    accept.append(0)
     await system.clocks(10 * system.clocks_per_tick)
     assert len(b.mirror.deliveries) == calls, \
         f"ReceiveServerComm called {len(b.mirror.deliveries) - calls} times after DriverRemove"
@@ -1211,16 +1219,13 @@ async def unannounced_packet_during_a_hold_is_reported_after_the_held_message(du
     system = MslSystem(dut)
     await system.up()
     a, b = system.a, system.b
-    release = []
-    hold_while(b, lambda: not release)
-    await a.send(30)
-    await system.until(lambda: b.driver.links[0].holding, 100000, "the hold")
+    release = await held_message(system, 30)
     await b.side.regs.write("RX_HEADERS_BASE", SLVERR_HOLE[0])   # a broken host region
     await a.send(31)
     await system.until(lambda: b.stats()["rx_fatal_errors"], 100000, "the failed announcement")
     await system.clocks(3 * system.clocks_per_tick)
     assert not errors(b), "reported during the hold"
-    release.append(True)
+    release.append(0)
     await system.until(lambda: b.stats()["link_resets"], 20 * system.clocks_per_tick,
                        "the report and the reset")
     same_messages(b.taken(), a.sent[:1], "a to b (the held message, not the unannounced one)")
