@@ -141,8 +141,9 @@ class MslDriver:
 
     async def _give_back(self, taken: _Taken) -> None:
         """DriverInitialize's error steps in the chapter's order -- callbacks cancelled
-        and the adapter stopped, then ClearHardwareInterrupt, DeRegisterHardwareOptions,
-        FreeSemiPermMemory -- each whatever the ones before it met."""
+        and the adapter stopped, the comm driver deregistered, then
+        ClearHardwareInterrupt, DeRegisterHardwareOptions, FreeSemiPermMemory -- each
+        whatever the ones before it met."""
         if taken.adapter:
             why = await taken.link.stop()
             if why:
