@@ -190,7 +190,7 @@ class MslDriver:
         link.layout = ring_layout(block, info.tx_slots, max_messages)
         # After the rings and the self-test's scratch (which starts at layout.end).
         link.buffers = SendBuffers((link.layout.end + _SCRATCH_BYTES + 63) & ~63,
-                                   info.tx_slots + 1, info.slot_size)
+                                   info.tx_slots, info.slot_size)
         taken.adapter = True
         await quiesce(link.regs)
         for mode in self.settings.self_test_modes:

@@ -56,23 +56,24 @@ class OutgoingPacket:
 
 
 class SendBuffers:
-    """``count`` buffers of ``size`` bytes from ``base``, handed out in turn.
+    """``tx_slots + 1`` buffers of ``slot_size`` bytes from ``base`` (every packet the
+    driver may hold at once), handed out in turn.
 
     Parameters
     ----------
     base : int
-    count : int
-        ``tx_slots + 1``: every packet the driver may hold at once.
-    size : int
-        A slot's size (a packet's data never needs more).
+    tx_slots : int
+    slot_size : int
+        A packet's data never needs more.
     """
 
-    def __init__(self, base: int, count: int, size: int):
-        self.base, self.count, self.size = base, count, size
+    def __init__(self, base: int, tx_slots: int, slot_size: int):
+        self.base, self.count, self.size = base, tx_slots + 1, slot_size
         self._next = 0
 
     @staticmethod
     def bytes_for(tx_slots: int, slot_size: int) -> int:
+        """Host memory the buffers of an adapter take."""
         return (tx_slots + 1) * slot_size
 
     def address(self, index: int) -> int:

@@ -14,7 +14,7 @@ def _message(memory, address, data):
 
 def test_a_packet_copies_each_message_aligned_and_keeps_the_headers():
     memory = ByteMemory(1 << 16)
-    buffers = SendBuffers(0x8000, 3, 0x1000)
+    buffers = SendBuffers(0x8000, 2, 0x1000)
     packet = buffers.new_packet()
     headers = [_message(memory, 0x100, b"abcde"), _message(memory, 0x200, b""),
                _message(memory, 0x300, b"xyz")]
@@ -29,7 +29,7 @@ def test_a_packet_copies_each_message_aligned_and_keeps_the_headers():
 
 
 def test_buffers_are_used_in_turn_and_an_empty_packet_takes_none():
-    buffers = SendBuffers(0x8000, 3, 0x1000)
+    buffers = SendBuffers(0x8000, 2, 0x1000)
     assert buffers.new_packet().buffer == buffers.new_packet().buffer == 0x8000
     seen = []
     for _ in range(4):
@@ -45,7 +45,7 @@ def test_buffers_are_used_in_turn_and_an_empty_packet_takes_none():
 
 def test_data_outside_host_memory_is_refused_and_nothing_added():
     memory = ByteMemory(1 << 16)
-    packet = SendBuffers(0x8000, 3, 0x1000).new_packet()
+    packet = SendBuffers(0x8000, 2, 0x1000).new_packet()
     with pytest.raises(ValueError):
         packet.add(memory, MessageHeader(1, 2, 64, 4, (1 << 16) - 8, 6))
     assert len(packet) == 0 and packet.data == []
