@@ -47,17 +47,20 @@ class AdapterSide:
     ``stall``: probability per clock and channel that the register bus pauses;
     ``memory_stall``: that the host memory (``memory``) pauses. ``clk``, ``rst``: the
     side's own clock and reset (its ``sync`` domain); in a single-clock top ``dut.clk``.
+    ``memory``: the host memory of another side this one's DMA shares (one server with
+    two adapters), instead of its own.
     """
 
     def __init__(self, dut, name: str, params: dict, stall: float = 0.2, seed: int = 0,
-                 memory_stall: float = 0.0):
+                 memory_stall: float = 0.0, memory: RtlHostMemory | None = None):
         self.dut, self.name, self.params = dut, name, params
         self.clk, self.rst = side_clock_and_reset(dut, name, params)
         self.slot_size = params["slot_size"]
         self.bus = AxiLiteRegisterBus(dut, f"{name}__axil", self.clk, self.rst, stall, seed)
         self.regs = Registers(self.bus)
         self.irq = getattr(dut, f"{name}__irq")
-        self.memory = RtlHostMemory(dut, name, stall=memory_stall, seed=seed, clock=self.clk)
+        self.memory = memory or RtlHostMemory(dut, name, stall=memory_stall, seed=seed,
+                                              clock=self.clk)
 
     async def start(self, ack_timeout: int = 20000, retry_limit: int = 8,
                     interrupts: int = 0, loopback: Loopback = Loopback.OFF) -> None:

@@ -14,19 +14,24 @@ import cocotb
 
 from cocotb_tests.adapter_env import AdapterPairEnv, AdapterSide
 from cocotb_tests.clocks import clock_cycles, testbench_clock
+from cocotb_tests.dual_link_env import DualLinkEnv
 from cocotb_tests.driver_binding import CocotbPlatform, watch_interrupt_line
 from cocotb_tests.harness import top_params
 from msl_spec import MessageHeader
+from hdl.testbench.dual_link_top import SIDES
 from driver.msl_settings import DriverSettings
 from driver.msl_driver import MslDriver
 from server_os.netware import CustomData, ServerOs
 from server_os.sft3 import Code, MirrorSide
 
-__all__ = ["PORT", "LINE", "LOAD_LINE", "Server", "MslSystem", "wait_for", "TEST_SETTINGS",
+__all__ = ["PORT", "PORT2", "LINE", "LOAD_LINE", "LOAD_LINE_2", "Server", "MslSystem",
+           "DualLinkSystem", "wait_for", "TEST_SETTINGS",
            "same_messages"]
 
 PORT, LINE = 0x1000, 5
 LOAD_LINE = f"PORT={PORT:#x} INT={LINE}"
+PORT2 = 0x2000                               # a server's second adapter (dual links)
+LOAD_LINE_2 = f"PORT={PORT2:#x} INT={LINE}"
 OS_POOL = (0x0001_0000, 0x0008_0000)       # AllocSemiPermMemory's memory
 SEND_REGION = (0x000A_0000, 0x000F_F000)    # data of messages this server sends
 RECEIVE_BUFFER = (0x0011_0000, 0x000E_0000)  # where its OS takes message data (base, size)
@@ -166,25 +171,33 @@ class MslSystem:
         self.dut = dut
         self.seed = random.getrandbits(32) if seed is None else seed
         dut._log.info("MslSystem seed %d", self.seed)
-        self.env = AdapterPairEnv(dut, top_params(), stall=stall, seed=self.seed,
-                                  memory_stall=0.0, ppm=ppm)
+        self.env = self._environment(stall, ppm)
         self.settings, self.clocks_per_tick = settings, clocks_per_tick
         self.a: Server | None = None
         self.b: Server | None = None
 
+    #: The LOAD lines each server's console gives, in order.
+    load_lines = (LOAD_LINE,)
+
+    def _environment(self, stall: float, ppm: int):
+        return AdapterPairEnv(self.dut, top_params(), stall=stall, seed=self.seed,
+                              memory_stall=0.0, ppm=ppm)
+
+    def _server(self, name: str, seed: int) -> Server:
+        return Server(self.dut, self.env.side[name], self.settings, self.clocks_per_tick,
+                      seed=seed)
+
     async def start(self) -> None:
         """Clock, reset and the two servers (drivers not loaded)."""
         await self.env.start(self.seed)
-        self.a = Server(self.dut, self.env.a, self.settings, self.clocks_per_tick,
-                        seed=self.seed)
-        self.b = Server(self.dut, self.env.b, self.settings, self.clocks_per_tick,
-                        seed=self.seed + 1)
+        self.a, self.b = self._server("a", self.seed), self._server("b", self.seed + 1)
 
     async def up(self) -> None:
-        """Start, load both drivers, wait until the link between them is up."""
+        """Start, load both drivers, wait until every link between them is up."""
         await self.start()
         for server in (self.a, self.b):
-            assert await server.load() == 0, f"{server.name}: {server.os.console}"
+            for line in self.load_lines:
+                assert await server.load(line) == 0, f"{server.name}: {server.os.console}"
         for side in self.env.side.values():
             await side.wait_link_up(40000)
 
@@ -217,12 +230,36 @@ class MslSystem:
                      await server.side.regs.fields("LINK_STATUS"),
                      await server.side.regs.fields("TX_STATE"))
             for link in server.driver.links:
-                log.info("%s: posted %s pending %s received %s holding %s timers %s",
-                         server.name, list(link.posted), link.pending, list(link.received),
-                         link.holding, link.timers)
+                if link.regs is not server.side.regs and link.regs is not None:
+                    log.info("%s: port %#x link %s tx %s", server.name, link.config.port,
+                             await link.regs.fields("LINK_STATUS"),
+                             await link.regs.fields("TX_STATE"))
+                log.info("%s: port %#x active %s posted %s queued %s received %s holding "
+                         "%s timers %s", server.name, link.config.port, link.active,
+                         [len(p) for p in link.posted], [len(p) for p in link.queued],
+                         list(link.received), link.holding, link.timers)
 
     async def down(self) -> None:
         """Unload both drivers and check every book is balanced."""
         for server in (self.a, self.b):
             await server.unload()
             server.assert_books_empty()
+
+
+class DualLinkSystem(MslSystem):
+    """The two servers on the dual-link top (:mod:`cocotb_tests.dual_link_env`): each
+    loads the driver on both its adapters (ports :data:`PORT` and :data:`PORT2`, one
+    shared interrupt line); the first carries, the second stands by."""
+
+    load_lines = (LOAD_LINE, LOAD_LINE_2)
+
+    def _environment(self, stall: float, ppm: int):
+        if ppm:
+            raise ValueError("the dual-link top runs on one clock")
+        return DualLinkEnv(self.dut, top_params(), stall=stall, seed=self.seed)
+
+    def _server(self, name: str, seed: int) -> Server:
+        first, second = (self.env.side[n] for n in SIDES[name])
+        return Server(self.dut, first, self.settings, self.clocks_per_tick,
+                      io_space={PORT: first.bus, PORT2: second.bus}, seed=seed,
+                      irqs=[first.irq, second.irq])

@@ -310,7 +310,7 @@ async def custom_data_is_loaded_with_32_bit_moves_and_verified(dut):
     assert set(recorder.enables) == {0xF}, "a register access narrower than 32 bits"
     assert await a.side.regs.read("ACK_TIMEOUT") == 7000
     assert await a.side.regs.field("RETRY_LIMIT", "count") == 5
-    config = unpack_words(MslConfiguration, a.driver.configuration())
+    config = unpack_words(MslConfiguration, await a.driver.configuration())
     assert (config.ack_timeout_clocks, config.retry_limit) == (7000, 5)
     await a.unload()
     a.assert_books_empty()
@@ -395,7 +395,7 @@ async def send_accepts_a_second_packet_in_flight_and_holds_a_third_pending(dut):
         seen.append(a.mirror.packet_size_driver_can_now_handle)
     link = a.driver.links[0]
     assert seen == [MAX_DATA, MAX_DATA, -1, -1], seen
-    assert a.stats()["transmit_packet_count"] == 2 and link.pending is not None
+    assert a.stats()["transmit_packet_count"] == 2 and len(link.queued) == 1
     assert len(a.mirror.queue) == 1, "the fourth message should wait in the OS queue"
     assert link.timers.adapter and link.timers.message, link.timers
     await system.until(acked(a, 4), 300000, "all four acknowledged")
@@ -1287,7 +1287,7 @@ async def send_copies_the_data_so_the_os_may_reuse_its_buffer_at_once(dut):
             header = a.message(length)
             assert await a.driver.driver_send(header) == 0
             scribble(header)
-    assert a.driver.links[0].pending is not None
+    assert len(a.driver.links[0].queued) == 1
     await a.send(300, 7, 64)                         # queued: GetNextPacket builds them
     await system.until(acked(a, 6), 300000, "every message acknowledged")
     assert len(a.mirror.build_send_room) == 3, "GetNextPacket did not build the last three"

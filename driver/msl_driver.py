@@ -4,9 +4,10 @@ and the four entry points it registers with the OS.
 A LOAD command runs :meth:`MslDriver.initialize` once per adapter (the LOAD line's
 ``PORT=`` chooses which); the first adapter loaded carries the mirrored-server link and
 is registered with RegisterServerCommDriver, later ones (up to
-``DriverSettings.max_adapters``) are brought up and tested as standby links (fail-over
-to them is not implemented). :meth:`MslDriver.remove` unloads every adapter at once.
-The per-adapter run time (send path, ISR, holdoff, timeouts) is :class:`MslLink`.
+``DriverSettings.max_adapters``) are brought up and tested as standby links, to which
+the traffic moves when the carrying link fails (:mod:`driver.link_group`).
+:meth:`MslDriver.remove` unloads every adapter at once. The per-adapter run time (send
+path, ISR, holdoff, timeouts) is :class:`MslLink`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from driver.msl_hardware import (
     TUNING_RECORD_BYTES, HardwareFault, apply_tuning, identify, quiesce, self_test,
 )
 from driver.dma_rings import ring_layout
+from driver.link_group import LinkGroup
 from driver.msl_link import MslLink
 from driver.outgoing import SendBuffers
 from driver.msl_settings import DriverSettings, LinkContext, ResourceTags
@@ -74,7 +76,7 @@ class MslDriver:
     Attributes
     ----------
     links : list of MslLink
-        Loaded adapters, the active one first.
+        Loaded adapters, in load order (one of them carries: :attr:`active`).
     stats : MslStatistics
     """
 
@@ -84,8 +86,10 @@ class MslDriver:
         self.settings, self.module = settings, module
         self.tags = ResourceTags()
         self.stats = MslStatistics()
-        self.link_context = LinkContext(os, mirror, self.stats, settings, self.tags)
-        self.links: list[MslLink] = []
+        self.group = LinkGroup(os, mirror, self.stats)
+        self.link_context = LinkContext(os, mirror, self.stats, settings, self.tags,
+                                        self.group)
+        self.links = self.group.links
         self.timeout_event: AesEvent | None = None
         self._loaded = False
 
@@ -220,7 +224,8 @@ class MslDriver:
 
     @property
     def active(self) -> MslLink:
-        return self.links[0]
+        """The adapter that carries the traffic."""
+        return self.group.carrying
 
     async def driver_send(self, header: MessageHeader) -> int:
         """DriverSend."""
@@ -240,17 +245,29 @@ class MslDriver:
         memory at ``buffer``, or the table's size when ``buffer`` is 0; BAD_COMMAND for
         any other function."""
         async with self.os.cpu.interrupts_disabled():
-            tables = {GET_CONFIGURATION: self.configuration, GET_STATISTICS: self.stats.pack}
+            tables = {GET_CONFIGURATION: self.configuration, GET_STATISTICS: self._statistics}
             if function not in tables:
                 return BAD_COMMAND
-            data = tables[function]()
+            data = await tables[function]()
             if buffer == 0:
                 return len(data)
             self.os.memory.write(buffer, data)
             return 0
 
-    def configuration(self) -> bytes:
+    async def _statistics(self) -> bytes:
+        return self.stats.pack()
+
+    async def configuration(self) -> bytes:
+        """GetMSLConfiguration's table (reads each adapter's link state)."""
         table = MslConfiguration(adapters=len(self.links))
+        for index, link in enumerate(self.links):
+            try:
+                table.links_up |= await link.regs.field("LINK_STATUS", "up") << index
+            except BusError:
+                pass          # an adapter that does not answer has no link up
+            if not link.active and not table.standby_port:
+                table.standby_port = link.config.port
+                table.standby_interrupt = link.config.interrupt
         if self.links:
             link = self.active
             info, config = link.info, link.config
@@ -312,7 +329,7 @@ class MslDriver:
                 self.os.clear_hardware_interrupt(link.config.interrupt, link.isr)
                 self.os.deregister_hardware_options(link.config)
                 self.os.free_semi_perm_memory(link.block)
-            self.links = []
+            self.links.clear()
 
     def _alert_not_stopped(self, link: MslLink, why: str) -> None:
         self.os.queue_system_alert(f"MSL: the adapter at port {link.config.port:#x} did "

@@ -19,6 +19,13 @@ dispatch, the OS's timer, the OS's send path, or the driver's own callbacks).
 
 A register access that fails (``BusError``) never escapes to the OS: each entry point
 reports it as HARDWARE_ERROR and resets the link, and DriverSend returns non-zero.
+
+Fail-over. With two links loaded (:class:`~driver.link_group.LinkGroup`), a failure of
+the carrying link that would reset it (a timeout, a hardware, DMA or bus error, the
+peer's reset) or its link going down moves the traffic to a standby link that is up,
+and the OS hears nothing of it; a packet arriving on a standby link means the peer has
+moved, and this side follows. Every start of a carrying link then begins with the
+resync of :mod:`driver.fail_over`. Only with no link left is the OS told.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaError
 from driver.bus import BusError
 from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
     read_status, start_dma, stop_dma)
+from driver.fail_over import parse_resync, resync_header
 from driver.msl_hardware import AdapterInfo, quiesce
 from driver.msl_settings import LinkContext
 from driver.outgoing import OutgoingPacket, SendBuffers
@@ -57,9 +65,12 @@ def _causes(*names: str) -> int:
 RUN_CAUSES = _causes("rx_packet", "ack_received", "holdoff_received", "emergency_received",
                      "rx_error", "tx_complete", "tx_error", "dma_error", "link_up",
                      "link_down", "peer_reset")
-#: A standby adapter only reports its link state (and acknowledges the peer's resets,
-#: without which its link stays down).
-STANDBY_CAUSES = _causes("link_up", "link_down", "peer_reset")
+#: A standby adapter reports its link state (and acknowledges the peer's resets,
+#: without which its link stays down), and a packet: the peer moved its traffic to it.
+STANDBY_CAUSES = _causes("link_up", "link_down", "peer_reset", "rx_packet")
+#: What a failed link reports, and a move to another link makes untrue.
+_LINK_FAILURES = (DriverError.TIME_OUT_ERROR, DriverError.HARDWARE_ERROR,
+                  DriverError.RECEIVE_ERROR)
 
 #: Hardware counters behind each receive-error statistic (read on RX_ERROR only).
 _RX_ERROR_COUNTERS = {
@@ -99,7 +110,8 @@ class MslLink:
                  block: int = 0):
         self.regs, self.config, self.block = regs, config, block
         self.os, self.mirror, self.stats = context.os, context.mirror, context.stats
-        self.settings = context.settings
+        self.settings, self.group = context.settings, context.group
+        self.counts = context.group.counts
         self.info: AdapterInfo | None = None
         self.layout: DmaLayout | None = None
         self.active = False          # carries the traffic (registered with the OS)
@@ -119,10 +131,12 @@ class MslLink:
     def _forget_state(self) -> None:
         """Transmit, receive and indicator variables to their idle values (the
         statistics are the driver's and stay)."""
-        self.posted: deque[int] = deque()           # message counts of posted packets
+        self.posted: deque[OutgoingPacket] = deque()   # handed to the adapter
         self.posted_total = 0                       # packets posted since the rings started
         self.first_sent = 0                         # ... of which went on the line (once)
-        self.pending: OutgoingPacket | None = None
+        # The chapter's pending packet; after a move, every packet to send again.
+        self.queued: deque[OutgoingPacket] = deque()
+        self.awaiting_resync = False                # nothing but our resync posted yet
         self.building: OutgoingPacket | None = None
         if self.buffers is not None:
             self.buffers.forget()
@@ -169,12 +183,77 @@ class MslLink:
         adapter's sequence numbers (the peer's adapter follows) and the rings, so a new
         link can come up. Statistics are kept."""
         self._cancel_hold_callbacks()
+        self.counts.done(self.waiting_messages())   # given up: the OS hears of it
         self._forget_state()
         await stop_dma(self.regs)   # no more reads of the forgotten messages' data
         await self.regs.write("COMMAND", link_reset=1)
         await self._start_rings()
         await self.regs.write("INT_PENDING", RUN_CAUSES)   # news of the old link is stale
         self.stats.link_resets += 1
+
+    # ---- fail-over (driver.link_group moves the traffic) ----
+
+    def waiting_messages(self) -> int:
+        """The OS's messages posted or queued here and not yet acknowledged."""
+        return sum(len(p) for p in (*self.posted, *self.queued) if not p.resync)
+
+    def give_up_traffic(self) -> tuple[list[OutgoingPacket], list[DriverError]]:
+        """For a move: the OS's unacknowledged packets, oldest first (their data stays
+        in this link's send buffers until it sends again), and the errors a hold was
+        keeping from the OS that are not this link's failure. Forgets both."""
+        packets = [p for p in (*self.posted, *self.queued) if not p.resync]
+        errors = [e for e in self.pending_errors if e not in _LINK_FAILURES]
+        self.posted.clear()
+        self.queued.clear()
+        self.pending_errors = []
+        return packets, errors
+
+    async def stand_by(self) -> None:
+        """No longer carrying: what it was receiving or holding is dropped (the peer
+        sends it again on the next link), the link is reset and reports only its
+        state. An adapter that cannot be reset is left as it is (it cannot come up)."""
+        self.active = False
+        try:
+            await self.regs.write("INT_ENABLE", STANDBY_CAUSES)
+            await self.reset_link()
+        except BusError as error:
+            self.os.queue_system_alert(f"MSL: the adapter at port {self.config.port:#x} "
+                                       f"cannot be reset: {error}")
+            self._cancel_hold_callbacks()
+            self._forget_state()
+
+    async def take_over(self, packets: list[OutgoingPacket]) -> None:
+        """Start carrying: ``packets`` (another link's) copied into this link's send
+        buffers to be sent again, then the resync; nothing else is posted until the
+        peer's resync has come."""
+        self.active = True
+        await self.regs.write("INT_ENABLE", RUN_CAUSES)
+        for packet in packets:
+            copy = self.buffers.new_packet()
+            for header, address in zip(packet.headers, packet.data):
+                copy.add(self.os.memory, header, source=address)
+            self.buffers.sent()
+            self.queued.append(copy)
+        await self._start_resync()
+        self._publish()
+
+    async def _start_resync(self) -> None:
+        """Post this side's counts and wait for the peer's before sending anything."""
+        self.awaiting_resync = True
+        # No data: the adapter gathers nothing (the address is never read).
+        resync = OutgoingPacket(0, [resync_header(self.counts)], [self.layout.end],
+                                resync=True)
+        await self._post(resync)
+        self.stats.resyncs_sent += 1
+
+    def drop_waiting(self, count: int) -> None:
+        """The first ``count`` queued messages reached the peer's OS already."""
+        while count:
+            packet = self.queued[0]
+            if len(packet) > count:
+                packet.drop_first(count)
+                return
+            count -= len(self.queued.popleft())
 
     # ---- what the OS may send now ----
 
@@ -195,7 +274,7 @@ class MslLink:
             if len(self.building) >= self.max_messages or room < MESSAGE_HEADER_BYTES:
                 return -1
             return room - MESSAGE_HEADER_BYTES
-        return -1 if self.pending is not None else self.max_data
+        return -1 if self.queued or self.awaiting_resync else self.max_data
 
     def _publish(self) -> None:
         if self.active:
@@ -263,14 +342,18 @@ class MslLink:
 
     async def _transmit(self, packet: OutgoingPacket) -> None:
         self.buffers.sent()
-        if len(self.posted) < self.info.tx_slots:
+        if self._may_post():
             await self._post(packet)
         else:
-            self.pending = packet     # MessageTransmitPending
+            self.queued.append(packet)     # MessageTransmitPending
+
+    def _may_post(self) -> bool:
+        return (not self.queued and not self.awaiting_resync
+                and len(self.posted) < self.info.tx_slots)
 
     async def _post(self, packet: OutgoingPacket) -> None:
         await self.transmit.send(packet.headers, packet.data)
-        self.posted.append(len(packet))
+        self.posted.append(packet)
         self.stats.transmit_packet_count += 1
         self.posted_total += 1
         if not self.timers.adapter:
@@ -278,13 +361,14 @@ class MslLink:
         if not self.timers.message:
             self.timers.message = self.settings.message_timeout_ticks
 
-    async def _send_more(self) -> None:
-        """A slot came free: post the pending packet, then let GetNextPacket build
+    async def send_more(self) -> None:
+        """A slot came free: post the pending packet(s), then let GetNextPacket build
         packets out of what the OS queued while there is room for one."""
-        if self.pending is not None and len(self.posted) < self.info.tx_slots:
-            packet, self.pending = self.pending, None
-            await self._post(packet)
-        while self.pending is None and self.mirror.packet_size_now_available >= 0:
+        while (self.queued and not self.awaiting_resync
+               and len(self.posted) < self.info.tx_slots):
+            await self._post(self.queued.popleft())
+        while (not self.queued and not self.awaiting_resync
+               and self.mirror.packet_size_now_available >= 0):
             self.building = self.buffers.new_packet()
             self._publish()
             try:
@@ -342,6 +426,11 @@ class MslLink:
             await self._peer_reset()
             return True
         if not self.active:
+            if not (cause["rx_packet"] and self.group.fail_over):
+                return True
+            # The peer moved its traffic here (its resync is on the way): follow.
+            await self.group.move(self.group.carrying, self, "the peer moved its traffic")
+        elif cause["link_down"] and await self._moved_away([], "the link went down"):
             return True
         if cause["rx_error"]:
             await self._count_receive_errors()
@@ -436,25 +525,41 @@ class MslLink:
         if not count:
             return
         self.stats.acks_received += 1
-        self.stats.messages_acknowledged += count
-        left = count
-        while self.posted and left >= self.posted[0]:
-            left -= self.posted.popleft()
+        left, theirs = count, 0
+        while self.posted and left >= len(self.posted[0]):
+            packet = self.posted.popleft()
+            left -= len(packet)
+            theirs += 0 if packet.resync else len(packet)
         self.timers.message = self.settings.message_timeout_ticks if self.posted else 0
         if not self.posted:
             self.timers.adapter = 0
-        await self.mirror.server_comm_completed(count)
-        await self._send_more()
+        if theirs:
+            self.stats.messages_acknowledged += theirs
+            self.counts.done(theirs)
+            await self.mirror.server_comm_completed(theirs)
+        await self.send_more()
 
     # ---- delivering received packets ----
 
     async def _deliver(self) -> bool:
         """Hand the OS every announced message from where delivery stopped, in order.
         Returns False when a message is held off (or delivery failed)."""
+        resume = False
         while self.received:
             completion = self.received[0]
             if self.headers is None:
                 self.headers = self.receive.headers(completion)
+                peer = parse_resync(self.headers)
+                if peer is not None:
+                    await self.receive.finish(completion)
+                    self.received.popleft()
+                    self.headers = None
+                    await self.group.resync_received(self, peer)
+                    continue
+                if self.awaiting_resync:
+                    # A peer that does not take part in fail-over sends none.
+                    self.awaiting_resync = False
+                    resume = True
             offsets = message_offsets(self.headers)
             batch: list[Copy] = []
             while self.next_message < len(self.headers):
@@ -478,6 +583,7 @@ class MslLink:
                 elif answer.code == Code.IGNORE:
                     self.stats.ignored_msg_count += 1
                 self.next_message += 1
+                self.counts.consumed()
                 self.stats.receive_msg_count += 1
             if not await self._copy(batch):
                 return False
@@ -489,6 +595,8 @@ class MslLink:
             self.headers, self.next_message = None, 0
         if self.holding:
             await self._end_hold()
+        if resume:
+            await self.send_more()
         return True
 
     async def _settled_status(self) -> dict:
@@ -611,14 +719,18 @@ class MslLink:
             await self.reset_link()
             return
         errors, self.pending_errors = self.pending_errors, []
-        if (self.posted or self.pending is not None) and DriverError.TIME_OUT_ERROR not in errors:
+        if self.waiting_messages() and DriverError.TIME_OUT_ERROR not in errors:
             errors.append(DriverError.TIME_OUT_ERROR)
         await self._tell(errors, reset=True)
 
     async def _report(self, code: DriverError, reset: bool = False) -> None:
         """ServerCommDriverError now, or -- while holding -- once every held message
-        is delivered (the mirror must not diverge)."""
+        is delivered (the mirror must not diverge). A failure that resets a carrying
+        link moves the traffic instead when another link is up (held messages too:
+        the peer sends them again)."""
         if self.holding:
+            if reset and await self._moved_away([code], code.name):
+                return
             if code not in self.pending_errors:
                 self.pending_errors.append(code)
             self.reset_pending |= reset
@@ -630,15 +742,36 @@ class MslLink:
         so the adapter has stopped reading the forgotten messages' data when the OS
         hears of it (and may reuse that memory). Then every slot is free, and what the
         OS queued meanwhile, which no ACK of ours will ever ask for, goes out through
-        GetNextPacket."""
+        GetNextPacket. With two links loaded the reset link starts with a resync, and
+        sends only when the peer's has come; with another link up, the traffic moves
+        there instead and the OS hears only the codes a move does not make untrue."""
+        if reset and await self._moved_away(codes, ", ".join(c.name for c in codes)
+                                            or "the peer reset the link"):
+            return
         if reset:
             await self.reset_link()
+            if self.group.fail_over:
+                await self._start_resync()
         for code in codes:
-            await self._notify(code)
+            await self.notify(code)
         if reset:
-            await self._send_more()
+            await self.send_more()
 
-    async def _notify(self, code: DriverError) -> None:
+    async def _moved_away(self, codes: list[DriverError], why: str) -> bool:
+        """The carrying link failed: move to a standby that is up, if there is one, and
+        tell the OS the codes that are not a link failure. False: no move."""
+        if not (self.active and self.group.fail_over):
+            return False
+        other = await self.group.standby_up(self)
+        if other is None:
+            return False
+        await self.group.move(self, other, why)
+        for code in codes:
+            if code not in _LINK_FAILURES:
+                await other.notify(code)
+        return True
+
+    async def notify(self, code: DriverError) -> None:
         self.stats.server_comm_errors += 1
         await self.mirror.server_comm_driver_error(code)
 
@@ -653,13 +786,21 @@ class MslLink:
             timers.adapter -= 1
             if not timers.adapter:
                 self.stats.adapter_timeouts += 1
-                await self._report(DriverError.HARDWARE_ERROR, reset=True)
+                await self._timed_out(DriverError.HARDWARE_ERROR)
                 return
         if timers.message:
             timers.message -= 1
             if not timers.message:
                 self.stats.message_timeouts += 1
-                await self._report(DriverError.TIME_OUT_ERROR, reset=True)
+                await self._timed_out(DriverError.TIME_OUT_ERROR)
+
+    async def _timed_out(self, code: DriverError) -> None:
+        """Reported with a reset -- unless only our resync was waiting: no message of
+        the OS's failed, so the link is reset (and resyncs again) without a word."""
+        if self.waiting_messages():
+            await self._report(code, reset=True)
+        else:
+            await self._tell([], reset=True)
 
     # ---- register accesses that fail ----
 
@@ -680,14 +821,19 @@ class MslLink:
         the OS told at once."""
         self.stats.bus_errors += 1
         self.os.queue_system_alert(f"MSL: {where}: {error}; the link is reset")
+        if not self.active:      # a standby carries nothing the OS must hear of
+            self._cancel_hold_callbacks()
+            self._forget_state()
+            return
         try:
             await self._report(DriverError.HARDWARE_ERROR, reset=True)
         except BusError as again:
             self.os.queue_system_alert(f"MSL: the adapter cannot be reset: {again}")
             self._cancel_hold_callbacks()
+            self.counts.done(self.waiting_messages())
             self._forget_state()
             self._publish()
-            await self._notify(DriverError.HARDWARE_ERROR)
+            await self.notify(DriverError.HARDWARE_ERROR)
 
     # ---- stop ----
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from msl_spec import Loopback
+from driver.link_group import LinkGroup
 from driver.msl_statistics import MslStatistics
 from server_os.netware import AdapterOptions, ServerOs
 from server_os.sft3 import MirrorSide
@@ -55,10 +56,12 @@ class ResourceTags:
 class LinkContext:
     """What an adapter's :class:`~driver.msl_link.MslLink` uses of its driver: the OS and
     the SFT III side it works for, the driver's statistics (shared by its links), its
-    settings, and the resource tags its events are scheduled under."""
+    settings, the resource tags its events are scheduled under, and the group of links
+    it belongs to (fail-over)."""
 
     os: ServerOs
     mirror: MirrorSide
     stats: MslStatistics
     settings: DriverSettings
     tags: ResourceTags
+    group: LinkGroup

@@ -73,6 +73,11 @@ class MslStatistics:
     invalid_requests: int = 0           #: DriverSend / DriverBuildSend calls refused
     bus_errors: int = 0                 #: register accesses the adapter did not answer
     timeout_ticks: int = 0              #: DriverTimeout runs
+    fail_overs: int = 0                 #: traffic moved to another link
+    resyncs_sent: int = 0               #: resyncs posted (a link started carrying)
+    resyncs_received: int = 0           #: the peer's resyncs
+    messages_resent: int = 0            #: sent again on the next link after a move
+    messages_already_delivered: int = 0  #: ... not sent again: the peer's OS had them
 
     def pack(self) -> bytes:
         return pack_words(self)
@@ -83,12 +88,13 @@ class MslStatistics:
 
 @dataclass
 class MslConfiguration:
-    """The driver's configuration, as GetMSLConfiguration reports it (first adapter's
-    options, then what the adapter and the driver settled on)."""
+    """The driver's configuration, as GetMSLConfiguration reports it (the carrying
+    adapter's options, then what the adapter and the driver settled on, then the
+    standby link's)."""
 
-    version: int = 0x0100               #: this table's layout (major.minor)
+    version: int = 0x0101               #: this table's layout (major.minor)
     adapters: int = 0                   #: adapters loaded
-    port: int = 0                       #: the first adapter's PORT=
+    port: int = 0                       #: the carrying adapter's PORT=
     port_length: int = 0
     interrupt: int = 0                  #: its INT=
     shared_interrupt: int = 0           #: 1 when the line may be shared
@@ -102,6 +108,9 @@ class MslConfiguration:
     message_timeout_ticks: int = 0
     ack_timeout_clocks: int = 0         #: the adapter's replay timer
     retry_limit: int = 0                #: the adapter's replays before TX_ERROR
+    standby_port: int = 0               #: the standby adapter's PORT= (0: none)
+    standby_interrupt: int = 0          #: its INT=
+    links_up: int = 0                   #: bit n: the link of the n-th adapter loaded is up
 
     def pack(self) -> bytes:
         return pack_words(self)

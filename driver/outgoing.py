@@ -30,22 +30,32 @@ class OutgoingPacket:
     headers : list of MessageHeader
     data : list of int
         Host address of each message's copy (the descriptors' DATA).
+    resync : bool
+        The driver's own resync (:mod:`driver.fail_over`), no message of the OS's.
     """
 
     buffer: int
     headers: list[MessageHeader] = field(default_factory=list)
     data: list[int] = field(default_factory=list)
+    resync: bool = False
     _used: int = 0
 
-    def add(self, memory: HostMemory, header: MessageHeader) -> None:
-        """Copy the message's ECX bytes from its ESI into the buffer (4-byte aligned,
-        as in the packet) and add it."""
+    def add(self, memory: HostMemory, header: MessageHeader,
+            source: int | None = None) -> None:
+        """Copy the message's ECX bytes from ``source`` (by default its ESI) into the
+        buffer (4-byte aligned, as in the packet) and add it."""
         address = self.buffer + self._used
         if header.ecx:
-            memory.write(address, memory.read(header.esi, header.ecx))
+            memory.write(address, memory.read(header.esi if source is None else source,
+                                              header.ecx))
         self.headers.append(header)
         self.data.append(address)
         self._used += (header.ecx + 3) & ~3
+
+    def drop_first(self, count: int) -> None:
+        """Its first ``count`` messages need not be sent (after a fail-over: the peer
+        has them)."""
+        del self.headers[:count], self.data[:count]
 
     def __len__(self) -> int:
         return len(self.headers)

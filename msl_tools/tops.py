@@ -27,6 +27,7 @@ from hdl.testbench.axi_passthrough_top import AxiPassthroughTop
 from hdl.testbench.clock_only_top import ClockOnlyTop
 from hdl.testbench.codec_top import CodecTop
 from hdl.testbench.dma_top import DmaTop
+from hdl.testbench.dual_link_top import DualLinkTop
 from hdl.testbench.host_memory import HOST_MEMORY_VERILOG
 from hdl.testbench.phy_pair_top import PhyPairTop
 
@@ -77,6 +78,11 @@ TOPS = {
                   # the same, each side on its own clocks behind a transceiver model
                   {"lane_width": 10, "slot_size": 4096, "tx_slots": 4,
                    "transceiver_clocks": True})),
+    "dual_link": Top(
+        DualLinkTop, "test top: two servers joined by two links (four adapters, each "
+        "server's two on its host memory): the driver's fail-over",
+        verilog_files=(HOST_MEMORY_VERILOG,),
+        variants=({"lane_width": 10, "slot_size": 4096, "tx_slots": 2},)),
     "clock_only": Top(ClockOnlyTop, "test top: a counter on the clock (simulator speed "
                       "yardstick for make bench)"),
     "axi_passthrough": Top(

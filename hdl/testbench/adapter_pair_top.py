@@ -12,10 +12,10 @@ from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
 from hdl.testbench.transceiver_model import TransceiverModel
 
-__all__ = ["AdapterPairTop"]
+__all__ = ["AdapterPairTop", "relay_wiring", "side_signature"]
 
 
-def _side_signature(lane_width: int, transceiver_clocks: bool) -> wiring.Signature:
+def side_signature(lane_width: int, transceiver_clocks: bool) -> wiring.Signature:
     faults = {"rx_lock_lost": In(1)} if transceiver_clocks else {}
     return wiring.Signature({
         **faults,                     # the transceiver's CDR drops its lock (a fault)
@@ -28,6 +28,16 @@ def _side_signature(lane_width: int, transceiver_clocks: bool) -> wiring.Signatu
         "lane_rx": Out(lane_width),   # what reaches its receiver
         "loopback_relay": Out(1),     # the side asked for an external loopback
     })
+
+
+def relay_wiring(channel: ChannelModel, a, b):
+    """What each of two cross-wired adapters receives: the far side's words through the
+    channel, or -- while it asks for an external loopback -- its own (and the far side
+    then a dead line). Returns (a's, b's)."""
+    from_a, from_b = channel.b_rx, channel.a_rx  # outputs of the A->B and B->A paths
+    a_rx = Mux(a.lane_loopback, from_a, Mux(b.lane_loopback, 0, from_b))
+    b_rx = Mux(b.lane_loopback, from_b, Mux(a.lane_loopback, 0, from_a))
+    return a_rx, b_rx
 
 
 class AdapterPairTop(wiring.Component):
@@ -91,8 +101,8 @@ class AdapterPairTop(wiring.Component):
                           "b": {"sync": "b_sync", "tx": "b_tx", "rx": "b_rx"}}
                          if transceiver_clocks else {"a": {}, "b": {}})
         super().__init__({
-            "a": Out(_side_signature(lane_width, transceiver_clocks)),
-            "b": Out(_side_signature(lane_width, transceiver_clocks)),
+            "a": Out(side_signature(lane_width, transceiver_clocks)),
+            "b": Out(side_signature(lane_width, transceiver_clocks)),
             "a_to_b": In(ChannelPort),
             "b_to_a": In(ChannelPort),
             "share_host_memory": In(1),
@@ -114,9 +124,7 @@ class AdapterPairTop(wiring.Component):
         wiring.connect(m, wiring.flipped(self.b.axil), b.axil)
         self._host_memories(m, a, b)
 
-        from_a, from_b = channel.b_rx, channel.a_rx  # outputs of the A->B and B->A paths
-        a_rx = Mux(a.lane_loopback, from_a, Mux(b.lane_loopback, 0, from_b))
-        b_rx = Mux(b.lane_loopback, from_b, Mux(a.lane_loopback, 0, from_a))
+        a_rx, b_rx = relay_wiring(channel, a, b)
         if self._transceiver:
             m.d.comb += [self._xcvr["a"].line_rx.eq(a_rx), self._xcvr["b"].line_rx.eq(b_rx)]
         else:
