@@ -8,17 +8,23 @@ completed, and neither OS an error -- unless no link is left. The channels' own
 counters show that a cut really hit a frame on the line.
 """
 
+import dataclasses
 import random
 
 import cocotb
 
 from cocotb_tests.clocks import clock_cycles
-from cocotb_tests.msl_system import PORT, PORT2, DualLinkSystem, same_messages
+from cocotb_tests.msl_system import PORT, PORT2, TEST_SETTINGS, DualLinkSystem, same_messages
 from msl_spec import TxSlotState
 from driver.msl_statistics import MslConfiguration, unpack_words
 from server_os.sft3 import DriverError
 
 MAX_DATA = 4096 - 24
+#: The mirror's build has four transmit slots against two receive slots: a receiver
+#: busy delivering refuses DATA, and a sender's fourth packet may wait some 20 ticks to
+#: go out; the adapter timeout must allow for it (TEST_SETTINGS' 12 ticks are for two).
+SETTINGS = dataclasses.replace(TEST_SETTINGS, adapter_timeout_ticks=40,
+                               message_timeout_ticks=60)
 BOTH_UP, SECOND_UP, FIRST_UP = 0b11, 0b10, 0b01
 
 
@@ -87,7 +93,7 @@ async def cut_of_the_carrying_cable_mid_packet_moves_traffic_and_loses_nothing(d
     frame is on it. Both servers move to the second link without a word to their OS,
     and every message arrives once, in order; GetMSLConfiguration shows the move and
     the cut link down. Mended, the first link comes back as the standby."""
-    system = DualLinkSystem(dut)
+    system = DualLinkSystem(dut, SETTINGS)
     await system.up()
     a, b = system.a, system.b
     for server in (a, b):
@@ -123,7 +129,7 @@ async def reset_of_the_carrying_adapter_moves_traffic_and_it_rejoins(dut):
     follows when a's resync arrives there (or when its adapter sees the reset), and
     every message arrives once, in order, no OS told; the reset link comes back up as
     the standby."""
-    system = DualLinkSystem(dut)
+    system = DualLinkSystem(dut, SETTINGS)
     await system.up()
     a, b = system.a, system.b
     await full_duplex(system, 24, system.seed)
@@ -147,7 +153,7 @@ async def reset_of_the_carrying_adapter_moves_traffic_and_it_rejoins(dut):
 async def traffic_moves_back_when_the_second_cable_is_cut_after_the_first_mended(dut):
     """Cut the first cable (traffic on the second), mend it (the first stands by), cut
     the second: traffic moves back to the first, every message once and in order."""
-    system = DualLinkSystem(dut)
+    system = DualLinkSystem(dut, SETTINGS)
     await system.up()
     a, b = system.a, system.b
     await full_duplex(system, 12, system.seed)
@@ -176,7 +182,7 @@ async def with_both_cables_cut_the_os_is_told_and_traffic_resumes_when_mended(du
     still queues waits). Mended, the links come up, the sides resync, and everything
     sent since arrives once, in order; no message arrives twice or out of order, and
     none the sender heard completed is missing."""
-    system = DualLinkSystem(dut)
+    system = DualLinkSystem(dut, SETTINGS)
     await system.up()
     a, b = system.a, system.b
     await full_duplex(system, 8, system.seed)

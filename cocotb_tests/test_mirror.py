@@ -6,6 +6,9 @@ it (:mod:`msl_tools.waves.frame_timeline`, reference decoder) must show every me
 server sent, in order, with its six header values and data, in good DATA frames on its
 lane; the GTKWave save file must name only signals the waveform has.
 
+``test_mirrored_servers_on_two_links``: the same on two links (``--links 2``), the
+carrying cable cut mid-run.
+
 ``test_soak_slice``: one seeded run of several fault campaigns (``make soak`` runs them
 all, many seeds), on each simulator: 30 messages each way on Verilator, 14 on Icarus (the
 regression's time budget); the clock-offset campaign (its own build, each server on
@@ -28,7 +31,8 @@ from msl_tools.waves.wave_file import WaveFile
 MODULE = "msl_apps.mirror.simulation"
 DEMO = {"seed": 11, "bit_error_rate": 3e-5,
         "workload": {"messages": 16, "max_size": 600, "holdoff": 0.1}}
-SLICE = ("burst_errors", "lost_acks", "slots_full", "holdoff_storm", "emergency_mid_frame")
+SLICE = ("burst_errors", "lost_acks", "slots_full", "holdoff_storm", "emergency_mid_frame",
+         "fail_over")
 
 
 @pytest.mark.parametrize("sim", selected_simulators())
@@ -72,6 +76,27 @@ def test_mirrored_servers(sim):
     listed = [line for line in save.read_text().splitlines()
               if line and line[0] not in "@-[*^"]
     assert count == len(listed) > 50 and set(listed) <= names
+
+
+#: The demo on two links: the carrying cable is cut when 40 % of the messages are
+#: applied (fewer on Icarus, the regression's time budget).
+TWO_LINKS_MESSAGES = {"verilator": 40, "icarus": 16}
+
+
+@pytest.mark.parametrize("sim", selected_simulators())
+def test_mirrored_servers_on_two_links(sim):
+    """``make demo ARGS="--links 2"``: the mirror check passes across the fail-over
+    (the simulation fails on an error to either OS or on no fail-over at all)."""
+    config = {**DEMO, "links": 2,
+              "workload": {**DEMO["workload"], "messages": TWO_LINKS_MESSAGES[sim]}}
+    case = CocotbCase(sim, mirror_variant(links=2), MODULE, "mirrored_servers")
+    folder = run_case(case, extra_env={"MIRROR_CONFIG": json.dumps(config)}, waves=False,
+                      seed=DEMO["seed"])
+    summary = json.loads((folder / "mirror_summary.json").read_text())
+    assert summary["replicas_equal"] and summary["logs_equal"]
+    assert all(d["delivered"] == d["sent"] == TWO_LINKS_MESSAGES[sim]
+               for d in summary["directions"].values())
+    assert all(summary["servers"][s]["statistics"]["fail_overs"] >= 1 for s in "ab")
 
 
 SLICE_MESSAGES = {"verilator": 30, "icarus": 14}

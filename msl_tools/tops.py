@@ -82,7 +82,8 @@ TOPS = {
         DualLinkTop, "test top: two servers joined by two links (four adapters, each "
         "server's two on its host memory): the driver's fail-over",
         verilog_files=(HOST_MEMORY_VERILOG,),
-        variants=({"lane_width": 10, "slot_size": 4096, "tx_slots": 2},)),
+        # the mirror's build (msl_apps.mirror.servers.MIRROR_BUILDS) on two links
+        variants=({"lane_width": 10, "slot_size": 4096, "tx_slots": 4},)),
     "clock_only": Top(ClockOnlyTop, "test top: a counter on the clock (simulator speed "
                       "yardstick for make bench)"),
     "axi_passthrough": Top(

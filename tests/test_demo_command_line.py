@@ -31,6 +31,20 @@ def test_the_largest_message_fills_a_slot_exactly():
     assert demo.parse_args(["--lane-width", "1", "--max-size", "1000"]).max_size == 1000
 
 
+@pytest.mark.parametrize("argv", [["--links", "2", "--ppm", "200"],
+                                  ["--links", "2", "--lane-width", "1"]])
+def test_two_links_need_the_10_bit_lane_on_one_clock(capsys, argv):
+    assert "--links 2 runs on the 10-bit lane, on one clock" in \
+        _refused(capsys, demo.parse_args, *argv)
+
+
+def test_two_links_run_on_the_dual_link_build_of_the_mirror():
+    one, two = mirror_variant(), mirror_variant(links=2)
+    assert two.top == "dual_link"
+    assert {k: two.all_params()[k] for k in ("lane_width", "slot_size", "tx_slots")} == \
+        {k: one.all_params()[k] for k in ("lane_width", "slot_size", "tx_slots")}
+
+
 @pytest.mark.parametrize("parse", [demo.parse_args, phy_demo.parse_args])
 def test_a_bad_seed_or_waves_knob_is_one_line(monkeypatch, capsys, parse):
     monkeypatch.setenv("COCOTB_RANDOM_SEED", "abc")

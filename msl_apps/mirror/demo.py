@@ -3,11 +3,14 @@
     python -m msl_apps.mirror.demo [--sim verilator|icarus] [--messages N]
                                        [--min-size B] [--max-size B] [--ber RATE]
                                        [--holdoff P] [--seed N] [--lane-width 10|1]
-                                       [--waves-messages N] [--no-waves]
+                                       [--waves-messages N] [--no-waves] [--links 1|2]
 
 Each server (OS model, SFT III side, MSL driver, adapter, host memory) sends
 ``--messages`` operations on its half of a key-value store to the other while the other
 does the same (full duplex), over a line with bit errors, with some deliveries held off.
+With ``--links 2`` each server has two adapters, cross-wired pairwise; the carrying
+cable is cut when 40 % of the messages are applied, and the traffic moves to the other
+link with no error to either OS.
 Then server a fails and sends EMERGENCY; b is told and carries on alone. Streams the
 simulation's progress, then prints a summary: messages and packets each way, goodput,
 both drivers' GetMSLStatistics and adapters' counters, the errors recovered, the mirror
@@ -70,6 +73,9 @@ def parse_args(argv):
                              "a's (negative: faster; steps of 200; default 0: one clock): "
                              "each adapter on clocks of its own, with clock compensation "
                              "(10-bit lane)")
+    parser.add_argument("--links", type=int, choices=(1, 2), default=1,
+                        help="MSL links between the servers (default 1; 2: the first "
+                             "one's cable is cut mid-run, the traffic fails over)")
     parser.add_argument("--seed", type=int,
                         help="random seed (default: COCOTB_RANDOM_SEED, else a new one)")
     parser.add_argument("--waves-messages", type=int, default=WAVES_MESSAGES,
@@ -101,6 +107,8 @@ def parse_args(argv):
         parser.error("--messages and --waves-messages must be at least 1")
     # Checked here, before the build and the link-up: the workload would refuse them
     # only once the simulation runs.
+    if args.links == 2 and (args.lane_width != 10 or args.ppm):
+        parser.error("--links 2 runs on the 10-bit lane, on one clock (no --ppm)")
     room = mirror_variant(args.lane_width).all_params()["slot_size"] - MESSAGE_HEADER_BYTES
     if not MIN_MESSAGE <= args.min_size <= args.max_size <= room:
         parser.error(f"message sizes must satisfy {MIN_MESSAGE} <= --min-size <= --max-size "
@@ -122,8 +130,14 @@ def parse_args(argv):
     return args
 
 
+def _variant(args):
+    return mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm),
+                          links=args.links)
+
+
 def config_of(args, messages: int) -> dict:
     return {"seed": args.seed, "bit_error_rate": args.ber, "ppm": args.ppm,
+            "links": args.links,
             "workload": {"messages": messages, "min_size": args.min_size,
                          "max_size": args.max_size, "holdoff": args.holdoff}}
 
@@ -131,8 +145,7 @@ def config_of(args, messages: int) -> dict:
 def run(args) -> tuple[dict, str | None, int]:
     """Run the demo's cocotb test (log streamed): its summary, the waveform's path (or
     None) and the messages each way of the run the waveform holds."""
-    case = CocotbCase(args.sim, mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm)),
-                      MODULE, TEST)
+    case = CocotbCase(args.sim, _variant(args), MODULE, TEST)
     waves = args.waves
     recorded = min(args.messages, args.waves_messages)
     runs = [(args.messages, waves and recorded == args.messages)]
@@ -190,6 +203,12 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
           f"{summary['bit_error_rate']:g}, holdoff {w['holdoff']:g}, seed {summary['seed']}"
           + (f", server b's clocks {summary['ppm']:+d} ppm" if summary.get("ppm") else ""))
     print(f"{summary['clocks']} clocks ({summary['clocks'] / 1e5:.2f} ms at 100 MHz)")
+    if summary.get("links") == 2 and summary.get("cut"):
+        cut = summary["cut"]
+        moves = {s: summary["servers"][s]["statistics"]["fail_overs"] for s in "ab"}
+        print(f"Two links: the first one's cable was cut at clock {cut['clock']} "
+              f"({cut['applied']} messages applied); fail-overs a {moves['a']}, "
+              f"b {moves['b']}")
     print()
     header = (f"{'direction':10} {'messages':>8} {'packets':>7} {'delivered':>9} {'bytes':>8}"
               f" {'goodput':>28}")
@@ -247,7 +266,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.waves and args.vcd_reason:
         print(f"demo: the waveform is a VCD, not an FST: {args.vcd_reason}", flush=True)
-    variant = mirror_variant(args.lane_width, transceiver_clocks=bool(args.ppm))
+    variant = _variant(args)
     try:
         # Two demos of one design would share its results folder and waveform.
         with RunLock(f"demo-{args.sim}-{variant.name}", SIM_BUILD / "locks"):

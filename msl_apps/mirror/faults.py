@@ -59,6 +59,8 @@ class Fault:
     clock_offset : callable or None
         ``clock_offset(seed)`` → server b's clock offset against a's, in ppm: the run
         is then on the build where each adapter has clocks of its own.
+    links : int
+        2: each server has two adapters, cross-wired pairwise (the dual-link build).
     """
 
     name: str
@@ -70,6 +72,7 @@ class Fault:
     allowed: dict = field(default_factory=dict)
     must_report: tuple = ()
     clock_offset: Callable[[int], int] | None = None
+    links: int = 1
 
     def ppm(self, seed: int) -> int:
         """The run's clock offset (0: one clock for both servers)."""
@@ -255,6 +258,31 @@ async def _inject_adapter_reset(run, rng, details):
         await link._report(DriverError.HARDWARE_ERROR, reset=True)
 
 
+# ---- fail-over ----
+
+async def _inject_fail_over(run, rng, details):
+    """Cut the carrying cable mid-traffic (when 10 to 40 % of the messages are applied:
+    the traffic moves to the other link); mend it after 5000 to 40000 clocks, and once
+    it is up again, 10 to 30 % later cut the other one (the traffic moves back); mend
+    that. Never both at once: no error may reach an OS."""
+    env, clk = run.system.env, run.dut.clk
+    total = run.workload.messages * len(run.servers)
+    details["cuts"] = []
+    progress = 0.0
+    for link in (0, 1):
+        progress += rng.uniform(0.1, 0.4 if link == 0 else 0.3)
+        while sum(len(s.received) for s in run.servers.values()) < progress * total:
+            await clock_cycles(clk, 200)
+        env.cut(link)
+        cut_at = run.elapsed()
+        await clock_cycles(clk, rng.randint(5000, 40000))
+        env.cut(link, False)
+        details["cuts"].append([link, cut_at, run.elapsed()])
+        near, far = (env.side[n] for n in (("a", "b"), ("a2", "b2"))[link])
+        await near.wait_link_up(200000)
+        await far.wait_link_up(200000)
+
+
 # ---- clock offset ----
 
 def _compensated(summary, details):
@@ -305,6 +333,10 @@ FAULTS = {fault.name: fault for fault in (
           "(slower or faster, in turn)",
           _nothing, _compensated, clock_offset=lambda seed: CLOCK_OFFSETS_PPM[
               seed % len(CLOCK_OFFSETS_PPM)]),
+    Fault("fail_over", "two links: the carrying cable cut mid-traffic, mended, then the "
+          "other one cut (the traffic moves each time, no OS told)",
+          _inject_fail_over, lambda s, d: len(d.get("cuts", [])) >= 1 and all(
+              s["servers"][x]["statistics"]["fail_overs"] >= 1 for x in "ab"), links=2),
     Fault("adapter_reset", "one side's driver resets its adapter mid-traffic",
           _inject_adapter_reset,
           lambda s, d: s["servers"][d["side"]]["statistics"]["link_resets"] >= 1,

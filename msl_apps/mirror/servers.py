@@ -24,7 +24,7 @@ import cocotb
 from cocotb_tests.clocks import clock_cycles
 from cocotb_tests.host_memory import SLVERR_HOLE
 from msl_apps.mirror.replica import Operation, Replica, audit
-from cocotb_tests.msl_system import SEND_REGION, MslSystem, Server
+from cocotb_tests.msl_system import SEND_REGION, DualLinkSystem, MslSystem, Server
 from msl_spec import MessageHeader
 from driver.msl_settings import DriverSettings
 from driver.msl_driver import GET_STATISTICS
@@ -42,11 +42,21 @@ MIRROR_BUILDS = {10: {"lane_width": 10, "slot_size": 4096, "tx_slots": 4},
                  1: {"lane_width": 1}}
 
 
-def mirror_variant(lane_width: int = 10, transceiver_clocks: bool = False) -> Variant:
+def mirror_variant(lane_width: int = 10, transceiver_clocks: bool = False,
+                   links: int = 1) -> Variant:
     """The mirror's build; with ``transceiver_clocks`` each server's adapter on clocks of
-    its own (10-bit lane only), for runs with a clock offset."""
-    if transceiver_clocks and lane_width != 10:
-        raise ValueError("runs on transceiver clocks (a clock offset) need the 10-bit lane")
+    its own (10-bit lane only), for runs with a clock offset; with ``links=2`` each
+    server has two adapters, cross-wired pairwise (the dual-link top, 10-bit lane, one
+    clock)."""
+    if links not in (1, 2):
+        raise ValueError(f"the mirror runs on 1 or 2 links, not {links}")
+    if (transceiver_clocks or links == 2) and lane_width != 10:
+        raise ValueError("runs on transceiver clocks (a clock offset) or two links need "
+                         "the 10-bit lane")
+    if links == 2:
+        if transceiver_clocks:
+            raise ValueError("the dual-link top runs on one clock (no clock offset)")
+        return variants("dual_link", **MIRROR_BUILDS[lane_width])[0]
     return variants("adapter_pair", **MIRROR_BUILDS[lane_width],
                     transceiver_clocks=transceiver_clocks)[0]
 
@@ -289,7 +299,8 @@ class MirroredServer:
 
 
 class MirrorRun:
-    """One run of the mirror on the adapter-pair top.
+    """One run of the mirror on the adapter-pair top (or, with ``links=2``, the
+    dual-link top).
 
     Parameters
     ----------
@@ -297,15 +308,21 @@ class MirrorRun:
     workload : Workload
     seed : int
     settings : DriverSettings
+    ppm : int
+        Server b's clock offset (on the build with a clock per server).
+    links : int
+        1, or 2: each server loads the driver on two adapters (the dual-link build).
     """
 
     def __init__(self, dut, workload: Workload, seed: int,
-                 settings: DriverSettings = MIRROR_SETTINGS, ppm: int = 0):
+                 settings: DriverSettings = MIRROR_SETTINGS, ppm: int = 0, links: int = 1):
         self.dut, self.workload, self.seed = dut, workload, seed
-        self.system = MslSystem(dut, settings=settings, stall=0.05, seed=seed, ppm=ppm)
+        system = DualLinkSystem if links == 2 else MslSystem
+        self.system = system(dut, settings=settings, stall=0.05, seed=seed, ppm=ppm)
         self.servers: dict[str, MirroredServer] = {}
         self.log = dut._log
         self.started_clock = 0
+        self.cut_record: dict | None = None   # a cable cut by the run, if any
 
     @property
     def channel(self) -> dict:
@@ -363,6 +380,10 @@ class MirrorRun:
         return all(self.servers[o].replica.applied_from(p) ==
                    self.servers[p].replica.applied_from(p)
                    for o, p in (("a", "b"), ("b", "a")))
+
+    def elapsed(self) -> int:
+        """Clocks since both servers were up."""
+        return self._clock() - self.started_clock
 
     async def summary(self) -> dict:
         """Everything a report needs, JSON-ready."""

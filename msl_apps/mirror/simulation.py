@@ -30,7 +30,7 @@ def _quiet_bus_models() -> None:
     (some 45 INFO lines each) and calls cocotb 2 APIs that warn of their deprecation
     (an issue for cocotbext-axi; the tests still see both)."""
     top = os.environ.get("COCOTB_TOPLEVEL", "")
-    for side in "ab":
+    for side in ("a", "b", "a2", "b2"):
         logging.getLogger(f"cocotb.{top}.{side}__axil").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"cocotbext\.")
 
@@ -48,14 +48,20 @@ def _write(name: str, record: dict) -> None:
 async def mirrored_servers(dut):
     """Both servers mirror each other, full duplex, over a line with bit errors and an
     OS that holds some deliveries off; then server a fails (EMERGENCY) and b carries
-    on alone. The mirror check: both replicas and both message logs identical, every
-    message exactly once, in order, intact, and every book balanced."""
+    on alone. With two links (``links``: 2) the carrying cable is cut for good when
+    ``cut_at`` of the messages (default 0.4) are applied: the traffic moves to the other
+    link, and no error may reach an OS. The mirror check: both replicas and both message
+    logs identical, every message exactly once, in order, intact, and every book
+    balanced."""
     _quiet_bus_models()
     config = _config()
     seed = config.get("seed", random.getrandbits(32))
+    links = config.get("links", 1)
     run = MirrorRun(dut, Workload(**config.get("workload", {})), seed,
-                    ppm=config.get("ppm", 0))
+                    ppm=config.get("ppm", 0), links=links)
     await run.up()
+    if links == 2:
+        cocotb.start_soon(_cut_carrying_link(run, config.get("cut_at", 0.4)))
     rate = config.get("bit_error_rate", 1e-5)
     for channel in run.channel.values():
         channel.set_error_rate(rate)
@@ -67,7 +73,9 @@ async def mirrored_servers(dut):
         channel.set_error_rate(0)
     summary = await run.summary()
     summary["settled"], summary["bit_error_rate"] = settled, rate
-    summary["ppm"] = config.get("ppm", 0)
+    summary["ppm"], summary["links"] = config.get("ppm", 0), links
+    if links == 2:
+        summary["cut"] = run.cut_record
     _write("sent_messages.json", {name: [[list(h), d.hex()] for h, d in s.sent]
                                   for name, s in run.servers.items()})
 
@@ -102,6 +110,9 @@ async def mirrored_servers(dut):
                 if d[what]]
     if not settled:
         problems.append("the traffic did not settle")
+    if links == 2 and not (run.cut_record and all(
+            summary["servers"][s]["statistics"]["fail_overs"] for s in "ab")):
+        problems.append(f"no fail-over: cut {run.cut_record}")
     if not (summary["replicas_equal"] and summary["logs_equal"]):
         problems.append("the replicas differ")
     if any(summary["servers"][s]["errors"] for s in "ab"):
@@ -110,6 +121,19 @@ async def mirrored_servers(dut):
     assert not problems, f"mirror check failed (seed {seed}): {problems}"
     assert summary["finale"]["b_errors"] == ["EMERGENCY"], summary["finale"]
     assert summary["finale"]["b_replica_kept"]
+
+
+async def _cut_carrying_link(run, fraction: float) -> None:
+    """Cut the first link's cable (both directions) once ``fraction`` of all messages
+    are applied, and record when."""
+    total = run.workload.messages * len(run.servers)
+    while sum(len(s.received) for s in run.servers.values()) < fraction * total:
+        await clock_cycles(run.dut.clk, 200)
+    run.system.env.cut(0)
+    run.cut_record = {"link": 0, "clock": run.elapsed(),
+                      "applied": sum(len(s.received) for s in run.servers.values())}
+    run.log.info("the first link's cable is cut (%d of %d messages applied)",
+                 run.cut_record["applied"], total)
 
 
 @cocotb.test()
@@ -121,7 +145,7 @@ async def soak_run(dut):
     rng = random.Random(seed)
     workload, details = fault.shape(Workload(**config.get("workload", {})), rng, seed)
     details["ppm"] = config.get("ppm", 0)
-    run = MirrorRun(dut, workload, seed, ppm=details["ppm"])
+    run = MirrorRun(dut, workload, seed, ppm=details["ppm"], links=config.get("links", 1))
     await run.up()
     injector = cocotb.start_soon(fault.inject(run, rng, details))
     settled = await run.traffic(config.get("deadline_clocks", 3_000_000),

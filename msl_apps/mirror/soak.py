@@ -58,11 +58,13 @@ def parse_args(argv):
 
 
 def run_setup(kind: str, seed: int, messages: int) -> tuple:
-    """The build a campaign run needs (its own clocks per server for a clock offset)
-    and its ``MIRROR_CONFIG``."""
-    ppm = FAULTS[kind].ppm(seed)
-    config = {"kind": kind, "seed": seed, "workload": {"messages": messages}, "ppm": ppm}
-    return mirror_variant(transceiver_clocks=bool(ppm)), config
+    """The build a campaign run needs (its own clocks per server for a clock offset,
+    two links for fail-over) and its ``MIRROR_CONFIG``."""
+    fault = FAULTS[kind]
+    ppm = fault.ppm(seed)
+    config = {"kind": kind, "seed": seed, "workload": {"messages": messages}, "ppm": ppm,
+              "links": fault.links}
+    return mirror_variant(transceiver_clocks=bool(ppm), links=fault.links), config
 
 
 def run_one(sim: str, kind: str, seed: int, messages: int) -> dict:
