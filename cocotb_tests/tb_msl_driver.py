@@ -1187,6 +1187,46 @@ async def register_access_failing_in_send_or_isr_is_a_hardware_error(dut):
 
 
 @cocotb.test()
+async def an_adapter_that_cannot_be_reset_has_its_packets_forgotten_and_the_os_told(dut):
+    """a has a message posted (b holds it); then a DriverSend's doorbell write fails and
+    the DMA engine never stops, so the link cannot be reset: every packet is forgotten,
+    the OS hears HARDWARE_ERROR at once (once: the reset, tried again every tick, fails
+    quietly), the console why, and a new packet may be started. Once the engine stops
+    again, the next tick's retry resets the link, and traffic resumes."""
+    system = MslSystem(dut)
+    await system.start()
+    a, b = system.a, system.b
+    bus = a.io_space[PORT] = FailingBus(a.side.bus)
+    for server in (a, b):
+        assert await server.load() == 0, server.os.console
+    await system.env.a.wait_link_up(40000)
+    release = []
+    hold_while(b, lambda: not release)
+    await a.send(40)
+    await system.until(lambda: b.driver.links[0].holding, 100000, "b's hold")
+    link = a.driver.links[0]
+    assert link.waiting_messages() == 1
+    bus.refuse.add("TX_RING_TAIL")
+    bus.stuck_dma = True
+    await a.send(50)
+    assert a.mirror.send_results[-1] != 0 and errors(a) == [DriverError.HARDWARE_ERROR]
+    assert any("cannot be reset" in alert for alert in a.os.alerts), a.os.alerts
+    assert link.waiting_messages() == 0 and not link.timers.adapter and not link.timers.message
+    assert a.mirror.packet_size_driver_can_now_handle == MAX_DATA
+    assert a.stats()["link_resets"] == 0
+    await system.until(lambda: a.stats()["bus_errors"] >= 3, 200 * system.clocks_per_tick,
+                       "the reset tried again (each try waits out the busy engine)")
+    assert errors(a) == [DriverError.HARDWARE_ERROR], "a failed retry was reported"
+    bus.stuck_dma = False
+    release.append(True)
+    await system.until(lambda: a.stats()["link_resets"] == 1, 100 * system.clocks_per_tick,
+                       "the retried reset")
+    assert errors(a) == [DriverError.HARDWARE_ERROR] and not a.mirror.completed[1:]
+    await carries_traffic_again(system)
+    await system.down()
+
+
+@cocotb.test()
 async def remove_that_gives_up_on_a_held_message_stops_its_redelivery(dut):
     """b's OS holds a message for ever: DriverRemove waits its bounded time, alerts and
     gives everything back -- and nothing of the driver runs after that: no further

@@ -122,6 +122,10 @@ class MslLink:
         self.int_hold_event = TimerEvent(self.driver_int_hold_off, context.tags.timer)
         self._hold_process = False
         self.buffers: SendBuffers | None = None   # set by the bring-up, with ``layout``
+        self.acked_seen = 0          # TX_ACKED when last looked (based by _start_rings)
+        #: A reset failed (the adapter did not answer): every entry point tries it
+        #: again before anything else, and news of the old link is ignored meanwhile.
+        self.needs_reset = False
         self._forget_state()
         self._counter_base: dict[str, int] = {}
         #: Observers of each received packet the OS accepted whole and the adapter was
@@ -140,7 +144,6 @@ class MslLink:
         self.building: OutgoingPacket | None = None
         if self.buffers is not None:
             self.buffers.forget()
-        self.acked_seen = 0
         self.received: deque[Completion] = deque()  # announced, not yet fully delivered
         self.headers: list[MessageHeader] | None = None
         self.next_message = 0                       # index in received[0] to deliver next
@@ -189,6 +192,7 @@ class MslLink:
         await self.regs.write("COMMAND", link_reset=1)
         await self._start_rings()
         await self.regs.write("INT_PENDING", RUN_CAUSES)   # news of the old link is stale
+        self.needs_reset = False
         self.stats.link_resets += 1
 
     # ---- fail-over (driver.link_group moves the traffic) ----
@@ -221,6 +225,7 @@ class MslLink:
                                        f"cannot be reset: {error}")
             self._cancel_hold_callbacks()
             self._forget_state()
+            self.needs_reset = True
 
     async def take_over(self, packets: list[OutgoingPacket]) -> None:
         """Start carrying: ``packets`` (another link's) copied into this link's send
@@ -295,6 +300,7 @@ class MslLink:
         if problem:
             return await self._refuse(problem)
         async with self._adapter_access("DriverSend"):
+            await self._reset_if_needed()
             await self._transmit(packet)
             self.stats.transmit_msg_count += 1
             self._publish()
@@ -416,6 +422,9 @@ class MslLink:
             self.stats.not_our_interrupts += 1
             return False
         await self.regs.write("INT_PENDING", pending)
+        if self.needs_reset:      # what it says is news of the old link
+            await self._reset_if_needed()
+            return True
         cause = _CAUSES.unpack(pending)
         if cause["link_up"]:
             self.stats.link_up_count += 1
@@ -776,9 +785,21 @@ class MslLink:
         await self.mirror.server_comm_driver_error(code)
 
     async def check_timeouts(self) -> None:
-        """DriverTimeout's work for this adapter, once per tick."""
+        """DriverTimeout's work for this adapter, once per tick (first, a reset that
+        failed is tried again)."""
         async with self._adapter_access("DriverTimeout"):
+            await self._reset_if_needed()
             await self._count_down()
+
+    async def _reset_if_needed(self) -> None:
+        """The reset a failed one left owed (raises BusError if it fails again)."""
+        if not self.needs_reset:
+            return
+        await self.reset_link()
+        if self.active:
+            if self.group.fail_over:
+                await self._start_resync()
+            await self.send_more()
 
     async def _count_down(self) -> None:
         timers = self.timers
@@ -818,12 +839,16 @@ class MslLink:
         """The adapter did not answer a register access: it cannot be trusted with the
         packets under way. HARDWARE_ERROR with a reset (after the held messages, like
         any error); an adapter that cannot even be reset has every packet forgotten and
-        the OS told at once."""
+        the OS told at once, and the reset is tried again at the next entry point (the
+        tick at the latest)."""
         self.stats.bus_errors += 1
+        if self.needs_reset:     # the owed reset failed again: the OS knows already
+            return
         self.os.queue_system_alert(f"MSL: {where}: {error}; the link is reset")
         if not self.active:      # a standby carries nothing the OS must hear of
             self._cancel_hold_callbacks()
             self._forget_state()
+            self.needs_reset = True
             return
         try:
             await self._report(DriverError.HARDWARE_ERROR, reset=True)
@@ -832,6 +857,7 @@ class MslLink:
             self._cancel_hold_callbacks()
             self.counts.done(self.waiting_messages())
             self._forget_state()
+            self.needs_reset = True
             self._publish()
             await self.notify(DriverError.HARDWARE_ERROR)
 
