@@ -52,6 +52,17 @@ async def full_duplex(system, count: int, seed: int):
     await system.clocks(10)
 
 
+async def under_traffic(dut, count: int, completed: int) -> DualLinkSystem:
+    """Both servers up on two links, sending ``count`` messages each, and ``completed``
+    of a's through."""
+    system = DualLinkSystem(dut, SETTINGS)
+    await system.up()
+    await full_duplex(system, count, system.seed)
+    await system.until(lambda: system.a.acknowledged() >= completed, 400000,
+                       "traffic under way")
+    return system
+
+
 async def all_through(system, clocks: int) -> None:
     """Every message each server sent is taken by the peer's OS and completed at the
     sender."""
@@ -153,11 +164,8 @@ async def reset_of_the_carrying_adapter_moves_traffic_and_it_rejoins(dut):
 async def traffic_moves_back_when_the_second_cable_is_cut_after_the_first_mended(dut):
     """Cut the first cable (traffic on the second), mend it (the first stands by), cut
     the second: traffic moves back to the first, every message once and in order."""
-    system = DualLinkSystem(dut, SETTINGS)
-    await system.up()
+    system = await under_traffic(dut, 12, 3)
     a, b = system.a, system.b
-    await full_duplex(system, 12, system.seed)
-    await system.until(lambda: a.acknowledged() >= 3, 400000, "traffic under way")
     system.env.cut(0)
     await system.until(lambda: carrying(a) == carrying(b) == PORT2, 200000, "the first move")
     system.env.cut(0, False)
@@ -182,11 +190,8 @@ async def with_both_cables_cut_the_os_is_told_and_traffic_resumes_when_mended(du
     still queues waits). Mended, the links come up, the sides resync, and everything
     sent since arrives once, in order; no message arrives twice or out of order, and
     none the sender heard completed is missing."""
-    system = DualLinkSystem(dut, SETTINGS)
-    await system.up()
+    system = await under_traffic(dut, 8, 2)
     a, b = system.a, system.b
-    await full_duplex(system, 8, system.seed)
-    await system.until(lambda: a.acknowledged() >= 2, 400000, "traffic under way")
     system.env.cut(0)
     system.env.cut(1)
     await system.until(lambda: errors(a) and errors(b), 200 * system.clocks_per_tick,

@@ -1135,6 +1135,18 @@ class FailingBus:
         await self.bus.write32(address, value, byte_enable)
 
 
+async def loaded_with_a_failing_bus(dut):
+    """Both servers loaded, a's adapter behind a :class:`FailingBus`, the link up."""
+    system = MslSystem(dut)
+    await system.start()
+    a, b = system.a, system.b
+    bus = a.io_space[PORT] = FailingBus(a.side.bus)
+    for server in (a, b):
+        assert await server.load() == 0, server.os.console
+    await system.env.a.wait_link_up(40000)
+    return system, a, b, bus
+
+
 @cocotb.test()
 async def initialize_and_remove_give_everything_back_when_the_dma_never_stops(dut):
     """The DMA engine reads busy for ever: DriverInitialize returns non-zero with the
@@ -1161,13 +1173,7 @@ async def register_access_failing_in_send_or_isr_is_a_hardware_error(dut):
     """The doorbell write of a DriverSend, then the ISR's INT_PENDING read, answer with
     a bus error: DriverSend returns non-zero, each is HARDWARE_ERROR to the OS with the
     link reset (nothing escapes to the OS), and the link then carries traffic again."""
-    system = MslSystem(dut)
-    await system.start()
-    a, b = system.a, system.b
-    bus = a.io_space[PORT] = FailingBus(a.side.bus)
-    for server in (a, b):
-        assert await server.load() == 0, server.os.console
-    await system.env.a.wait_link_up(40000)
+    system, a, b, bus = await loaded_with_a_failing_bus(dut)
     bus.refuse.add("TX_RING_TAIL")
     await a.send(40)
     assert bus.refused == ["TX_RING_TAIL"]
@@ -1193,13 +1199,7 @@ async def an_adapter_that_cannot_be_reset_has_its_packets_forgotten_and_the_os_t
     the OS hears HARDWARE_ERROR at once (once: the reset, tried again every tick, fails
     quietly), the console why, and a new packet may be started. Once the engine stops
     again, the next tick's retry resets the link, and traffic resumes."""
-    system = MslSystem(dut)
-    await system.start()
-    a, b = system.a, system.b
-    bus = a.io_space[PORT] = FailingBus(a.side.bus)
-    for server in (a, b):
-        assert await server.load() == 0, server.os.console
-    await system.env.a.wait_link_up(40000)
+    system, a, b, bus = await loaded_with_a_failing_bus(dut)
     release = []
     hold_while(b, lambda: not release)
     await a.send(40)

@@ -6,7 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from hdl.msl_adapter import MslAdapter
 from hdl.phy.lane import check_lane_width
-from hdl.testbench.adapter_pair_top import relay_wiring, side_signature
+from hdl.testbench.adapter_pair_top import adapter_params, relay_wiring, side_signature
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryLines, HostMemoryStatus
 
@@ -49,11 +49,10 @@ class DualLinkTop(wiring.Component):
                  dma_max_burst: int = 16, dma_max_outstanding: int = 4,
                  max_delay_words: int = 64):
         self._width = check_lane_width(lane_width)
-        self._adapter_params = {"lane_width": lane_width, "slot_size": slot_size,
-                                "tx_slots": tx_slots, "rx_slots": rx_slots,
-                                "hello_interval": hello_interval, "dma_width": dma_width,
-                                "dma_max_burst": dma_max_burst,
-                                "dma_max_outstanding": dma_max_outstanding}
+        self._adapter_params = adapter_params(
+            lane_width=lane_width, slot_size=slot_size, tx_slots=tx_slots,
+            rx_slots=rx_slots, hello_interval=hello_interval, dma_width=dma_width,
+            dma_max_burst=dma_max_burst, dma_max_outstanding=dma_max_outstanding)
         self._max_delay_words = max_delay_words
         members = {name: Out(side_signature(lane_width, False))
                    for names in SIDES.values() for name in names}
