@@ -187,6 +187,10 @@ class MslSystem:
         return Server(self.dut, self.env.side[name], self.settings, self.clocks_per_tick,
                       seed=seed)
 
+    def adapters_of(self, name: str) -> list:
+        """Server ``name``'s adapters (AdapterSide), in load order."""
+        return [self.env.side[name]]
+
     async def start(self) -> None:
         """Clock, reset and the two servers (drivers not loaded)."""
         await self.env.start(self.seed)
@@ -257,6 +261,9 @@ class DualLinkSystem(MslSystem):
         if ppm:
             raise ValueError("the dual-link top runs on one clock")
         return DualLinkEnv(self.dut, top_params(), stall=stall, seed=self.seed)
+
+    def adapters_of(self, name: str) -> list:
+        return [self.env.side[n] for n in SIDES[name]]
 
     def _server(self, name: str, seed: int) -> Server:
         first, second = (self.env.side[n] for n in SIDES[name])

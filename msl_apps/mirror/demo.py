@@ -228,7 +228,8 @@ def report(summary: dict, sim: str, vcd: str | None, recorded: int) -> None:
     for name in names:
         print(f"  {name:30} {stats['a'][name]:>8} {stats['b'][name]:>10}")
     names = [k for k in hardware["a"] if hardware["a"][k] or hardware["b"][k]]
-    print("Adapter counters (non-zero)          a          b")
+    print("Adapter counters (non-zero)          a          b"
+          + ("   (each server's two adapters, summed)" if summary.get("links") == 2 else ""))
     for name in names:
         print(f"  {name:30} {hardware['a'][name]:>8} {hardware['b'][name]:>10}")
     print()

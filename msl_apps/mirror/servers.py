@@ -401,7 +401,7 @@ class MirrorRun:
             servers[name] = {
                 "errors": [code.name for code in s.errors],
                 "statistics": await s.statistics() if not s.halted else None,
-                "hardware": await s.server.side.stats(),
+                "hardware": await self._hardware(name),
                 "store_keys": len(s.replica.store),
             }
         return {"seed": self.seed, "workload": dataclasses.asdict(self.workload),
@@ -410,6 +410,11 @@ class MirrorRun:
                 "directions": directions, "servers": servers,
                 "channel": {d: c.counters() for d, c in self.channel.items()},
                 "replicas_equal": self.replicas_equal(), "logs_equal": self.logs_equal()}
+
+    async def _hardware(self, name: str) -> dict:
+        """Server ``name``'s adapter counters (with two links, both adapters' summed)."""
+        counts = [await side.stats() for side in self.system.adapters_of(name)]
+        return {counter: sum(c[counter] for c in counts) for counter in counts[0]}
 
     async def down(self) -> None:
         """Unload the drivers of the servers still running; check their books."""
