@@ -4,7 +4,10 @@ returns: the OS may reuse its buffer at once).
 
 The driver keeps at most ``tx_slots`` packets posted and one more pending or being
 built, and they are acknowledged in the order they were made, so ``tx_slots + 1``
-send buffers of a slot's size, used in turn, never hand out one still in use.
+send buffers of a slot's size, used in turn, never hand out one still in use. (After a
+fail-over, the failed link's unacknowledged packets -- at most ``tx_slots + 1`` -- are
+copied into the new link's buffers in turn, and nothing new is built until they are
+all posted; the resync carries no data and takes no buffer.)
 """
 
 from __future__ import annotations
