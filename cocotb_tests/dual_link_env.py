@@ -48,6 +48,11 @@ class DualLinkEnv:
         for direction in (f"{near}_to_{far}", f"{far}_to_{near}"):
             self.channel[direction].set(cut=int(cut))
 
+    async def link_up(self, link: int, clocks: int) -> None:
+        """Wait until both adapters of link ``link`` report it up."""
+        for name in LINKS[link]:
+            await self.side[name].wait_link_up(clocks)
+
     def frames_hit(self, link: int) -> int:
         """Frames the link's cable damaged (or cut short), both directions."""
         near, far = LINKS[link]

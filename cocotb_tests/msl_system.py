@@ -230,14 +230,11 @@ class MslSystem:
                      len(server.mirror.queue), server.mirror.send_results)
             hardware = {k: v for k, v in (await server.side.stats()).items() if v}
             log.info("%s: hardware %s", server.name, hardware)
-            log.info("%s: link %s tx %s", server.name,
-                     await server.side.regs.fields("LINK_STATUS"),
-                     await server.side.regs.fields("TX_STATE"))
+            for side in self.adapters_of(server.name):
+                log.info("%s: adapter %s link %s tx %s", server.name, side.name,
+                         await side.regs.fields("LINK_STATUS"),
+                         await side.regs.fields("TX_STATE"))
             for link in server.driver.links:
-                if link.regs is not server.side.regs and link.regs is not None:
-                    log.info("%s: port %#x link %s tx %s", server.name, link.config.port,
-                             await link.regs.fields("LINK_STATUS"),
-                             await link.regs.fields("TX_STATE"))
                 log.info("%s: port %#x active %s posted %s queued %s received %s holding "
                          "%s timers %s", server.name, link.config.port, link.active,
                          [len(p) for p in link.posted], [len(p) for p in link.queued],

@@ -103,9 +103,7 @@ async def sending_a_frame(side, clocks: int) -> None:
 
 
 async def both_up(system, link: int) -> None:
-    near, far = (system.env.side[n] for n in (("a", "b"), ("a2", "b2"))[link])
-    await near.wait_link_up(60000)
-    await far.wait_link_up(60000)
+    await system.env.link_up(link, 60000)
 
 
 @cocotb.test()
@@ -237,4 +235,31 @@ async def with_both_cables_cut_the_os_is_told_and_traffic_resumes_when_mended(du
         assert server.acknowledged() == len(server.sent) - (
             kept[server.name] - completed[server.name]), "completions do not add up"
     counts_agree(system)
+    await system.down()
+
+
+@cocotb.test()
+async def a_peer_with_one_adapter_loaded_is_served_as_by_a_one_link_driver(dut):
+    """a loads both adapters, b only its first: a's second link never comes up, so a
+    is a one-link driver -- after a reset of its carrying link a's OS hears the error,
+    no resync is sent or awaited (b, taking no part in fail-over, would never send
+    one), and a's next message goes through though b sends nothing."""
+    system = DualLinkSystem(dut, SETTINGS)
+    await system.start()
+    a, b = system.a, system.b
+    for line in DualLinkSystem.load_lines:
+        assert await a.load(line) == 0, a.os.console
+    assert await b.load() == 0, b.os.console
+    await system.env.link_up(0, 60000)
+    await a.send(100)
+    await system.until(lambda: a.acknowledged() >= 1, 200000, "a's first message")
+    async with a.os.cpu.interrupts_disabled():
+        await a.driver.active._report(DriverError.HARDWARE_ERROR, reset=True)
+    assert errors(a) == [DriverError.HARDWARE_ERROR] and carrying(a) == PORT
+    await system.env.link_up(0, 60000)
+    await a.send(200)
+    await system.until(lambda: a.acknowledged() >= 2, 200000, "a's message after the reset")
+    same_messages(b.taken(), a.sent, "a -> b")
+    assert a.stats()["resyncs_sent"] == 0 and a.stats()["fail_overs"] == 0
+    assert (await configuration(a)).links_up == FIRST_UP
     await system.down()

@@ -40,8 +40,11 @@ class LinkGroup:
 
     @property
     def fail_over(self) -> bool:
-        """Two links or more: traffic moves when the carrying one fails."""
-        return len(self.links) >= 2
+        """Two links have come up: traffic moves when the carrying one fails, and every
+        start of a carrying link resyncs. (A second adapter whose link never came up --
+        the peer did not load one -- leaves the driver a one-link driver: a peer that
+        takes no part in fail-over would never send the resync this side waits for.)"""
+        return sum(link.came_up for link in self.links) >= 2
 
     @property
     def carrying(self) -> MslLink | None:
@@ -54,6 +57,7 @@ class LinkGroup:
                 continue
             try:
                 if await link.regs.field("LINK_STATUS", "up"):
+                    link.came_up = True
                     return link
             except BusError:
                 continue     # an adapter that does not answer carries nothing

@@ -20,12 +20,12 @@ dispatch, the OS's timer, the OS's send path, or the driver's own callbacks).
 A register access that fails (``BusError``) never escapes to the OS: each entry point
 reports it as HARDWARE_ERROR and resets the link, and DriverSend returns non-zero.
 
-Fail-over. With two links loaded (:class:`~driver.link_group.LinkGroup`), a failure of
-the carrying link that would reset it (a timeout, a hardware, DMA or bus error, the
-peer's reset) or its link going down moves the traffic to a standby link that is up,
-and the OS hears nothing of it; a packet arriving on a standby link means the peer has
-moved, and this side follows. Every start of a carrying link then begins with the
-resync of :mod:`driver.fail_over`. Only with no link left is the OS told.
+Fail-over. With two links that have come up (:class:`~driver.link_group.LinkGroup`),
+a failure of the carrying link that would reset it (a timeout, a hardware, DMA or bus
+error, the peer's reset) or its link going down moves the traffic to a standby link
+that is up, and the OS hears nothing of it; a packet arriving on a standby link means
+the peer has moved, and this side follows. Every start of a carrying link then begins
+with the resync of :mod:`driver.fail_over`. Only with no link left is the OS told.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaError
 from driver.bus import BusError
 from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
     read_status, start_dma, stop_dma)
-from driver.fail_over import parse_resync, resync_header
+from driver.fail_over import ahead, parse_resync, resync_header
 from driver.msl_hardware import AdapterInfo, quiesce
 from driver.msl_settings import LinkContext
 from driver.outgoing import OutgoingPacket, SendBuffers
@@ -115,6 +115,7 @@ class MslLink:
         self.info: AdapterInfo | None = None
         self.layout: DmaLayout | None = None
         self.active = False          # carries the traffic (registered with the OS)
+        self.came_up = False         # its link has been up (the peer loaded its adapter)
         self.tuned = (0, 0)          # ACK_TIMEOUT and RETRY_LIMIT as loaded
         # 0 ticks: the quick retry runs as soon as the OS runs process-level code,
         # before the next tick's DriverIntHoldOff.
@@ -428,6 +429,7 @@ class MslLink:
         cause = _CAUSES.unpack(pending)
         if cause["link_up"]:
             self.stats.link_up_count += 1
+            self.came_up = True
         if cause["link_down"]:
             self.stats.link_down_count += 1
         if cause["peer_reset"]:
@@ -485,8 +487,7 @@ class MslLink:
     def _new_dma_errors(self, status: dict) -> bool:
         """Has the adapter counted DMA errors since we last looked? (A block not yet
         rewritten since the rings started reads 0: that is not news.)"""
-        grew = (status["DMA_ERRORS"] - self.dma_errors_seen) & _MASK32
-        if not grew or grew >= 1 << 31:
+        if ahead(status["DMA_ERRORS"], self.dma_errors_seen) <= 0:
             return False
         self.dma_errors_seen = status["DMA_ERRORS"]
         return True
@@ -553,7 +554,6 @@ class MslLink:
     async def _deliver(self) -> bool:
         """Hand the OS every announced message from where delivery stopped, in order.
         Returns False when a message is held off (or delivery failed)."""
-        resume = False
         while self.received:
             completion = self.received[0]
             if self.headers is None:
@@ -566,9 +566,10 @@ class MslLink:
                     await self.group.resync_received(self, peer)
                     continue
                 if self.awaiting_resync:
-                    # A peer that does not take part in fail-over sends none.
+                    # A peer that does not take part in fail-over sends none: what
+                    # waits here goes now.
                     self.awaiting_resync = False
-                    resume = True
+                    await self.send_more()
             offsets = message_offsets(self.headers)
             batch: list[Copy] = []
             while self.next_message < len(self.headers):
@@ -604,8 +605,6 @@ class MslLink:
             self.headers, self.next_message = None, 0
         if self.holding:
             await self._end_hold()
-        if resume:
-            await self.send_more()
         return True
 
     async def _settled_status(self) -> dict:

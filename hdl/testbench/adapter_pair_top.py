@@ -30,14 +30,13 @@ def side_signature(lane_width: int, transceiver_clocks: bool) -> wiring.Signatur
     })
 
 
-def adapter_params(**params) -> dict:
+def adapter_params(lane_width, slot_size, tx_slots, rx_slots, hello_interval, dma_width,
+                   dma_max_burst, dma_max_outstanding) -> dict:
     """The :class:`~hdl.msl_adapter.MslAdapter` parameters a test top passes on to each
-    of its adapters (every one named: a test top's JSON lists them)."""
-    names = ("lane_width", "slot_size", "tx_slots", "rx_slots", "hello_interval",
-             "dma_width", "dma_max_burst", "dma_max_outstanding")
-    if set(params) != set(names):
-        raise TypeError(f"adapter parameters are {', '.join(names)}, not {sorted(params)}")
-    return {name: params[name] for name in names}
+    of its adapters."""
+    return {"lane_width": lane_width, "slot_size": slot_size, "tx_slots": tx_slots,
+            "rx_slots": rx_slots, "hello_interval": hello_interval, "dma_width": dma_width,
+            "dma_max_burst": dma_max_burst, "dma_max_outstanding": dma_max_outstanding}
 
 
 def relay_wiring(channel: ChannelModel, a, b):
@@ -94,10 +93,9 @@ class AdapterPairTop(wiring.Component):
                  max_delay_words: int = 64, transceiver_clocks: bool = False,
                  lsb_first: bool = False):
         self._width = check_lane_width(lane_width)
-        self._adapter_params = adapter_params(
-            lane_width=lane_width, slot_size=slot_size, tx_slots=tx_slots,
-            rx_slots=rx_slots, hello_interval=hello_interval, dma_width=dma_width,
-            dma_max_burst=dma_max_burst, dma_max_outstanding=dma_max_outstanding)
+        self._adapter_params = adapter_params(lane_width, slot_size, tx_slots, rx_slots,
+                                              hello_interval, dma_width, dma_max_burst,
+                                              dma_max_outstanding)
         self._max_delay_words = max_delay_words
         self._transceiver, self._lsb_first = transceiver_clocks, lsb_first
         if transceiver_clocks:

@@ -49,10 +49,9 @@ class DualLinkTop(wiring.Component):
                  dma_max_burst: int = 16, dma_max_outstanding: int = 4,
                  max_delay_words: int = 64):
         self._width = check_lane_width(lane_width)
-        self._adapter_params = adapter_params(
-            lane_width=lane_width, slot_size=slot_size, tx_slots=tx_slots,
-            rx_slots=rx_slots, hello_interval=hello_interval, dma_width=dma_width,
-            dma_max_burst=dma_max_burst, dma_max_outstanding=dma_max_outstanding)
+        self._adapter_params = adapter_params(lane_width, slot_size, tx_slots, rx_slots,
+                                              hello_interval, dma_width, dma_max_burst,
+                                              dma_max_outstanding)
         self._max_delay_words = max_delay_words
         members = {name: Out(side_signature(lane_width, False))
                    for names in SIDES.values() for name in names}

@@ -266,21 +266,17 @@ async def _inject_fail_over(run, rng, details):
     it is up again, 10 to 30 % later cut the other one (the traffic moves back); mend
     that. Never both at once: no error may reach an OS."""
     env, clk = run.system.env, run.dut.clk
-    total = run.workload.messages * len(run.servers)
     details["cuts"] = []
     progress = 0.0
     for link in (0, 1):
         progress += rng.uniform(0.1, 0.4 if link == 0 else 0.3)
-        while sum(len(s.received) for s in run.servers.values()) < progress * total:
-            await clock_cycles(clk, 200)
+        await run.until_applied(progress)
         env.cut(link)
         cut_at = run.elapsed()
         await clock_cycles(clk, rng.randint(5000, 40000))
         env.cut(link, False)
         details["cuts"].append([link, cut_at, run.elapsed()])
-        near, far = (env.side[n] for n in (("a", "b"), ("a2", "b2"))[link])
-        await near.wait_link_up(200000)
-        await far.wait_link_up(200000)
+        await env.link_up(link, 200000)
 
 
 # ---- clock offset ----

@@ -348,7 +348,7 @@ class MirrorRun:
         while self._clock() - start < deadline_clocks:
             done = all(task.done() for task in senders) and all(
                 s.settled() for s in self.servers.values())
-            applied = sum(len(s.received) for s in self.servers.values())
+            applied = self.applied()
             if progress and (applied * 10 // total > reported or done):
                 reported = applied * 10 // total
                 self.log.info("progress: %d of %d messages applied (%d%%), %d clocks",
@@ -385,6 +385,15 @@ class MirrorRun:
         """Clocks since both servers were up."""
         return self._clock() - self.started_clock
 
+    def applied(self) -> int:
+        """Messages applied to the replicas so far, both ways."""
+        return sum(len(s.received) for s in self.servers.values())
+
+    async def until_applied(self, fraction: float) -> None:
+        """Wait until ``fraction`` of every message of the workload is applied."""
+        while self.applied() < fraction * self.workload.messages * len(self.servers):
+            await clock_cycles(self.dut.clk, 200)
+
     async def summary(self) -> dict:
         """Everything a report needs, JSON-ready."""
         directions = {}
@@ -406,7 +415,7 @@ class MirrorRun:
             }
         return {"seed": self.seed, "workload": dataclasses.asdict(self.workload),
                 "lane_width": self.system.env.params["lane_width"],
-                "clocks": self._clock() - self.started_clock,
+                "clocks": self.elapsed(),
                 "directions": directions, "servers": servers,
                 "channel": {d: c.counters() for d, c in self.channel.items()},
                 "replicas_equal": self.replicas_equal(), "logs_equal": self.logs_equal()}

@@ -126,14 +126,11 @@ async def mirrored_servers(dut):
 async def _cut_carrying_link(run, fraction: float) -> None:
     """Cut the first link's cable (both directions) once ``fraction`` of all messages
     are applied, and record when."""
-    total = run.workload.messages * len(run.servers)
-    while sum(len(s.received) for s in run.servers.values()) < fraction * total:
-        await clock_cycles(run.dut.clk, 200)
+    await run.until_applied(fraction)
     run.system.env.cut(0)
-    run.cut_record = {"link": 0, "clock": run.elapsed(),
-                      "applied": sum(len(s.received) for s in run.servers.values())}
+    run.cut_record = {"link": 0, "clock": run.elapsed(), "applied": run.applied()}
     run.log.info("the first link's cable is cut (%d of %d messages applied)",
-                 run.cut_record["applied"], total)
+                 run.cut_record["applied"], run.workload.messages * len(run.servers))
 
 
 @cocotb.test()
