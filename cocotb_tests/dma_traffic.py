@@ -90,17 +90,17 @@ class ReceivingOs:
 class DmaSide:
     """One side's rings, with separately counted register users."""
 
-    def __init__(self, side: AdapterSide):
-        self.side = side
+    def __init__(self, side: AdapterSide, layout: DmaLayout = LAYOUT):
+        self.side, self.layout = side, layout
         self.send_bus = CountedBus(side.bus)
         self.handler_bus = CountedBus(side.bus)
-        self.tx = TransmitRing(Registers(self.send_bus), side.memory, LAYOUT)
-        self.rx = ReceiveRings(Registers(self.handler_bus), side.memory, LAYOUT)
+        self.tx = TransmitRing(Registers(self.send_bus), side.memory, layout)
+        self.rx = ReceiveRings(Registers(self.handler_bus), side.memory, layout)
         self.handler_regs = Registers(self.handler_bus)
         self.packets_sent = self.packets_received = self.interrupts = 0
 
     def status(self) -> dict:
-        return read_status(self.side.memory, LAYOUT)
+        return read_status(self.side.memory, self.layout)
 
     async def send(self, messages: list[Message]) -> None:
         """Wait for ring room (watching host memory only), then queue the packet."""
@@ -139,16 +139,24 @@ class DmaSide:
         return copies
 
 
-async def dma_env(dut, memory_stall: float = 0.2) -> tuple[AdapterPairEnv, dict]:
+def whole_packet_layout(params: dict) -> DmaLayout:
+    """LAYOUT with a packet area per receive slot: packets are announced whole."""
+    return DmaLayout.packed(0x1000, packet_area=params["slot_size"],
+                            packet_slots=params["rx_slots"])
+
+
+async def dma_env(dut, memory_stall: float = 0.2,
+                  whole_packets: bool = False) -> tuple[AdapterPairEnv, dict]:
     params = top_params()
+    layout = whole_packet_layout(params) if whole_packets else LAYOUT
     env = AdapterPairEnv(dut, params, stall=0.2, seed=random.getrandbits(32),
                              memory_stall=memory_stall)
     await env.start()
     await env.link_up(ack_timeout=50_000, interrupts=cause_bit("RX_PACKET"))
     sides = {}
     for name, side in env.side.items():
-        await start_dma(side.regs, side.memory, LAYOUT)
-        sides[name] = DmaSide(side)
+        await start_dma(side.regs, side.memory, layout)
+        sides[name] = DmaSide(side, layout)
     return env, sides
 
 

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from msl_spec import (HEADER_AREA_BYTES, MAX_MESSAGES, MAX_SLOTS, MESSAGE_HEADER_BYTES,
-    RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, MessageHeader, message_offsets)
+    RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, MessageHeader, message_bytes,
+    message_offsets)
 
 from driver.bus import BusError
 from server_os.platform import HostMemory
 from driver.registers import Registers
 
 __all__ = ["HostMemory", "DmaLayout", "Completion", "Copy", "RingFull", "read_status",
-           "stop_dma", "start_dma", "TransmitRing", "ReceiveRings", "ring_layout"]
+           "stop_dma", "start_dma", "image_descriptor", "TransmitRing", "ReceiveRings",
+           "ring_layout"]
 
 _MASK32 = 0xFFFF_FFFF
 
@@ -30,10 +32,14 @@ def _align(value: int, alignment: int = 64) -> int:
 
 @dataclass(frozen=True)
 class DmaLayout:
-    """Where the rings, the header areas and the status block sit in host memory.
+    """Where the rings, the header areas, the status block and the packet areas sit
+    in host memory.
 
     Ring sizes are log2 of the entry count. The completion ring needs an entry per
     receive slot at least (a completion is outstanding only while its slot is FULL).
+    With packet areas (``packet_area`` bytes for each of ``packet_slots`` receive
+    slots) the adapter announces whole packets there (``DMA_CONTROL.whole_packets``);
+    without, it announces headers and the data comes by receive copies.
     """
 
     tx_ring: int
@@ -44,12 +50,16 @@ class DmaLayout:
     copy_ring: int
     copy_ring_log2: int
     status: int
+    packets: int = 0
+    packet_area: int = 0
+    packet_slots: int = 0
 
     @classmethod
     def packed(cls, base: int, tx_ring_log2: int = 6, completions_log2: int = 3,
-               copy_ring_log2: int = 8) -> DmaLayout:
+               copy_ring_log2: int = 8, packet_area: int = 0,
+               packet_slots: int = 0) -> DmaLayout:
         """Every structure one after another from ``base``, 64-byte aligned, with room
-        for header areas of MAX_SLOTS receive slots."""
+        for header areas of MAX_SLOTS receive slots, and packet areas when asked."""
         if completions_log2 < (MAX_SLOTS - 1).bit_length():
             raise ValueError(f"the completion ring needs at least {MAX_SLOTS} entries")
         tx_ring = _align(base)
@@ -57,12 +67,20 @@ class DmaLayout:
         headers = _align(completions + (RX_COMPLETION.size << completions_log2))
         copy_ring = _align(headers + MAX_SLOTS * HEADER_AREA_BYTES)
         status = _align(copy_ring + (RX_COPY.size << copy_ring_log2))
+        packets = _align(status + STATUS_BLOCK.size) if packet_area * packet_slots else 0
         return cls(tx_ring, tx_ring_log2, completions, completions_log2, headers, copy_ring,
-                   copy_ring_log2, status)
+                   copy_ring_log2, status, packets, packet_area, packet_slots)
+
+    @property
+    def whole_packets(self) -> bool:
+        """Are received packets announced whole, into the packet areas?"""
+        return self.packet_area * self.packet_slots > 0
 
     @property
     def end(self) -> int:
         """First byte after the layout."""
+        if self.whole_packets:
+            return self.packets + self.packet_area * self.packet_slots
         return self.status + STATUS_BLOCK.size
 
 
@@ -117,7 +135,7 @@ async def stop_dma(regs: Registers) -> None:
 async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> None:
     """Program the rings and start the engine: engine stopped (its heads back to 0, no
     job under way), registers set with both tails at 0, status block cleared, engine
-    on."""
+    on (announcing whole packets when the layout has packet areas)."""
     await stop_dma(regs)
     for name, value in (("TX_RING_BASE", layout.tx_ring), ("TX_RING_SIZE", layout.tx_ring_log2),
                         ("TX_RING_TAIL", 0),
@@ -126,10 +144,17 @@ async def start_dma(regs: Registers, memory: HostMemory, layout: DmaLayout) -> N
                         ("RX_HEADERS_BASE", layout.headers),
                         ("RX_COPY_BASE", layout.copy_ring),
                         ("RX_COPY_SIZE", layout.copy_ring_log2), ("RX_COPY_TAIL", 0),
-                        ("STATUS_BASE", layout.status)):
+                        ("STATUS_BASE", layout.status), ("RX_PACKETS_BASE", layout.packets)):
         await regs.write(name, value)
     memory.write(layout.status, bytes(STATUS_BLOCK.size))
-    await regs.write("DMA_CONTROL", enable=1)
+    await regs.write("DMA_CONTROL", enable=1, whole_packets=int(layout.whole_packets))
+
+
+def image_descriptor(address: int, length: int, count: int, last: bool = True) -> bytes:
+    """A ``TX_DESCRIPTOR`` for ``count`` messages laid out in ``length`` bytes at
+    ``address`` (docs/dma.md, image descriptors)."""
+    return TX_DESCRIPTOR.pack(ECX=length, DATA=address,
+                              FLAGS={"last": int(last), "image": 1, "count": count})
 
 
 def _entry(base: int, log2: int, size: int, index: int) -> int:
@@ -172,27 +197,47 @@ class TransmitRing(_Rings):
         return (1 << self.layout.tx_ring_log2) - self.pending()
 
     async def send(self, headers: Sequence[MessageHeader],
-                   data: Sequence[int] | None = None) -> None:
+                   data: Sequence[int] | None = None, last: bool = True) -> None:
         """Queue one packet and ring the doorbell: one register write, no read. The
         adapter reads each message's data from ``data`` (one address per message; by
-        default each header's ESI). Raises :class:`RingFull` when the ring has no room
-        for the whole packet, ``ValueError`` for an empty or oversized one."""
+        default each header's ESI). With ``last`` False the packet goes on with the next
+        descriptors queued. Raises :class:`RingFull` when the ring has no room for the
+        whole packet, ``ValueError`` for an empty or oversized one."""
         if not 1 <= len(headers) <= MAX_MESSAGES:
             raise ValueError(f"a packet has 1..{MAX_MESSAGES} messages, not {len(headers)}")
         data = [header.esi for header in headers] if data is None else data
         if len(data) != len(headers):
             raise ValueError(f"{len(headers)} messages, {len(data)} data addresses")
-        room = self.room()
-        if len(headers) > room:
-            raise RingFull(f"{len(headers)} descriptors wanted, {room} free")
+        entries = []
         for i, (header, address) in enumerate(zip(headers, data)):
-            tail = TX_DESCRIPTOR.pack(FLAGS={"last": int(i == len(headers) - 1)},
+            tail = TX_DESCRIPTOR.pack(FLAGS={"last": int(last and i == len(headers) - 1)},
                                       DATA=address)
+            entries.append(header.pack() + tail[MESSAGE_HEADER_BYTES:])
+        await self.post_descriptors(entries)
+
+    async def post_descriptors(self, entries: Sequence[bytes]) -> None:
+        """Queue ``TX_DESCRIPTOR`` entries as given and ring the doorbell once (the
+        adapter's own tests post through it what the driver never would). Raises
+        :class:`RingFull` when the ring has no room for them all."""
+        room = self.room()
+        if len(entries) > room:
+            raise RingFull(f"{len(entries)} descriptors wanted, {room} free")
+        for i, entry in enumerate(entries):
             self.memory.write(_entry(self.layout.tx_ring, self.layout.tx_ring_log2,
-                                     TX_DESCRIPTOR.size, self._tail + i),
-                              header.pack() + tail[MESSAGE_HEADER_BYTES:])
-        self._tail = (self._tail + len(headers)) & _MASK32
+                                     TX_DESCRIPTOR.size, self._tail + i), entry)
+        self._tail = (self._tail + len(entries)) & _MASK32
         await self.regs.write("TX_RING_TAIL", index=self._tail)
+
+    async def send_image(self, address: int, length: int, count: int,
+                         last: bool = True) -> None:
+        """Queue one packet laid out in host memory -- ``count`` messages in ``length``
+        bytes at ``address``, as in a slot -- as one image descriptor, and ring the
+        doorbell (one register write, no read); with ``last`` False the packet goes on
+        with the next descriptors queued. Raises :class:`RingFull` when the ring is
+        full, ``ValueError`` for a count the adapter does not take."""
+        if not 1 <= count <= MAX_MESSAGES:
+            raise ValueError(f"a packet has 1..{MAX_MESSAGES} messages, not {count}")
+        await self.post_descriptors([image_descriptor(address, length, count, last)])
 
 
 class ReceiveRings(_Rings):
@@ -217,6 +262,22 @@ class ReceiveRings(_Rings):
             found.append(Completion(packet["slot"], packet["count"], packet["seq"],
                                     entry["LENGTH"], entry["INDEX"]))
             self._taken = (self._taken + 1) & _MASK32
+        return found
+
+    def messages(self, completion: Completion) -> list[tuple[MessageHeader, int]]:
+        """The messages of a packet announced whole (packet areas), each header with
+        the host address of its data. The bytes are walked by each header's ECX; a
+        message the packet's length does not hold whole ends the walk (a well-formed
+        packet has ``completion.count`` messages)."""
+        area = self.layout.packets + completion.slot * self.layout.packet_area
+        data = self.memory.read(area, min(completion.length, self.layout.packet_area))
+        found, offset = [], 0
+        while len(found) < completion.count and offset + MESSAGE_HEADER_BYTES <= len(data):
+            header = MessageHeader.unpack(data[offset:offset + MESSAGE_HEADER_BYTES])
+            if offset + MESSAGE_HEADER_BYTES + header.ecx > len(data):
+                break
+            found.append((header, area + offset + MESSAGE_HEADER_BYTES))
+            offset += message_bytes(header.ecx)
         return found
 
     def headers(self, completion: Completion) -> list[MessageHeader]:
@@ -273,8 +334,10 @@ class ReceiveRings(_Rings):
         await self.regs.write("RX_RELEASE", slot=completion.slot)
 
 
-def ring_layout(base: int, tx_slots: int, max_messages: int) -> DmaLayout:
-    """The rings for an adapter, from ``base``: a transmit ring with room for every
-    slot's worth of descriptors (posted packets are at most ``tx_slots``)."""
-    log2 = max(4, (tx_slots * max_messages - 1).bit_length())
-    return DmaLayout.packed(base, tx_ring_log2=log2)
+def ring_layout(base: int, tx_slots: int, rx_slots: int, slot_size: int) -> DmaLayout:
+    """The rings and packet areas for an adapter, from ``base``, as the MSL driver uses
+    them: one image descriptor per packet (posted packets are at most ``tx_slots``),
+    received packets announced whole."""
+    log2 = max(4, tx_slots.bit_length())
+    return DmaLayout.packed(base, tx_ring_log2=log2, packet_area=slot_size,
+                            packet_slots=rx_slots)

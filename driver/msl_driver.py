@@ -40,7 +40,7 @@ __all__ = ["MslDriver", "DriverSettings", "ResourceTags", "BAD_COMMAND", "GET_CO
 GET_CONFIGURATION = 0   #: DriverControl function numbers
 GET_STATISTICS = 1
 BAD_COMMAND = 0xFFFF_FF81   #: DriverControl's answer to any other function
-_SCRATCH_BYTES = 512        #: the self-test's pattern and its copy
+_SCRATCH_BYTES = 512        #: the self-test's packet; later, the resync's
 
 
 class _Refusal(Exception):
@@ -182,8 +182,8 @@ class MslDriver:
         if link.regs is None:
             raise HardwareFault(f"no adapter answers at port {link.config.port:#x}")
         info = await identify(link.regs, link.config.port)
-        max_messages = min(self.settings.max_messages, info.max_messages)
-        rings = ring_layout(0, info.tx_slots, max_messages).end + 64 + _SCRATCH_BYTES
+        rings = ring_layout(0, info.tx_slots, info.rx_slots, info.slot_size).end + 64 \
+            + _SCRATCH_BYTES
         size = rings + 64 + SendBuffers.bytes_for(info.tx_slots, info.slot_size)
         block = self.os.alloc_semi_perm_memory(size, self.tags.memory)
         if not block:
@@ -191,7 +191,7 @@ class MslDriver:
                            f"({size} bytes)")
         taken.block = block
         link.block, link.info = block, info
-        link.layout = ring_layout(block, info.tx_slots, max_messages)
+        link.layout = ring_layout(block, info.tx_slots, info.rx_slots, info.slot_size)
         # After the rings and the self-test's scratch (which starts at layout.end).
         link.buffers = SendBuffers((link.layout.end + _SCRATCH_BYTES + 63) & ~63,
                                    info.tx_slots, info.slot_size)

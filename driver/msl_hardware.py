@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from msl_spec import ADAPTER_ID, REGISTER_MAP, VERSION, Access, Loopback, MessageHeader
+from msl_spec import (ADAPTER_ID, MESSAGE_HEADER_BYTES, REGISTER_MAP, VERSION, Access, Loopback,
+    MessageHeader)
 
 from driver.bus import BusError
 from driver.dma_rings import DmaLayout, ReceiveRings, TransmitRing, start_dma, stop_dma
@@ -83,15 +84,16 @@ async def _wait(platform: Platform, clocks: int, ready) -> bool:
 
 async def self_test(regs: Registers, memory: HostMemory, platform: Platform,
                     layout: DmaLayout, scratch: int, mode: Loopback, clocks: int) -> None:
-    """One packet round the loop ``mode`` through the whole adapter (DMA gather, slot,
-    link layer, PHY, receive slot, completion, copy), compared byte for byte; the
-    adapter is quiesced again afterwards. ``scratch``: 2 × 256 bytes of host memory."""
+    """One packet round the loop ``mode`` through the whole adapter as the driver uses
+    it (an image descriptor's gather, slot, link layer, PHY, receive slot, the packet
+    announced whole into its packet area), compared byte for byte; the adapter is
+    quiesced again afterwards. ``layout`` has packet areas; ``scratch``: 512 bytes of
+    host memory."""
     where = {Loopback.INTERNAL: "internal loopback",
              Loopback.EXTERNAL: "external loopback (line card and cable)"}[mode]
     pattern = bytes((i * 7 + 3) & 0xFF for i in range(256))
-    memory.write(scratch, pattern)
-    memory.write(scratch + 256, bytes(256))
     header = MessageHeader(0x5E1F, 0x7E57, len(pattern), 0, scratch, 0)
+    memory.write(scratch, header.pack() + pattern)
     transmit, receive = TransmitRing(regs, memory, layout), ReceiveRings(regs, memory, layout)
     found: list = []
 
@@ -107,20 +109,14 @@ async def self_test(regs: Registers, memory: HostMemory, platform: Platform,
     try:
         if not await _wait(platform, clocks, link_up):
             raise HardwareFault(f"self-test failed: {where}: the link did not come up")
-        await transmit.send([header])
+        await transmit.send_image(scratch, MESSAGE_HEADER_BYTES + len(pattern), 1)
         if not await _wait(platform, clocks, came_back):
             raise HardwareFault(f"self-test failed: {where}: the test packet did not come back")
-        got = receive.headers(found[0])
-        if got != [header]:
-            raise HardwareFault(f"self-test failed: {where}: the header came back as {got}")
-        copies = receive.copies_for(found[0], lambda h: (scratch + 256, h.ecx))
-        index = await receive.copy([copy for copy, _ in copies])
-
-        async def copied():
-            return receive.copied(index)
-        if not await _wait(platform, clocks, copied):
-            raise HardwareFault(f"self-test failed: {where}: the receive copy did not finish")
-        if memory.read(scratch + 256, len(pattern)) != pattern:
+        got = receive.messages(found[0])
+        if [h for h, _ in got] != [header]:
+            raise HardwareFault(f"self-test failed: {where}: the header came back as "
+                                f"{[h for h, _ in got]}")
+        if memory.read(got[0][1], len(pattern)) != pattern:
             raise HardwareFault(f"self-test failed: {where}: the data came back damaged")
         await receive.finish(found[0])
     finally:

@@ -35,12 +35,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import AsyncIterator, Callable
 
-from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, STATUS_BLOCK, DmaErrorKind,
-    MessageHeader, TxSlotState, message_offsets)
+from msl_spec import (MESSAGE_HEADER_BYTES, REGISTER_MAP, DmaErrorKind, MessageHeader,
+    TxSlotState)
 
 from driver.bus import BusError
-from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, TransmitRing,
-    read_status, start_dma, stop_dma)
+from driver.dma_rings import (Completion, DmaLayout, ReceiveRings, TransmitRing, read_status,
+    start_dma, stop_dma)
 from driver.fail_over import ahead, parse_resync, resync_header
 from driver.msl_hardware import AdapterInfo, quiesce
 from driver.msl_settings import LinkContext
@@ -146,7 +146,8 @@ class MslLink:
         if self.buffers is not None:
             self.buffers.forget()
         self.received: deque[Completion] = deque()  # announced, not yet fully delivered
-        self.headers: list[MessageHeader] | None = None
+        #: received[0]'s messages, each header with the address of its data
+        self.messages: list[tuple[MessageHeader, int]] | None = None
         self.next_message = 0                       # index in received[0] to deliver next
         self.holding = False
         self.pending_errors: list[DriverError] = []
@@ -246,9 +247,10 @@ class MslLink:
     async def _start_resync(self) -> None:
         """Post this side's counts and wait for the peer's before sending anything."""
         self.awaiting_resync = True
-        # No data: the adapter gathers nothing (the address is never read).
-        resync = OutgoingPacket(0, [resync_header(self.counts)], [self.layout.end],
-                                resync=True)
+        # Laid out in the scratch after the rings (the self-test's, at load time): a
+        # link posts one resync at a time, and forgets it before it posts another.
+        resync = OutgoingPacket(self.layout.end, resync=True)
+        resync.add(self.os.memory, resync_header(self.counts))
         await self._post(resync)
         self.stats.resyncs_sent += 1
 
@@ -359,7 +361,7 @@ class MslLink:
                 and len(self.posted) < self.info.tx_slots)
 
     async def _post(self, packet: OutgoingPacket) -> None:
-        await self.transmit.send(packet.headers, packet.data)
+        await self.transmit.send_image(packet.buffer, packet.length(), len(packet))
         self.posted.append(packet)
         self.stats.transmit_packet_count += 1
         self.posted_total += 1
@@ -493,8 +495,8 @@ class MslLink:
         return True
 
     async def _dma_failed(self) -> None:
-        """A DMA job failed outside the receive copies (those are checked as they run).
-        A failed write is a received packet the adapter could not announce: it can be
+        """A DMA job failed. A failed write is a received packet the adapter could not
+        announce (the driver asks for no receive copies): it can be
         neither delivered nor received again, so the link is reported broken and reset.
         A failed read drops a packet being gathered, which the adapter watchdog reports."""
         status = await self._settled_status()
@@ -552,17 +554,18 @@ class MslLink:
     # ---- delivering received packets ----
 
     async def _deliver(self) -> bool:
-        """Hand the OS every announced message from where delivery stopped, in order.
+        """Hand the OS every announced message from where delivery stopped, in order,
+        copying the data it accepts out of the packet's area to where it asks.
         Returns False when a message is held off (or delivery failed)."""
         while self.received:
             completion = self.received[0]
-            if self.headers is None:
-                self.headers = self.receive.headers(completion)
-                peer = parse_resync(self.headers)
+            if self.messages is None:
+                self.messages = self.receive.messages(completion)
+                peer = parse_resync([header for header, _ in self.messages])
                 if peer is not None:
                     await self.receive.finish(completion)
                     self.received.popleft()
-                    self.headers = None
+                    self.messages = None
                     await self.group.resync_received(self, peer)
                     continue
                 if self.awaiting_resync:
@@ -570,24 +573,17 @@ class MslLink:
                     # waits here goes now.
                     self.awaiting_resync = False
                     await self.send_more()
-            offsets = message_offsets(self.headers)
-            batch: list[Copy] = []
-            while self.next_message < len(self.headers):
-                header = self.headers[self.next_message]
+            while self.next_message < len(self.messages):
+                header, data = self.messages[self.next_message]
                 answer = await self.mirror.receive_server_comm(header)
                 if answer.code in (Code.HOLDOFF, Code.HOLDOFF_TOO):
-                    if await self._copy(batch):
-                        await self._hold(completion)
+                    await self._hold(completion)
                     return False
                 if answer.code in (Code.OK, Code.OK_CALLBACK) and answer.ecx:
                     # The OS may ask for less than the message has, never for more.
-                    length = min(answer.ecx, header.ecx)
-                    batch.append(Copy(completion.slot, offsets[self.next_message], length,
-                                      answer.esi))
-                if answer.code == Code.OK_CALLBACK:
-                    if not await self._copy(batch):
+                    if not await self._copy_out(data, answer.esi, min(answer.ecx, header.ecx)):
                         return False
-                    batch = []
+                if answer.code == Code.OK_CALLBACK:
                     self.stats.callback_count += 1
                     await answer.callback(header._replace(ecx=answer.ecx, esi=answer.esi))
                 elif answer.code == Code.IGNORE:
@@ -595,16 +591,25 @@ class MslLink:
                 self.next_message += 1
                 self.counts.consumed()
                 self.stats.receive_msg_count += 1
-            if not await self._copy(batch):
-                return False
             await self.receive.finish(completion)   # the ACK: every message accepted
             self.stats.receive_packet_count += 1
             for observer in self.packet_acknowledged:
                 observer(completion)
             self.received.popleft()
-            self.headers, self.next_message = None, 0
+            self.messages, self.next_message = None, 0
         if self.holding:
             await self._end_hold()
+        return True
+
+    async def _copy_out(self, source: int, destination: int, length: int) -> bool:
+        """The CPU copies a message's data to the buffer its OS gave. A buffer that is
+        not in host memory is a fatal receive error (the data cannot be delivered)."""
+        try:
+            self.os.memory.write(destination, self.os.memory.read(source, length))
+        except ValueError as error:
+            await self._fatal_receive_error(f"the OS's receive buffer is not in host "
+                                            f"memory ({error})")
+            return False
         return True
 
     async def _settled_status(self) -> dict:
@@ -618,23 +623,6 @@ class MslLink:
             if again == status:
                 return status
             status = again
-
-    async def _copy(self, batch: list[Copy]) -> bool:
-        """Have the adapter copy message data to where the OS asked, and wait for it
-        in the status block. A copy that fails or never finishes is a fatal receive
-        error (the data cannot be delivered intact)."""
-        if not batch:
-            return True
-        index = await self.receive.copy(batch)
-        if not await self.os.platform.poll(lambda: self.receive.copied(index), 8,
-                                           self.settings.copy_wait_clocks,
-                                           watch=(self.layout.status, STATUS_BLOCK.size)):
-            await self._fatal_receive_error("receive copies did not finish")
-            return False
-        if self._new_dma_errors(await self._settled_status()):
-            await self._fatal_receive_error("a receive copy failed on the host bus")
-            return False
-        return True
 
     async def _fatal_receive_error(self, why: str) -> None:
         """Never deliver what may be wrong: report the link broken instead (after any

@@ -35,7 +35,6 @@ class DriverSettings:
     self_test_clocks: int = 20000    #: per step of a self-test
     emergency_wait_polls: int = 8    #: TX_STATE reads before an emergency cuts in
     emergency_poll_clocks: int = 16
-    copy_wait_clocks: int = 50000    #: receive copies must finish within this
     max_backoff: int = 4             #: DriverHoldOff's longest wait, in CRescheduleLast yields
     remove_hold_ticks: int = 200     #: DriverRemove waits this long for held messages
 

@@ -53,13 +53,20 @@ def _value(name: str, description: str) -> Register:
 
 
 #: One message to send (transmit ring entry).
-TX_DESCRIPTOR = HostStructure("TX_DESCRIPTOR", "one message to send", (
+TX_DESCRIPTOR = HostStructure("TX_DESCRIPTOR", "one message, or a packet image, to send", (
     _value("EAX", "header value"), _value("EBX", "header value"),
     _value("ECX", "header value: data length in bytes"), _value("EDX", "header value"),
     _value("ESI", "header value: the sender's data address, carried to the peer"),
     _value("EDI", "header value"),
     Register("FLAGS", "", (Field("last", 1, Access.RW, 0,
-                                 "the last message of its packet: send the packet"),)),
+                                 "the last message of its packet: send the packet"),
+                           Field("image", 1, Access.RW, 0,
+                                 "the ECX bytes at DATA are ``count`` whole messages, "
+                                 "headers and padded data as in a slot (docs/dma.md); "
+                                 "the other header words are not used"),
+                           Reserved(6),
+                           Field("count", 8, Access.RW, 0,
+                                 "with ``image``: the messages in it (1 or more)"),)),
     Register("DATA", "", (Field("address", 32, Access.RW, 0,
                                 "host address the adapter reads the ECX data bytes from "
                                 "(the driver's copy)"),)),

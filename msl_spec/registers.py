@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 ADAPTER_ID = 0x4D534C31  #: "MSL1": the value a driver checks in ``ID``.
-VERSION = (4, 1)         #: (major, minor) of this register map.
+VERSION = (4, 2)         #: (major, minor) of this register map.
 MAX_SLOTS = 8            #: Register room for slots; a build has 2..MAX_SLOTS of each.
 MAX_MESSAGES = 128       #: Messages per packet the adapter accepts in TX_POST.
 DEFAULT_ACK_TIMEOUT = 65536  #: ACK_TIMEOUT after reset, unless a build chooses another.
@@ -183,7 +183,12 @@ REGISTER_MAP = RegisterMap(
             Register("DMA_CONTROL", "the DMA engine", (
                 Field("enable", 1, Access.RW, 0,
                       "process the rings; packets are announced and acknowledgements "
-                      "reported through host memory (0: programmed I/O only)"),)),
+                      "reported through host memory (0: programmed I/O only)"),
+                Field("whole_packets", 1, Access.RW, 0,
+                      "announce each received packet whole: all its bytes (headers and "
+                      "data) into its slot's packet area at RX_PACKETS_BASE, instead of "
+                      "its headers into the header area (the driver then copies the data "
+                      "itself and needs no receive copies)"),)),
             Register("TX_RING_BASE", "host address of the transmit ring", (
                 Field("address", 32, Access.RW),)),
             Register("TX_RING_SIZE", "entries of the transmit ring", (
@@ -211,6 +216,9 @@ REGISTER_MAP = RegisterMap(
                 Field("busy", 1, Access.RO, 0,
                       "a job is under way; clearing DMA_CONTROL.enable lets it finish (an AXI "
                       "burst cannot be cut), so wait for 0 before programming the rings again"),)),
+            Register("RX_PACKETS_BASE", "host address of the receive packet areas, "
+                     "SLOT_SIZE bytes per receive slot (DMA_CONTROL.whole_packets)", (
+                Field("address", 32, Access.RW),)),
         )),
         Block("statistics", 0x800, tuple(
             Register(f"STAT_{name.upper()}", meaning, (Field("count", 32, Access.RO),))

@@ -9,7 +9,7 @@ from msl_spec import (HEADER_AREA_BYTES, HOST_STRUCTURES, MAX_SLOTS, REGISTER_MA
     RX_COMPLETION, RX_COPY, STATUS_BLOCK, TX_DESCRIPTOR, MessageHeader, message_offsets,
     packet_length)
 from driver.dma_rings import (Completion, Copy, DmaLayout, ReceiveRings, RingFull,
-    TransmitRing, read_status, start_dma)
+    TransmitRing, read_status, ring_layout, start_dma)
 from driver.registers import Registers
 from tests.fakes import ByteMemory, DictRegisterBus
 
@@ -74,7 +74,8 @@ def test_send_writes_descriptors_and_one_doorbell():
     for i, header in enumerate(headers):
         entry = memory.read(LAYOUT.tx_ring + 32 * i, 32)
         assert MessageHeader.unpack(entry[:24]) == header
-        assert TX_DESCRIPTOR.unpack(entry)["FLAGS"] == int(i == 2)
+        assert TX_DESCRIPTOR.unpack(entry)["FLAGS"] == {"last": int(i == 2), "image": 0,
+                                                        "count": 0}
         assert TX_DESCRIPTOR.unpack(entry)["DATA"] == header.esi   # by default
     # A ring of 4: one free until the adapter consumes some.
     with pytest.raises(RingFull):
@@ -143,3 +144,70 @@ def test_send_points_the_adapter_at_the_data_addresses_given():
         assert TX_DESCRIPTOR.unpack(entry)["DATA"] == 0x9000 + 8 * i
     with pytest.raises(ValueError, match="2 messages, 1 data addresses"):
         asyncio.run(ring.send(headers, [0x9000]))
+
+
+WHOLE = ring_layout(0x100, tx_slots=4, rx_slots=3, slot_size=0x400)
+
+
+def test_the_drivers_layout_has_a_packet_area_per_receive_slot_and_asks_for_whole_packets():
+    assert WHOLE.whole_packets and not LAYOUT.whole_packets
+    assert WHOLE.packets % 64 == 0 and WHOLE.packets >= WHOLE.status + STATUS_BLOCK.size
+    assert WHOLE.end == WHOLE.packets + 3 * 0x400
+    bus, memory = DictRegisterBus(), ByteMemory(1 << 20)
+    asyncio.run(start_dma(Registers(bus), memory, WHOLE))
+    assert REGISTER_MAP["DMA_CONTROL"].unpack(register(bus, "DMA_CONTROL")) == {
+        "enable": 1, "whole_packets": 1}
+    assert register(bus, "RX_PACKETS_BASE") == WHOLE.packets
+
+
+def test_send_image_writes_one_descriptor_for_the_whole_packet():
+    bus, memory = DictRegisterBus(), ByteMemory(1 << 20)
+    asyncio.run(start_dma(Registers(bus), memory, WHOLE))
+    ring = TransmitRing(Registers(bus), memory, WHOLE)
+    reads, writes = bus.reads, bus.writes
+    asyncio.run(ring.send_image(0x9000, 116, 4))
+    assert (bus.reads - reads, bus.writes - writes) == (0, 1)
+    assert register(bus, "TX_RING_TAIL") == 1
+    entry = TX_DESCRIPTOR.unpack(memory.read(WHOLE.tx_ring, 32))
+    assert entry["FLAGS"] == {"last": 1, "image": 1, "count": 4}
+    assert (entry["ECX"], entry["DATA"]) == (116, 0x9000)
+    with pytest.raises(ValueError, match="1..128"):
+        asyncio.run(ring.send_image(0x9000, 24, 0))
+    for _ in range(15):
+        asyncio.run(ring.send_image(0x9000, 24, 1))
+    with pytest.raises(RingFull):
+        asyncio.run(ring.send_image(0x9000, 24, 1))
+
+
+def _announce_whole(memory, slot, messages, count=None, length=None):
+    """A packet as the adapter writes it into slot ``slot``'s packet area."""
+    image = b"".join(h.pack() + data + bytes(-len(data) % 4) for h, data in messages)
+    memory.write(WHOLE.packets + slot * WHOLE.packet_area, image)
+    return Completion(slot=slot, count=len(messages) if count is None else count, seq=1,
+                      length=len(image) if length is None else length, index=0)
+
+
+def test_a_whole_packet_is_walked_by_each_headers_ecx():
+    memory = ByteMemory(1 << 20)
+    rings = ReceiveRings(Registers(DictRegisterBus()), memory, WHOLE)
+    messages = [(MessageHeader(1, 0, 5, 0, 0, 0), b"abcde"), (MessageHeader(2, 0, 0, 0, 0, 0), b""),
+                (MessageHeader(3, 0, 3, 0, 0, 0), b"xyz")]
+    completion = _announce_whole(memory, 2, messages)
+    area = WHOLE.packets + 2 * 0x400
+    found = rings.messages(completion)
+    # Data at 24; 24 + 8 + 24 = 56 for the empty one; 56 + 24 = 80.
+    assert found == [(messages[0][0], area + 24), (messages[1][0], area + 56),
+                     (messages[2][0], area + 80)]
+    assert [memory.read(address, h.ecx) for h, address in found] == [b"abcde", b"", b"xyz"]
+
+
+def test_a_whole_packet_walk_stops_at_its_count_and_its_end():
+    memory = ByteMemory(1 << 20)
+    rings = ReceiveRings(Registers(DictRegisterBus()), memory, WHOLE)
+    messages = [(MessageHeader(i, 0, 4, 0, 0, 0), b"abcd") for i in range(3)]
+    assert len(rings.messages(_announce_whole(memory, 0, messages, count=2))) == 2
+    # The third message's data is cut off by the packet's length: it is not handed on.
+    assert len(rings.messages(_announce_whole(memory, 0, messages, length=2 * 28 + 26))) == 2
+    # A header claiming more data than the area holds ends the walk too.
+    huge = [(MessageHeader(9, 0, 0x10000, 0, 0, 0), b"")]
+    assert rings.messages(_announce_whole(memory, 1, huge, length=0x400)) == []

@@ -44,7 +44,7 @@ def test_parameters_json_names_the_build(release):
     written = json.loads(release.params.read_text())
     assert written["module"] == "msl_custom"
     assert written["parameters"] == {**adapter_parameters(), **BUILD}
-    assert written["register_map_version"] == "4.1"
+    assert written["register_map_version"] == "4.2"
 
 
 def test_verilog_is_one_module_with_the_build_ports(release):

@@ -42,6 +42,8 @@ DMA_REGISTER_FIELDS = (
     ("rx_copy_log2", "RX_COPY_SIZE", "log2"),
     ("rx_copy_tail", "RX_COPY_TAIL", "index"),
     ("status_base", "STATUS_BASE", "address"),
+    ("whole_packets", "DMA_CONTROL", "whole_packets"),
+    ("rx_packets_base", "RX_PACKETS_BASE", "address"),
 )
 
 #: Those fields as one structure, each as wide as the spec declares it.
@@ -60,9 +62,11 @@ class DmaEngine(wiring.Component):
     """Moves every message between host memory and the slots, as docs/dma.md describes.
 
     Work is taken one job at a time, in this order: the status block when there is news
-    to raise; announcing a received packet (its headers, then its completion); a receive
-    copy; a transmit descriptor; the status block when only progress changed (so a long
-    run of descriptors is not slowed by a status write after each). Interrupt events
+    to raise; announcing a received packet (its headers, or with ``whole_packets`` all
+    its bytes, then its completion); a receive copy; a transmit descriptor (a message, or
+    with ``image`` a packet's worth of messages at once); the status block when only
+    progress changed (so a long run of descriptors is not slowed by a status write after
+    each). Interrupt events
     (errors too) are raised only after the status block that shows their cause is in
     host memory, so a driver that takes the interrupt finds the news there (a failed
     status write raises ``failed`` at once); and a status block carrying a new ACK
@@ -255,14 +259,22 @@ class DmaEngine(wiring.Component):
                                            config.rx_completion_log2, rx_head, RX_COMPLETION)
         ecx = word(TX_DESCRIPTOR, "ECX")
         data_address = fields(TX_DESCRIPTOR, "DATA").address
-        last = fields(TX_DESCRIPTOR, "FLAGS").last
+        flags = fields(TX_DESCRIPTOR, "FLAGS")
+        last, image = flags.last, flags.image
         slot_base = build_slot * slot_size
-        # Where the message of the descriptor just fetched would end in the slot: a
-        # register, read a clock after the fetch (TX_MEASURE), so that its two adds are not
-        # in series with the slot-size check and the choice of the next state.
-        message_end_sum = build_offset + MESSAGE_HEADER_BYTES + _align4(ecx)
+        # A message descriptor puts its header in the slot, then its data; an image
+        # descriptor only its data, which holds whole messages already.
+        header_bytes = Mux(image, 0, MESSAGE_HEADER_BYTES)
+        # Where the descriptor just fetched would end in the slot, and the packet's
+        # message count after it: registers, read a clock after the fetch (TX_MEASURE),
+        # so that their adds are not in series with the checks and the next state.
+        message_end_sum = build_offset + header_bytes + _align4(ecx)
         message_end = Signal(len(message_end_sum), name="message_end")
-        m.d.sync += message_end.eq(message_end_sum)
+        count_after = Signal(9, name="count_after")
+        empty_image = Signal()
+        m.d.sync += [message_end.eq(message_end_sum),
+                     count_after.eq(build_count + Mux(image, flags.count, 1)),
+                     empty_image.eq(image & (flags.count == 0))]
 
         def consume_descriptor():
             m.d.sync += [tx_head.eq(tx_head + 1), dirty.eq(1), addresses_ready.eq(0)]
@@ -300,6 +312,8 @@ class DmaEngine(wiring.Component):
                     m.next = "STATUS_PREPARE"
                 with m.Elif(~addresses_ready):
                     pass  # a head moved last clock: its entry address is being updated
+                with m.Elif(arrivals.r_rdy & config.whole_packets):
+                    m.next = "ANNOUNCE_PACKET"
                 with m.Elif(arrivals.r_rdy):
                     m.d.sync += [walk_offset.eq(0), walk_index.eq(0)]
                     m.next = "ANNOUNCE_READ_ECX"
@@ -331,11 +345,14 @@ class DmaEngine(wiring.Component):
                     consume_descriptor()
                     m.d.sync += discarding.eq(~last)
                     m.next = "IDLE"
-                with m.Elif((message_end > slot_size) | (build_count == MAX_MESSAGES)):
+                with m.Elif((message_end > slot_size) | (count_after > MAX_MESSAGES)
+                            | empty_image):
                     fail(DmaErrorKind.DESCRIPTOR)
                     drop_packet(last)
                     consume_descriptor()
                     m.next = "IDLE"
+                with m.Elif(image):
+                    m.next = "TX_DATA_START"
                 with m.Else():
                     job(0, descriptor_address, _TX, slot_base + build_offset, MESSAGE_HEADER_BYTES)
                     m.next = "TX_HEADER"
@@ -345,15 +362,14 @@ class DmaEngine(wiring.Component):
                 with m.Elif(mover.done):
                     m.next = "TX_DATA_START"
             with m.State("TX_DATA_START"):  # the mover takes a job only while not busy
-                job(0, data_address, _TX, slot_base + build_offset + MESSAGE_HEADER_BYTES,
-                    ecx[:16])
+                job(0, data_address, _TX, slot_base + build_offset + header_bytes, ecx[:16])
                 m.next = "TX_DATA"
             with m.State("TX_DATA"):
                 with m.If(mover.done & mover.error):
                     message_failed()
                 with m.Elif(mover.done):
                     consume_descriptor()
-                    m.d.sync += [build_offset.eq(message_end), build_count.eq(build_count + 1)]
+                    m.d.sync += [build_offset.eq(message_end), build_count.eq(count_after)]
                     with m.If(last):
                         m.next = "TX_POST"
                     with m.Else():
@@ -370,6 +386,21 @@ class DmaEngine(wiring.Component):
                                  self.post.count.eq(build_count)]
                 m.d.sync += building.eq(0)
                 m.next = "IDLE"
+
+            # ---- Announce a whole packet: all its bytes, then the completion. ----
+            with m.State("ANNOUNCE_PACKET"):
+                job(1, config.rx_packets_base + arrival.slot * slot_size,
+                    _RX, arrival.slot * slot_size, arrival.length)
+                # The count as the frame says: the driver walks the bytes itself.
+                m.d.sync += walk_index.eq(arrival.count)
+                m.next = "ANNOUNCE_PACKET_WAIT"
+            with m.State("ANNOUNCE_PACKET_WAIT"):
+                with m.If(mover.done & mover.error):
+                    mover_failed()
+                    m.d.comb += arrivals.r_en.eq(1)  # this packet cannot be announced
+                    m.next = "IDLE"
+                with m.Elif(mover.done):
+                    m.next = "ANNOUNCE_COMPLETION"
 
             # ---- Announce: each message's header, then the completion. ----
             ecx_word = (arrival.slot * slot_size + walk_offset + 8) >> lb

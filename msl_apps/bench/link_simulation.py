@@ -122,7 +122,8 @@ async def link_goodput(dut):
             before = {s.name: {"completed": s.acknowledged(), "stats": s.stats(),
                                "bus": bus_counts(s), "sent": len(s.sent),
                                "taken": len(s.taken()),
-                               "replays": (await s.side.stats())["tx_replays"]}
+                               "replays": (await s.side.stats())["tx_replays"],
+                               "refusals": (await s.side.stats())["rx_busy_refusals"]}
                       for s in (a, b)}
             started = a.os.platform.clocks()
             for sender, _ in senders:
@@ -153,6 +154,9 @@ async def link_goodput(dut):
                     "goodput_total": count * size * 8 / ((last - started) * lane),
                     "bound": 0.8 * size / (size + MESSAGE_HEADER_BYTES),
                     "replays": (await sender.side.stats())["tx_replays"] - was["replays"],
+                    # frames the receiver refused for want of a free slot (replayed later)
+                    "busy_refusals": (await receiver.side.stats())["rx_busy_refusals"]
+                    - before[receiver.name]["refusals"],
                 }
                 if not duplex:
                     sent_bus = [n - o for n, o in zip(bus_counts(sender), was["bus"])]

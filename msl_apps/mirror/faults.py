@@ -20,7 +20,8 @@ import cocotb
 from cocotb.triggers import Event
 
 from cocotb_tests.clocks import clock_cycles
-from msl_apps.mirror.servers import EAX_BASE, MirrorRun
+from cocotb_tests.host_memory import SLVERR_HOLE
+from msl_apps.mirror.servers import MirrorRun
 from driver.dma_rings import MESSAGE_HEADER_BYTES
 from server_os.sft3 import DriverError
 from msl_spec import FRAME_OVERHEAD_BYTES, TxSlotState
@@ -233,13 +234,22 @@ async def _inject_crash(run, rng, details):
 # ---- AXI error responses ----
 
 async def _inject_axi_error(run, rng, details):
-    """b's OS gives the driver a receive buffer the memory answers with SLVERR, for one
-    message of a's: the copy fails, b reports RECEIVE_ERROR and resets the link; a's
+    """When 10 to 60 % of the traffic is applied, b's packet areas answer SLVERR until
+    b's adapter has failed to write a received packet there: that packet can be neither
+    delivered nor received again, so b reports RECEIVE_ERROR and resets the link; a's
     packet is never acknowledged (TIME_OUT_ERROR); then traffic flows again."""
-    a, b = run.servers["a"], run.servers["b"]
-    number = rng.randrange(len(a.sent) + 1, len(a.sent) + 1 + a.workload.messages // 2)
-    details["message"] = number
-    b.bad_copy.add(EAX_BASE["a"] + number)
+    await run.until_applied(rng.uniform(0.1, 0.6))
+    server = run.servers["b"].server
+    link = server.driver.links[0]
+    failed = link.stats.dma_error_count
+    server.memory.set_error_hole(link.layout.packets, link.layout.end)
+    details["hole_at"] = run.elapsed()
+    try:
+        while link.stats.dma_error_count == failed:
+            await clock_cycles(run.dut.clk, 100)
+    finally:
+        server.memory.set_error_hole(*SLVERR_HOLE)
+    details["hole_closed"] = run.elapsed()
 
 
 # ---- adapter reset ----
@@ -319,7 +329,8 @@ FAULTS = {fault.name: fault for fault in (
           _inject_crash,
           lambda s, d: s["servers"]["a"]["statistics"]["message_timeouts"] >= 1,
           expected={"a": [_TIMEOUT]}, allowed={"a": [_TIMEOUT, _HARDWARE]}),
-    Fault("axi_error", "an SLVERR answers b's copy of one of a's messages",
+    Fault("axi_error", "an SLVERR answers b's adapter writing a received packet into "
+          "host memory",
           _inject_axi_error, lambda s, d: _hardware(s, "b", "dma_errors") > 0,
           expected={"b": [DriverError.RECEIVE_ERROR]}, must_report=("a",),
           # a learns by its message timer, or by its adapter timer when the reset left
