@@ -156,6 +156,65 @@ async def full_receive_slots_refuse_and_the_packet_arrives_later(dut):
 
 
 @cocotb.test()
+async def a_slot_freed_after_a_refusal_brings_the_packet_at_once(dut):
+    """B refuses A's third packet (both slots full) with NAK BUSY; the RX_RELEASE that
+    frees a slot sends NAK READY, so A sends the packet again at once -- long before
+    its ACK timer (far longer here than the whole test) -- not counted as a retry."""
+    env = await up_env(dut)
+    a, b = env.a, env.b
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 400000))
+    packets = [random_packet(100) for _ in range(3)]
+    await a.post(*packets[0])
+    await a.post(*packets[1])
+    assert await b.wait_until("RX_READY", "mask", 0b11, scale(env, 20000))
+    first = await take_one(b)
+    await b.acknowledge(first)
+    await a.post(*packets[2])
+    assert await b.wait_until("STAT_RX_BUSY_REFUSALS", "count", 1, scale(env, 20000))
+    await b.release(first)
+    second = await take_one(b)
+    await deliver(b, second)
+    third = await take_one(b, clocks=scale(env, 20000))
+    await deliver(b, third)
+    assert [(p.payload, p.count) for p in (first, second, third)] == packets
+    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 20000))
+    sa, sb = await a.stats(), await b.stats()
+    assert sa["tx_ack_timeouts"] == 0, "the sender waited for its ACK timer"
+    assert sb["rx_busy_refusals"] == 1 and sa["tx_replays"] >= 1
+    assert await a.regs.field("TX_SEQ", "retries") == 0
+
+
+@cocotb.test()
+async def the_sender_never_has_more_frames_out_than_the_peer_has_slots(dut):
+    """Flow control (docs/link-protocol.md): A has more transmit slots than B has
+    receive slots. With B's driver taking nothing, A sends only as many frames as B's
+    LINK frames said B has slots; the rest wait in their slots, and none is refused or
+    replayed. As B acknowledges and releases each, the next goes, all in order."""
+    env = await up_env(dut)
+    a, b = env.a, env.b
+    tx_slots, rx_slots = env.params["tx_slots"], env.params["rx_slots"]
+    assert tx_slots > rx_slots, "this test needs a build with tx_slots > rx_slots"
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 400000))  # no replay meanwhile
+    packets = [random_packet(100) for _ in range(tx_slots)]
+    for packet in packets:
+        await a.post(*packet)
+    assert await b.wait_until("RX_READY", "mask", (1 << rx_slots) - 1, scale(env, 20000))
+    await clock_cycles(dut.clk, scale(env, 20000))
+    sa, sb = await a.stats(), await b.stats()
+    assert sa["tx_data"] == rx_slots, f"{sa['tx_data']} frames sent, {rx_slots} slots at B"
+    assert sb["rx_busy_refusals"] == 0
+    taken = []
+    for _ in packets:
+        packet = await take_one(b, clocks=scale(env, 20000))
+        await deliver(b, packet)
+        taken.append(packet)
+    assert [(p.payload, p.count) for p in taken] == packets
+    assert [p.seq for p in taken] == list(range(len(packets)))
+    sa, sb = await a.stats(), await b.stats()
+    assert (sb["rx_busy_refusals"], sa["tx_replays"], sa["tx_data"]) == (0, 0, len(packets))
+
+
+@cocotb.test()
 async def held_packet_is_answered_with_holdoff(dut):
     """B holds a packet (HOLDOFF, no ACK); A's replays are answered with HOLDOFF, so A
     keeps its timers going and never gives up; B delivers the packet once. Only B's

@@ -10,7 +10,7 @@ from cocotb_tests.harness import cocotb_cases, marked_long, run_case
 
 PACKETS = {"verilator": 100, "icarus": 25}
 CASES = cocotb_cases("cocotb_tests.tb_adapter_dma", "adapter_pair", lane_width=10,
-                     slot_size=1024)
+                     slot_size=1024, tx_slots=2)
 
 
 @pytest.mark.parametrize("case", marked_long(CASES, "messages_travel_between_host_memories"),

@@ -6,6 +6,7 @@ from cocotb_tests.harness import cocotb_cases, run_case
 
 
 @pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_adapter_registers", "adapter_pair",
-                                              lane_width=10, slot_size=1024), ids=str)
+                                              lane_width=10, slot_size=1024, tx_slots=2),
+                         ids=str)
 def test_adapter_registers(case):
     run_case(case)

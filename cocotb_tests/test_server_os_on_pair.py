@@ -7,7 +7,8 @@ from cocotb_tests.harness import cocotb_cases, run_case
 
 
 @pytest.mark.parametrize("case", cocotb_cases("cocotb_tests.tb_server_os", "adapter_pair",
-                                              lane_width=10, dma_width=32, slot_size=1024),
+                                              lane_width=10, dma_width=32, slot_size=1024,
+                                              tx_slots=2),
                          ids=str)
 def test_server_os_on_pair(case):
     run_case(case)

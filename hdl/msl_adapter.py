@@ -134,7 +134,7 @@ class MslAdapter(wiring.Component):
         m.submodules.dma = dma = self._dma
         m.submodules.transmit = transmit = TransmitController(p["tx_slots"], p["slot_size"])
         m.submodules.receive = receive = ReceiveController(p["rx_slots"], p["slot_size"])
-        m.submodules.arbiter = arbiter = FrameArbiter()
+        m.submodules.arbiter = arbiter = FrameArbiter(p["rx_slots"])
         m.submodules.link = link = LinkController(p["hello_interval"])
         m.submodules.interrupts = interrupts = InterruptController()
         m.submodules.phy = phy = LinkPhy(p["lane_width"], max_payload=p["slot_size"],
@@ -232,6 +232,7 @@ class MslAdapter(wiring.Component):
             transmit.ack_timeout.eq(reg("ACK_TIMEOUT").fields.clocks),
             transmit.retry_limit.eq(reg("RETRY_LIMIT").fields.count),
             transmit.can_send.eq(enable & link.up),
+            transmit.peer_slots.eq(link.peer_slots),
             transmit.reset.eq(link.local_reset),
             reg("TX_FREE").value.mask.eq(transmit.progress.free),
             reg("TX_STATE").value.as_value().eq(transmit.slot_state),

@@ -49,7 +49,7 @@ class FrameKind(enum.IntEnum):
     NAK = 3        #: Replay request; ``seq`` = the sequence number expected next.
     HOLDOFF = 4    #: The receiver holds DATA ``seq`` for its OS: restart the ACK timer.
     EMERGENCY = 5  #: The sending server is failing. Highest priority.
-    LINK = 6       #: Link start-up and reset; ``aux`` carries the sub-command.
+    LINK = 6       #: Start-up and reset; ``aux`` = sub-command, ``count`` = receive slots.
 
 
 class LinkCommand(enum.IntEnum):
@@ -66,6 +66,8 @@ class NakReason(enum.IntEnum):
 
     ERROR = 1  #: A frame was lost or damaged: replay from ``seq`` now.
     BUSY = 2   #: No free receive slot: replay ``seq`` after the ACK timeout.
+    #: A receive slot came free after a BUSY refusal: replay from ``seq`` now.
+    READY = 3
 
 
 class HoldoffSource(enum.IntEnum):
@@ -81,7 +83,8 @@ class HoldoffSource(enum.IntEnum):
 HEADER_FIELDS = (
     ("kind", 8, "frame kind (FrameKind)"),
     ("seq", 8, "sequence number (DATA), or the sequence number acknowledged / requested"),
-    ("count", 8, "number of messages in the packet (DATA, ACK)"),
+    ("count", 8, "number of messages in the packet (DATA, ACK); the sender's receive "
+                 "slots (LINK)"),
     ("aux", 8, "kind-specific sub-field (LINK sub-command, NAK reason, HOLDOFF source)"),
     ("length", 16, "payload length in bytes, little-endian"),
 )

@@ -70,20 +70,22 @@ TOPS = {
         AdapterPairTop, "test top: two adapters cross-wired through the channel model, "
         "each with its host memory", verilog_files=(HOST_MEMORY_VERILOG,),
         variants=({"lane_width": 10}, {"lane_width": 1}, {"lane_width": 10, "dma_width": 64},
+                  # more transmit slots than the peer has receive slots: flow control
+                  {"lane_width": 10, "tx_slots": 4},
                   # 4 KiB slots hold the chapter's 128 messages a packet (the driver tests)
                   {"lane_width": 10, "slot_size": 4096},
-                  # the mirrored servers: more packets in flight than the peer has
-                  # receive slots, so a slow receiver refuses DATA (busy) for real
-                  {"lane_width": 10, "slot_size": 4096, "tx_slots": 4},
+                  # the mirrored servers: four packets in flight each way, enough to
+                  # cover an ACK's round trip behind a full-slot frame both ways
+                  {"lane_width": 10, "slot_size": 4096, "tx_slots": 4, "rx_slots": 4},
                   # the same, each side on its own clocks behind a transceiver model
-                  {"lane_width": 10, "slot_size": 4096, "tx_slots": 4,
+                  {"lane_width": 10, "slot_size": 4096, "tx_slots": 4, "rx_slots": 4,
                    "transceiver_clocks": True})),
     "dual_link": Top(
         DualLinkTop, "test top: two servers joined by two links (four adapters, each "
         "server's two on its host memory): the driver's fail-over",
         verilog_files=(HOST_MEMORY_VERILOG,),
         # the mirror's build (msl_apps.mirror.servers.MIRROR_BUILDS) on two links
-        variants=({"lane_width": 10, "slot_size": 4096, "tx_slots": 4},)),
+        variants=({"lane_width": 10, "slot_size": 4096, "tx_slots": 4, "rx_slots": 4},)),
     "clock_only": Top(ClockOnlyTop, "test top: a counter on the clock (simulator speed "
                       "yardstick for make bench)"),
     "axi_passthrough": Top(
@@ -104,7 +106,7 @@ class Variant:
     def name(self) -> str:
         """Verilog module and file name, e.g. ``phy_pair_w1``."""
         short = {"lane_width": "w", "data_width": "d", "dma_width": "d", "slot_size": "s",
-                 "tx_slots": "t", "transceiver_clocks": "xcvr"}
+                 "tx_slots": "t", "rx_slots": "r", "transceiver_clocks": "xcvr"}
         suffix = "".join(f"_{short.get(k, k)}" + ("" if v is True else str(v))
                          for k, v in sorted(self.params.items())
                          if k not in TOPS[self.top].fixed and v is not False)

@@ -20,6 +20,11 @@ __all__ = ["DmaEngine", "DMA_REGISTER_FIELDS", "DmaRegisters"]
 _REGION_BITS = 18
 _TX, _RX, _SCRATCH = 0, 1, 2
 _SCRATCH_WORDS = 8  # 32-bit words: the largest structure (descriptor, status block)
+# A descriptor's data is read in jobs of at most this many bytes, so that a received
+# packet waits at most one of them to be announced (a whole slot's image would hold the
+# engine for a slot's worth of beats, long enough for small frames to fill every
+# receive slot behind it).
+_GATHER_CHUNK_BYTES = 1024
 
 
 def _entry_shift(structure) -> int:
@@ -275,6 +280,15 @@ class DmaEngine(wiring.Component):
         m.d.sync += [message_end.eq(message_end_sum),
                      count_after.eq(build_count + Mux(image, flags.count, 1)),
                      empty_image.eq(image & (flags.count == 0))]
+        # The descriptor being gathered, kept from its check on: other jobs run between
+        # its data chunks and reuse the scratch.
+        desc_last, desc_end = Signal(), Signal(16, name="desc_end")
+        desc_count = Signal(8, name="desc_count")
+        gathering = Signal()          # a descriptor's data is part read
+        gather_host = Signal(32, name="gather_host")
+        gather_local = Signal(_REGION_BITS, name="gather_local")
+        gather_left = Signal(16, name="gather_left")
+        chunk = Signal(range(_GATHER_CHUNK_BYTES + 1), name="chunk")
 
         def consume_descriptor():
             m.d.sync += [tx_head.eq(tx_head + 1), dirty.eq(1), addresses_ready.eq(0)]
@@ -294,7 +308,8 @@ class DmaEngine(wiring.Component):
             """A move of the message's header or data failed: report it, skip the rest
             of the packet."""
             mover_failed()
-            drop_packet(last)
+            drop_packet(desc_last)
+            m.d.sync += gathering.eq(0)
             consume_descriptor()
             m.next = "IDLE"
 
@@ -303,7 +318,8 @@ class DmaEngine(wiring.Component):
                 with m.If(self.tx_progress.acked_messages != acked_seen):
                     m.d.sync += [dirty.eq(1), raise_acknowledged.eq(1)]
                 with m.If(~self.enable):
-                    m.d.sync += [building.eq(0), discarding.eq(0), tx_head.eq(0), rx_head.eq(0),
+                    m.d.sync += [building.eq(0), discarding.eq(0), gathering.eq(0),
+                                 tx_head.eq(0), rx_head.eq(0),
                                  copy_head.eq(0), acked_seen.eq(self.tx_progress.acked_messages),
                                  dirty.eq(0), raise_announced.eq(0), raise_copied.eq(0),
                                  raise_acknowledged.eq(0), raise_failed.eq(0),
@@ -320,6 +336,8 @@ class DmaEngine(wiring.Component):
                 with m.Elif(copy_head != config.rx_copy_tail):
                     job(0, copy_descriptor_address, _SCRATCH, 0, RX_COPY.size)
                     m.next = "COPY_FETCH"
+                with m.Elif(gathering):
+                    m.next = "TX_DATA_START"
                 with m.Elif((tx_head != config.tx_ring_tail) & (building | discarding | any_free)):
                     with m.If(~building & ~discarding):
                         m.d.sync += [building.eq(1), build_slot.eq(free_slot),
@@ -351,26 +369,42 @@ class DmaEngine(wiring.Component):
                     drop_packet(last)
                     consume_descriptor()
                     m.next = "IDLE"
-                with m.Elif(image):
-                    m.next = "TX_DATA_START"
                 with m.Else():
-                    job(0, descriptor_address, _TX, slot_base + build_offset, MESSAGE_HEADER_BYTES)
-                    m.next = "TX_HEADER"
+                    m.d.sync += [desc_last.eq(last), desc_end.eq(message_end),
+                                 desc_count.eq(count_after), gather_host.eq(data_address),
+                                 gather_local.eq(slot_base + build_offset + header_bytes),
+                                 gather_left.eq(ecx[:16])]
+                    with m.If(image):
+                        m.next = "TX_DATA_START"
+                    with m.Else():
+                        job(0, descriptor_address, _TX, slot_base + build_offset,
+                            MESSAGE_HEADER_BYTES)
+                        m.next = "TX_HEADER"
             with m.State("TX_HEADER"):
                 with m.If(mover.done & mover.error):
                     message_failed()
                 with m.Elif(mover.done):
                     m.next = "TX_DATA_START"
             with m.State("TX_DATA_START"):  # the mover takes a job only while not busy
-                job(0, data_address, _TX, slot_base + build_offset + header_bytes, ecx[:16])
+                length = Mux(gather_left > _GATHER_CHUNK_BYTES, _GATHER_CHUNK_BYTES,
+                             gather_left)
+                job(0, gather_host, _TX, gather_local, length)
+                m.d.sync += chunk.eq(length)
                 m.next = "TX_DATA"
             with m.State("TX_DATA"):
                 with m.If(mover.done & mover.error):
                     message_failed()
+                with m.Elif(mover.done & (gather_left != chunk)):
+                    # More to read: let a received packet be announced first.
+                    m.d.sync += [gathering.eq(1), gather_host.eq(gather_host + chunk),
+                                 gather_local.eq(gather_local + chunk),
+                                 gather_left.eq(gather_left - chunk)]
+                    m.next = "IDLE"
                 with m.Elif(mover.done):
                     consume_descriptor()
-                    m.d.sync += [build_offset.eq(message_end), build_count.eq(count_after)]
-                    with m.If(last):
+                    m.d.sync += [gathering.eq(0), build_offset.eq(desc_end),
+                                 build_count.eq(desc_count)]
+                    with m.If(desc_last):
                         m.next = "TX_POST"
                     with m.Else():
                         m.next = "IDLE"

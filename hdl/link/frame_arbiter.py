@@ -25,6 +25,12 @@ class FrameArbiter(wiring.Component):
     frame is offered again afterwards and goes out whole. Nothing is sent while
     ``enable`` is low.
 
+    Parameters
+    ----------
+    rx_slots : int
+        Our receive slots, told the peer in every LINK frame's ``count`` (its
+        transmitter never has more of our frames unacknowledged).
+
     Members
     -------
     enable : In(1)
@@ -45,7 +51,8 @@ class FrameArbiter(wiring.Component):
     aborted : Out(1)
     """
 
-    def __init__(self):
+    def __init__(self, rx_slots: int = 0):
+        self._rx_slots = rx_slots
         super().__init__({
             "enable": In(1),
             "emergency": In(EmergencySignature),
@@ -67,17 +74,18 @@ class FrameArbiter(wiring.Component):
         link = Signal(4)
         ack, ack_seq, ack_count = Signal(), Signal(8), Signal(8)
         holdoff, holdoff_seq, holdoff_source = Signal(), Signal(8), Signal(HoldoffSource)
-        nak, nak_seq, nak_busy = Signal(), Signal(8), Signal()
+        nak, nak_seq, nak_busy, nak_ready = Signal(), Signal(8), Signal(), Signal()
         in_flight = Signal(FrameKind, init=FrameKind.LINK)  # kind of the frame on the line
 
         # Highest priority first; the first pending source offers its frame.
         offers = [
             (emergency, FrameKind.EMERGENCY, {"aux": emergency_reason}),
-            *((link[command - 1], FrameKind.LINK, {"aux": command}) for command in LINK_ORDER),
+            *((link[command - 1], FrameKind.LINK, {"aux": command, "count": self._rx_slots})
+              for command in LINK_ORDER),
             (ack, FrameKind.ACK, {"seq": ack_seq, "count": ack_count}),
             (holdoff, FrameKind.HOLDOFF, {"seq": holdoff_seq, "aux": holdoff_source}),
-            (nak, FrameKind.NAK, {"seq": nak_seq,
-                                  "aux": Mux(nak_busy, NakReason.BUSY, NakReason.ERROR)}),
+            (nak, FrameKind.NAK, {"seq": nak_seq, "aux": Mux(
+                nak_busy, NakReason.BUSY, Mux(nak_ready, NakReason.READY, NakReason.ERROR))}),
         ]
         taken = tx.header.valid & tx.header.ready
         data = self.data
@@ -115,7 +123,11 @@ class FrameArbiter(wiring.Component):
                          holdoff_source.eq(Mux(asked.holdoff.driver, HoldoffSource.DRIVER,
                                                HoldoffSource.ADAPTER))]
         with m.If(asked.nak.valid):
-            m.d.sync += [nak.eq(1), nak_seq.eq(asked.nak.seq), nak_busy.eq(asked.nak.busy)]
+            # A pending READY survives a later ERROR (both replay from the expected
+            # number; READY also ends the peer's wait after a refusal); BUSY replaces it.
+            m.d.sync += [nak.eq(1), nak_seq.eq(asked.nak.seq), nak_busy.eq(asked.nak.busy),
+                         nak_ready.eq(asked.nak.ready
+                                      | (nak & nak_ready & ~asked.nak.busy))]
 
         # The payload of the DATA frame on the line goes to the PHY as it comes.
         wiring.connect(m, wiring.flipped(self.payload), wiring.flipped(tx.payload))

@@ -55,6 +55,8 @@ class LinkController(wiring.Component):
         Restart sequence numbers here (to the transmit and receive controllers).
     went_up, went_down, peer_reset : Out(1)
         One-clock events.
+    peer_slots : Out(8)
+        The peer's receive slots, as its last HELLO or HELLO_ACK said (0: not said).
     """
 
     enable: In(1)
@@ -68,6 +70,7 @@ class LinkController(wiring.Component):
     quiet: Out(1)
     local_reset: Out(1)
     went_up: Out(1)
+    peer_slots: Out(8)
     went_down: Out(1)
     peer_reset: Out(1)
 
@@ -112,6 +115,9 @@ class LinkController(wiring.Component):
 
         m.d.comb += self.quiet.eq(self.resetting | self.held)
         command = self.received.command
+        with m.If(self.received.valid & ((command == LinkCommand.HELLO)
+                                         | (command == LinkCommand.HELLO_ACK))):
+            m.d.sync += self.peer_slots.eq(self.received.slots)
         with m.If(self.received.valid & self.enable):
             with m.If(command == LinkCommand.HELLO):
                 with m.If(~self.quiet):

@@ -20,8 +20,10 @@ __all__ = ["AckSignature", "NakSignature", "HoldoffSignature", "HoldoffAnswerSig
 #: messages.
 AckSignature = wiring.Signature({"valid": Out(1), "seq": Out(8), "count": Out(8)})
 
-#: NAK: replay from ``seq``; ``busy`` for NAK BUSY (no free slot), else NAK ERROR.
-NakSignature = wiring.Signature({"valid": Out(1), "seq": Out(8), "busy": Out(1)})
+#: NAK: replay from ``seq``; ``busy`` for NAK BUSY (no free slot), ``ready`` for NAK
+#: READY (a slot came free after a refusal), else NAK ERROR.
+NakSignature = wiring.Signature({"valid": Out(1), "seq": Out(8), "busy": Out(1),
+                                 "ready": Out(1)})
 
 #: HOLDOFF ``seq``: the peer holds that DATA frame for its OS.
 HoldoffSignature = wiring.Signature({"valid": Out(1), "seq": Out(8)})
@@ -42,7 +44,7 @@ AnswersSignature = wiring.Signature({
 ReleaseSignature = wiring.Signature({"valid": Out(1), "slot": Out(4)})
 
 #: A LINK frame received, with its sub-command (receive -> link controller).
-LinkFrameSignature = wiring.Signature({"valid": Out(1), "command": Out(8)})
+LinkFrameSignature = wiring.Signature({"valid": Out(1), "command": Out(8), "slots": Out(8)})
 
 #: EMERGENCY with its reason: sent by SEND_EMERGENCY (register file -> frame arbiter) or
 #: received from the peer (receive controller -> PEER_EMERGENCY, interrupts).

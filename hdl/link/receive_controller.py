@@ -36,8 +36,10 @@ class ReceiveController(wiring.Component):
 
     DATA with the expected sequence number goes into the lowest free slot as it arrives
     and is committed (slot FULL, ``packet`` pulses) only if the frame ends good. Every
-    other case is answered, never dropped silently: no free slot → NAK BUSY (the sender
-    replays later); a duplicate already acknowledged → our last ACK again; a duplicate
+    other case is answered, never dropped silently: no free slot when the frame began →
+    NAK BUSY, or NAK READY when one has come free by its end (the sender replays later,
+    at once on NAK READY, which the next RX_RELEASE after a BUSY sends); a duplicate
+    already acknowledged → our last ACK again; a duplicate
     received but not yet acknowledged → HOLDOFF; DATA ahead of the expected one, or a
     damaged frame → NAK ERROR with the expected sequence number.
 
@@ -116,6 +118,7 @@ class ReceiveController(wiring.Component):
         seq = Array(Signal(8, name=f"slot{s}_seq") for s in range(slots))
         count = Array(Signal(8, name=f"slot{s}_count") for s in range(slots))
         have_last_ack = Signal()
+        refused = Signal()   # a DATA frame was refused BUSY since the last release
         last_ack_seq, last_ack_count = Signal(8), Signal(8)
 
         # The frame being received.
@@ -178,7 +181,14 @@ class ReceiveController(wiring.Component):
                     m.d.comb += self.arrival.valid.eq(1)
                 with m.Case(_Action.BUSY):
                     m.d.comb += [self.busy_refusal.eq(1), to_send.nak.valid.eq(1),
-                                 to_send.nak.seq.eq(expected), to_send.nak.busy.eq(1)]
+                                 to_send.nak.seq.eq(expected)]
+                    with m.If(any_free):
+                        # A slot came free while the refused frame was arriving: the
+                        # sender may replay at once.
+                        m.d.comb += to_send.nak.ready.eq(1)
+                    with m.Else():
+                        m.d.comb += to_send.nak.busy.eq(1)
+                        m.d.sync += refused.eq(1)
                 with m.Case(_Action.DUP_ACKED):
                     m.d.comb += [self.duplicate.eq(1), to_send.ack.valid.eq(have_last_ack),
                                  to_send.ack.seq.eq(last_ack_seq),
@@ -206,10 +216,12 @@ class ReceiveController(wiring.Component):
             self.arrival.count.eq(header.count), self.arrival.length.eq(header.length),
             received.ack.seq.eq(header.seq), received.ack.count.eq(header.count),
             received.nak.seq.eq(header.seq), received.nak.busy.eq(header.aux == NakReason.BUSY),
+            received.nak.ready.eq(header.aux == NakReason.READY),
             received.holdoff.seq.eq(header.seq),
             received.holdoff.driver.eq(header.aux == HoldoffSource.DRIVER),
             self.emergency.reason.eq(header.aux),
             self.link_frame.command.eq(header.aux),
+            self.link_frame.slots.eq(header.count),
         ]
 
         # Driver commands.
@@ -230,6 +242,12 @@ class ReceiveController(wiring.Component):
         with m.If(release.valid):
             with m.If((release.slot < slots) & full.bit_select(release.slot, 1)):
                 m.d.sync += full.bit_select(release.slot, 1).eq(0)
+                with m.If(refused & self.enable & ~self.quiet):
+                    # The refused sender waits for its ACK timer (frames long): tell it
+                    # now. After the frame answers above, so it wins their clock.
+                    m.d.sync += refused.eq(0)
+                    m.d.comb += [to_send.nak.valid.eq(1), to_send.nak.seq.eq(expected),
+                                 to_send.nak.busy.eq(0), to_send.nak.ready.eq(1)]
             with m.Else():
                 m.d.comb += self.command_refused.eq(1)
 
@@ -259,5 +277,5 @@ class ReceiveController(wiring.Component):
         # it belongs to the old link and is not committed when it ends.
         with m.If(self.reset):
             m.d.sync += [full.eq(0), filling.eq(0), expected.eq(0), ack_next.eq(0),
-                         have_last_ack.eq(0), action.eq(_Action.STALE)]
+                         have_last_ack.eq(0), refused.eq(0), action.eq(_Action.STALE)]
         return m

@@ -19,7 +19,8 @@ class TransmitController(wiring.Component):
     * ACK ``s`` acknowledges every frame up to ``s`` (cumulative): those slots become
       FREE and their message counts are added to ``acked_messages``.
     * NAK ``e`` (ERROR) replays from ``e`` at once. NAK BUSY means the peer had no free
-      slot: replay waits for the ACK timer and does not count as a retry.
+      slot: no frame goes out until the ACK timer runs out or NAK READY ``e`` comes (a
+      slot came free), then it replays from ``e``; a refusal does not count as a retry.
     * HOLDOFF restarts the ACK timer (the peer holds our packet for its OS).
     * The ACK timer (``ack_timeout`` clocks, restarted by any progress) replays from the
       oldest unacknowledged frame; after ``retry_limit`` replays without progress the
@@ -38,6 +39,10 @@ class TransmitController(wiring.Component):
     ack_timeout, retry_limit : In
     can_send : In(1)
         Link up and enabled.
+    peer_slots : In(8)
+        The peer's receive slots: at most this many frames are sent and not yet
+        acknowledged, so a peer whose driver acknowledges and releases together never
+        has to refuse one (0: the peer did not say, no limit).
     reset : In(1)
     answers : In(AnswersSignature)
         ACK, NAK and HOLDOFF received from the peer.
@@ -56,7 +61,7 @@ class TransmitController(wiring.Component):
         super().__init__({
             "post": In(PostSignature),
             "ack_timeout": In(32), "retry_limit": In(8),
-            "can_send": In(1), "reset": In(1),
+            "can_send": In(1), "reset": In(1), "peer_slots": In(8),
             "answers": In(AnswersSignature),
             "data": Out(DataOfferSignature),
             "progress": Out(TxProgressSignature), "slot_state": Out(3 * MAX_SLOTS),
@@ -114,10 +119,15 @@ class TransmitController(wiring.Component):
             m.d.comb += self.post_refused.eq(1)
 
         # Offering the next DATA frame to the arbiter.
+        unacknowledged = Signal(8)
+        m.d.comb += unacknowledged.eq(send - base)
+        room_at_peer = (self.peer_slots == 0) | (unacknowledged < self.peer_slots)
         offer_slot = slot_of(send)
         m.d.comb += [
+            # Refused for want of a slot, the peer would refuse the later frames too
+            # (out of order): send nothing until it is ready or the ACK timer runs out.
             data.valid.eq(self.can_send & ~self.halted & ~in_flight & ~rewind & ~acking
-                          & (send != next_seq)),
+                          & ~peer_busy & (send != next_seq) & room_at_peer),
             data.slot.eq(offer_slot),
             data.seq.eq(send),
             data.length.eq(slot_length[offer_slot]),
@@ -168,7 +178,10 @@ class TransmitController(wiring.Component):
         # NAK and HOLDOFF.
         with m.If(nak.valid & ~self.halted & in_window(nak.seq, base, high, inclusive=True)):
             with m.If(nak.busy):
-                m.d.sync += peer_busy.eq(1)
+                m.d.sync += [peer_busy.eq(1), rewind.eq(1), rewind_to.eq(nak.seq)]
+                m.d.comb += restart_timer.eq(1)
+            with m.Elif(nak.ready):
+                m.d.sync += [peer_busy.eq(0), rewind.eq(1), rewind_to.eq(nak.seq)]
                 m.d.comb += restart_timer.eq(1)
             with m.Elif(~peer_busy):
                 m.d.sync += [rewind.eq(1), rewind_to.eq(nak.seq)]

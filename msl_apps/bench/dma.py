@@ -48,7 +48,8 @@ def measure(args) -> dict:
         folder = run_case(CocotbCase(args.sim, variant, MODULE, "mover_throughput"),
                           waves=False, seed=args.seed)
         throughput += json.loads((folder / "mover_throughput.json").read_text())
-    variant = variants("adapter_pair", lane_width=10, dma_width=32, slot_size=1024)[0]
+    variant = variants("adapter_pair", lane_width=10, dma_width=32, slot_size=1024,
+                       tx_slots=2)[0]
     print(f"counting register accesses on {variant.name}, {args.packets} packets each way "
           f"({args.sim}) ...", flush=True)
     folder = run_case(CocotbCase(args.sim, variant, MODULE, "register_accesses_per_packet"),

@@ -171,8 +171,10 @@ async def _inject_lost_acks(run, rng, details):
 # ---- receive slots full ----
 
 async def _inject_busy_cpu(run, rng, details):
-    """b's CPU runs with interrupts off for long stretches: its receive slots fill and
-    its adapter refuses DATA until the driver catches up."""
+    """b's CPU runs with interrupts off for long stretches: its receive slots fill, a's
+    packets wait in their slots (flow control: a sends no more than b has slots) and
+    a's ACK timer runs out, its replays answered HOLDOFF by b's adapter, until the
+    driver catches up."""
     cpu = run.servers["b"].server.os.cpu
     while True:
         await clock_cycles(run.dut.clk, rng.randint(500, 3000))
@@ -315,8 +317,10 @@ FAULTS = {fault.name: fault for fault in (
     Fault("lost_acks", "frames b -> a (ACKs; b sends no DATA) destroyed on the line",
           _inject_lost_acks,
           lambda s, d: d["kills"] > 0 and _hardware(s, "b", "rx_duplicates") > 0),
-    Fault("slots_full", "b's CPU busy for long stretches: receive slots full, DATA refused",
-          _inject_busy_cpu, lambda s, d: _hardware(s, "b", "rx_busy_refusals") > 0),
+    Fault("slots_full", "b's CPU busy for long stretches: receive slots full, a's packets "
+          "wait, its replays answered HOLDOFF",
+          _inject_busy_cpu, lambda s, d: _hardware(s, "b", "rx_duplicates") > 0
+          and _hardware(s, "b", "rx_busy_refusals") == 0),
     Fault("holdoff_storm", "the OS holds half of all deliveries off",
           _nothing, lambda s, d: all(
               s["servers"][x]["statistics"]["held_msg_count"] > 0 for x in "ab"),

@@ -38,7 +38,7 @@ __all__ = ["Workload", "MIRROR_SETTINGS", "MIRROR_BUILDS", "mirror_variant", "Mi
 #: The builds the mirror runs on, by lane width: 10 bits a clock with 4 KiB slots and
 #: four transmit slots against two receive slots (so a slow receiver refuses DATA for
 #: real); a true serial line with 1 KiB slots.
-MIRROR_BUILDS = {10: {"lane_width": 10, "slot_size": 4096, "tx_slots": 4},
+MIRROR_BUILDS = {10: {"lane_width": 10, "slot_size": 4096, "tx_slots": 4, "rx_slots": 4},
                  1: {"lane_width": 1}}
 
 
