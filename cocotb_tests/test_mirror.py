@@ -32,7 +32,7 @@ MODULE = "msl_apps.mirror.simulation"
 DEMO = {"seed": 11, "bit_error_rate": 3e-5,
         "workload": {"messages": 16, "max_size": 600, "holdoff": 0.1}}
 SLICE = ("burst_errors", "lost_acks", "slots_full", "holdoff_storm", "emergency_mid_frame",
-         "fail_over")
+         "fail_over", "axi_error")
 
 
 @pytest.mark.parametrize("sim", selected_simulators())

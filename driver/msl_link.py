@@ -127,6 +127,7 @@ class MslLink:
         #: A reset failed (the adapter did not answer): every entry point tries it
         #: again before anything else, and news of the old link is ignored meanwhile.
         self.needs_reset = False
+        self.resets = 0              # link resets so far: news read before one is stale
         self._forget_state()
         self._counter_base: dict[str, int] = {}
         #: Observers of each received packet the OS accepted whole and the adapter was
@@ -195,6 +196,7 @@ class MslLink:
         await self._start_rings()
         await self.regs.write("INT_PENDING", RUN_CAUSES)   # news of the old link is stale
         self.needs_reset = False
+        self.resets += 1
         self.stats.link_resets += 1
 
     # ---- fail-over (driver.link_group moves the traffic) ----
@@ -447,9 +449,14 @@ class MslLink:
             return True
         if cause["rx_error"]:
             await self._count_receive_errors()
+        resets = self.resets
         if cause["dma_error"]:
             self.stats.dma_error_count += 1
             await self._dma_failed()
+        if self.resets != resets:
+            # The DMA error reset the link: the other causes read with it are news of
+            # the old link (an ACK count read now would be the cleared status block's).
+            return True
         if cause["tx_complete"]:
             self.stats.transmit_complete_count += 1
             await self._watch_transmissions()
@@ -532,10 +539,10 @@ class MslLink:
         """ACK received: ServerCommCompleted with the messages acknowledged, then send
         what waits (the chapter's GetNextPacket step)."""
         total = read_status(self.os.memory, self.layout)["TX_ACKED"]
-        count = (total - self.acked_seen) & _MASK32
+        count = ahead(total, self.acked_seen)
+        if count <= 0:
+            return   # nothing new (a block not yet rewritten since the rings started)
         self.acked_seen = total
-        if not count:
-            return
         self.stats.acks_received += 1
         left, theirs = count, 0
         while self.posted and left >= len(self.posted[0]):
