@@ -102,6 +102,15 @@ class DmaSide:
     def status(self) -> dict:
         return read_status(self.side.memory, self.layout)
 
+    async def wait_acked(self, messages: int, clocks: int = 20_000) -> dict:
+        """Wait (watching host memory only) until the status block shows ``messages``
+        acknowledged, or ``clocks`` passed; return the status block."""
+        for _ in range(clocks // 20):
+            if self.status()["TX_ACKED"] == messages:
+                break
+            await clock_cycles(self.side.dut.clk, 20)
+        return self.status()
+
     async def send(self, messages: list[Message]) -> None:
         """Wait for ring room (watching host memory only), then queue the packet."""
         while self.tx.room() < len(messages):

@@ -37,11 +37,7 @@ async def messages_travel_between_host_memories(dut):
         await task
         check_receive_region(receiver.side, image)
         messages = sum(len(p) for p in packets)
-        for _ in range(1000):
-            if sender.status()["TX_ACKED"] == messages:
-                break
-            await clock_cycles(dut.clk, 20)
-        status = sender.status()
+        status = await sender.wait_acked(messages)
         assert (status["TX_HEAD"], status["TX_ACKED"]) == (messages, messages), status
         assert receiver.handler_bus.reads <= receiver.packets_received, \
             (f"side {receiver.side.name}: {receiver.handler_bus.reads} register reads for "
@@ -309,11 +305,7 @@ async def packet_images_and_whole_packets_travel_between_host_memories(dut):
         descriptors = await sending
         await taking
         messages = sum(len(p) for p in packets)
-        for _ in range(1000):
-            if sender.status()["TX_ACKED"] == messages:
-                break
-            await clock_cycles(dut.clk, 20)
-        status = sender.status()
+        status = await sender.wait_acked(messages)
         assert (status["TX_HEAD"], status["TX_ACKED"]) == (descriptors, messages), status
         assert receiver.handler_bus.reads <= receiver.interrupts, \
             "the receiver read a register other than INT_PENDING"

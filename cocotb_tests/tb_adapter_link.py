@@ -130,10 +130,14 @@ async def lost_ack_is_replayed_and_answered_without_second_delivery(dut):
 
 
 @cocotb.test()
-async def full_receive_slots_refuse_and_the_packet_arrives_later(dut):
+async def full_receive_slots_refuse_and_the_packet_comes_once_a_slot_is_freed(dut):
+    """B acknowledges its first packet but keeps both slots full: A's third packet is
+    refused (NAK BUSY). The RX_RELEASE that frees a slot sends NAK READY, so A sends
+    the packet again at once -- long before its ACK timer, far longer here than the
+    whole test -- not counted as a retry."""
     env = await up_env(dut)
     a, b = env.a, env.b
-    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 4000))
+    await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 400000))
     packets = [random_packet(100) for _ in range(3)]
     await a.post(*packets[0])
     await a.post(*packets[1])
@@ -145,43 +149,48 @@ async def full_receive_slots_refuse_and_the_packet_arrives_later(dut):
     await b.release(first)
     second = await take_one(b)
     await deliver(b, second)
-    third = await take_one(b, clocks=scale(env, 100000))
+    third = await take_one(b, clocks=scale(env, 20000))
     await deliver(b, third)
     assert [(p.payload, p.count) for p in (first, second, third)] == packets
     assert [p.seq for p in (first, second, third)] == [0, 1, 2]
     assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 20000))
     sa, sb = await a.stats(), await b.stats()
-    assert sb["rx_busy_refusals"] >= 1 and sa["rx_nak"] >= 1
+    assert sa["tx_ack_timeouts"] == 0, "the sender waited for its ACK timer"
+    assert sb["rx_busy_refusals"] == 1 and sa["rx_nak"] >= 2 and sa["tx_replays"] >= 1
+    assert await a.regs.field("TX_SEQ", "retries") == 0
     assert not await a.regs.field("LINK_STATUS", "tx_halted")
 
 
 @cocotb.test()
-async def a_slot_freed_after_a_refusal_brings_the_packet_at_once(dut):
-    """B refuses A's third packet (both slots full) with NAK BUSY; the RX_RELEASE that
-    frees a slot sends NAK READY, so A sends the packet again at once -- long before
-    its ACK timer (far longer here than the whole test) -- not counted as a retry."""
+async def a_slot_freed_while_the_refused_frame_arrives_brings_it_at_once(dut):
+    """As above, but B frees the slot while A's refused frame (a full slot long) is
+    still arriving: the frame was refused when it began, yet by its end a slot is free,
+    so B answers NAK READY instead of NAK BUSY and A sends it again at once."""
     env = await up_env(dut)
     a, b = env.a, env.b
     await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 400000))
-    packets = [random_packet(100) for _ in range(3)]
+    packets = [random_packet(100), random_packet(100),
+               (random.randbytes(env.params["slot_size"]), 1)]
     await a.post(*packets[0])
     await a.post(*packets[1])
     assert await b.wait_until("RX_READY", "mask", 0b11, scale(env, 20000))
     first = await take_one(b)
     await b.acknowledge(first)
-    await a.post(*packets[2])
-    assert await b.wait_until("STAT_RX_BUSY_REFUSALS", "count", 1, scale(env, 20000))
-    await b.release(first)
+    slot = await a.post(*packets[2])
+    for _ in range(scale(env, 2000) // 10):
+        if (await a.regs.fields("TX_STATE"))[f"slot{slot}"] == TxSlotState.SENDING:
+            break
+    else:
+        raise AssertionError("A never sent its third packet")
+    await b.release(first)              # mid-frame: the frame takes a slot's worth of clocks
     second = await take_one(b)
     await deliver(b, second)
     third = await take_one(b, clocks=scale(env, 20000))
     await deliver(b, third)
     assert [(p.payload, p.count) for p in (first, second, third)] == packets
-    assert await a.wait_until("TX_FREE", "mask", 0b11, scale(env, 20000))
     sa, sb = await a.stats(), await b.stats()
     assert sa["tx_ack_timeouts"] == 0, "the sender waited for its ACK timer"
     assert sb["rx_busy_refusals"] == 1 and sa["tx_replays"] >= 1
-    assert await a.regs.field("TX_SEQ", "retries") == 0
 
 
 @cocotb.test()

@@ -455,7 +455,10 @@ class MslLink:
             await self._dma_failed()
         if self.resets != resets:
             # The DMA error reset the link: the other causes read with it are news of
-            # the old link (an ACK count read now would be the cleared status block's).
+            # the old link (an ACK count read now would be the cleared status block's),
+            # but for the peer's EMERGENCY, which is news of the peer server.
+            if cause["emergency_received"]:
+                await self._emergency_received()
             return True
         if cause["tx_complete"]:
             self.stats.transmit_complete_count += 1
@@ -474,12 +477,15 @@ class MslLink:
             if not self.holding:
                 await self._deliver()
         if cause["emergency_received"]:
-            self.stats.emergencies_received += 1
-            await self._report(DriverError.EMERGENCY)
+            await self._emergency_received()
         if cause["tx_error"]:
             self.stats.tx_error_count += 1
             await self._report(DriverError.HARDWARE_ERROR, reset=True)
         return True
+
+    async def _emergency_received(self) -> None:
+        self.stats.emergencies_received += 1
+        await self._report(DriverError.EMERGENCY)
 
     async def _watch_transmissions(self) -> None:
         """The adapter watchdog: restarted when a posted packet went on the line for

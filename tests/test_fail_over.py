@@ -9,12 +9,14 @@ import asyncio
 import pytest
 
 from msl_spec import MessageHeader
+from driver.dma_rings import Completion
 from driver.fail_over import RESYNC_MARK, MessageCounts, ahead, parse_resync, resync_header
 from driver.link_group import LinkGroup
 from driver.msl_link import MslLink
 from driver.msl_settings import DriverSettings, LinkContext, ResourceTags
 from driver.msl_statistics import MslStatistics
 from driver.outgoing import OutgoingPacket
+from server_os.sft3 import Answer, Code
 
 MASK = 0xFFFF_FFFF
 
@@ -144,3 +146,36 @@ def test_a_resync_when_none_was_awaited_drops_nothing():
     _resync(group, link, delivered=13, first_unacked=30)
     assert _queued_eax(link) == list(range(10, 16)) and group.mirror.completed == []
     assert group.counts.delivered == 30 and link.sent_more == 0
+
+
+class _ReceiveRings:
+    """Announced packets as the link reads them; records what it acknowledges."""
+
+    def __init__(self, headers):
+        self._headers, self.finished = headers, []
+
+    def messages(self, completion):
+        return [(header, 0) for header in self._headers]
+
+    async def finish(self, completion):
+        self.finished.append(completion)
+
+
+def test_plain_data_from_a_peer_that_sends_no_resync_ends_the_wait():
+    """A link awaiting the peer's resync that gets an ordinary packet instead (a peer
+    that does not take part in fail-over) delivers it and sends what waits."""
+    group, link = _group_with_link(waiting=(1,))
+    offered = []
+
+    async def receive_server_comm(header):
+        offered.append(header)
+        return Answer(Code.IGNORE)
+    group.mirror.receive_server_comm = receive_server_comm
+    plain = MessageHeader(7, 0, 0, 0, 0, 0)
+    link.receive = _ReceiveRings([plain])
+    completion = Completion(slot=0, count=1, seq=0, length=24, index=0)
+    link.received.append(completion)
+    assert asyncio.run(link._deliver())
+    assert offered == [plain] and link.receive.finished == [completion]
+    assert not link.awaiting_resync and link.sent_more == 1
+    assert group.counts.delivered == 16      # counted as the peer's message

@@ -70,9 +70,9 @@ class LinkController(wiring.Component):
     quiet: Out(1)
     local_reset: Out(1)
     went_up: Out(1)
-    peer_slots: Out(8)
     went_down: Out(1)
     peer_reset: Out(1)
+    peer_slots: Out(8)
 
     def __init__(self, hello_interval: int = 2048):
         if hello_interval < 16:

@@ -39,9 +39,9 @@ class ReceiveController(wiring.Component):
     other case is answered, never dropped silently: no free slot when the frame began →
     NAK BUSY, or NAK READY when one has come free by its end (the sender replays later,
     at once on NAK READY, which the next RX_RELEASE after a BUSY sends); a duplicate
-    already acknowledged → our last ACK again; a duplicate
-    received but not yet acknowledged → HOLDOFF; DATA ahead of the expected one, or a
-    damaged frame → NAK ERROR with the expected sequence number.
+    already acknowledged → our last ACK again; a duplicate received but not yet
+    acknowledged → HOLDOFF; DATA ahead of the expected one, or a damaged frame → NAK
+    ERROR with the expected sequence number.
 
     The driver acknowledges with SEND_ACK (only after its OS accepted every message,
     so the adapter never acknowledges on its own), may answer HOLDOFF for a packet it

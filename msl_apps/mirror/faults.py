@@ -135,7 +135,7 @@ async def _inject_bursts(run, rng, details):
     async def burst():
         await run.channel[rng.choice(sorted(run.channel))].burst()
         details["bursts"] += 1
-    await _every(run, rng, 2000, 15000, burst)
+    await _every(run, rng, 1000, 8000, burst)
 
 
 # ---- cut and restore ----
