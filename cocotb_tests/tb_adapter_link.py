@@ -182,7 +182,10 @@ async def a_slot_freed_while_the_refused_frame_arrives_brings_it_at_once(dut):
             break
     else:
         raise AssertionError("A never sent its third packet")
-    await b.release(first)              # mid-frame: the frame takes a slot's worth of clocks
+    # Its header has reached B (the line's delay is some tens of clocks), its end has
+    # not: the frame takes a slot's worth of clocks, a thousand.
+    await clock_cycles(dut.clk, scale(env, 300))
+    await b.release(first)
     second = await take_one(b)
     await deliver(b, second)
     third = await take_one(b, clocks=scale(env, 20000))
