@@ -21,7 +21,7 @@ from cocotb_tests.dma_traffic import (
     dma_env, fill_receive_region, random_packet, start_both_ways,
 )
 from cocotb_tests.host_memory import SLVERR_HOLE
-from msl_spec import MAX_MESSAGES, DmaErrorKind, MessageHeader, message_bytes, message_offsets
+from msl_spec import MAX_MESSAGES, DmaErrorKind, MessageHeader, message_offsets, packet_length
 from driver.dma_rings import Completion, Copy, image_descriptor, start_dma
 
 SLVERR = 2
@@ -268,7 +268,7 @@ async def take_whole(receiver: DmaSide, packets: list[list[Message]]) -> None:
             want = packets[received]
             assert (completion.seq, completion.count) == (received % 256, len(want)), \
                 f"packet {received}: {completion}"
-            assert completion.length == sum(message_bytes(m.header.ecx) for m in want)
+            assert completion.length == packet_length([m.header for m in want])
             got = receiver.rx.messages(completion)
             assert [h for h, _ in got] == [m.header for m in want], \
                 f"packet {received}: headers differ"

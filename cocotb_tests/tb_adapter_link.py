@@ -129,6 +129,18 @@ async def lost_ack_is_replayed_and_answered_without_second_delivery(dut):
     assert await a.regs.field("TX_SEQ", "retries") == 0
 
 
+async def fill_both_slots_acknowledge_the_first(env, packets):
+    """A posts ``packets[0]`` and ``[1]``; B takes the first and acknowledges it but
+    keeps both slots full (A may reuse its slot). Returns the first, as B took it."""
+    a, b = env.a, env.b
+    await a.post(*packets[0])
+    await a.post(*packets[1])
+    assert await b.wait_until("RX_READY", "mask", 0b11, scale(env, 20000))
+    first = await take_one(b)
+    await b.acknowledge(first)
+    return first
+
+
 @cocotb.test()
 async def full_receive_slots_refuse_and_the_packet_comes_once_a_slot_is_freed(dut):
     """B acknowledges its first packet but keeps both slots full: A's third packet is
@@ -139,11 +151,7 @@ async def full_receive_slots_refuse_and_the_packet_comes_once_a_slot_is_freed(du
     a, b = env.a, env.b
     await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 400000))
     packets = [random_packet(100) for _ in range(3)]
-    await a.post(*packets[0])
-    await a.post(*packets[1])
-    assert await b.wait_until("RX_READY", "mask", 0b11, scale(env, 20000))
-    first = await take_one(b)
-    await b.acknowledge(first)          # A may reuse its slot, but B keeps both slots full
+    first = await fill_both_slots_acknowledge_the_first(env, packets)
     await a.post(*packets[2])
     assert await b.wait_until("STAT_RX_BUSY_REFUSALS", "count", 1, scale(env, 20000))
     await b.release(first)
@@ -171,11 +179,7 @@ async def a_slot_freed_while_the_refused_frame_arrives_brings_it_at_once(dut):
     await a.regs.write("ACK_TIMEOUT", clocks=scale(env, 400000))
     packets = [random_packet(100), random_packet(100),
                (random.randbytes(env.params["slot_size"]), 1)]
-    await a.post(*packets[0])
-    await a.post(*packets[1])
-    assert await b.wait_until("RX_READY", "mask", 0b11, scale(env, 20000))
-    first = await take_one(b)
-    await b.acknowledge(first)
+    first = await fill_both_slots_acknowledge_the_first(env, packets)
     slot = await a.post(*packets[2])
     for _ in range(scale(env, 2000) // 10):
         if (await a.regs.fields("TX_STATE"))[f"slot{slot}"] == TxSlotState.SENDING:
