@@ -14,8 +14,9 @@ The driver therefore counts messages across links, modulo 2**32, from load time:
     before it were acknowledged, or given up (the OS was told they failed).
 
 Whenever a link starts carrying while the driver has two links that have come up (it
-takes over, or it is reset with no other link up), each side's first packet on it is a *resync* with both
-counts, and each side posts nothing else until the peer's has arrived. The peer's
+takes over, or it is reset with no other link up), each side's first packet on it is a
+*resync* with both counts, and each side posts nothing else until the peer's has
+arrived. The peer's
 ``delivered`` says where to resend from: messages before it are reported completed, the
 rest are sent again in order; its ``first_unacked`` says what it gave up, so this side's
 ``delivered`` skips to it. Nothing is lost (what was given up was reported to its OS),

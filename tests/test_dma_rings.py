@@ -190,7 +190,8 @@ def _announce_whole(memory, slot, messages, count=None, length=None):
 def test_a_whole_packet_is_walked_by_each_headers_ecx():
     memory = ByteMemory(1 << 20)
     rings = ReceiveRings(Registers(DictRegisterBus()), memory, WHOLE)
-    messages = [(MessageHeader(1, 0, 5, 0, 0, 0), b"abcde"), (MessageHeader(2, 0, 0, 0, 0, 0), b""),
+    messages = [(MessageHeader(1, 0, 5, 0, 0, 0), b"abcde"),
+                (MessageHeader(2, 0, 0, 0, 0, 0), b""),
                 (MessageHeader(3, 0, 3, 0, 0, 0), b"xyz")]
     completion = _announce_whole(memory, 2, messages)
     area = WHOLE.packets + 2 * 0x400
