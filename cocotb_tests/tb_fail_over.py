@@ -9,6 +9,7 @@ counters show that a cut really hit a frame on the line.
 """
 
 import dataclasses
+import os
 import random
 
 import cocotb
@@ -26,6 +27,10 @@ MAX_DATA = 4096 - 24
 SETTINGS = dataclasses.replace(TEST_SETTINGS, adapter_timeout_ticks=40,
                                message_timeout_ticks=60)
 BOTH_UP, SECOND_UP, FIRST_UP = 0b11, 0b10, 0b01
+#: Messages each server sends in the longest scenarios (MSL_FAIL_OVER_MESSAGES, set per
+#: simulator by cocotb_tests/test_fail_over.py); the others send a half, a third and a
+#: quarter of it.
+MESSAGES = int(os.environ.get("MSL_FAIL_OVER_MESSAGES", "24"))
 
 
 def errors(server):
@@ -119,7 +124,7 @@ async def cut_of_the_carrying_cable_mid_packet_moves_traffic_and_loses_nothing(d
         config = await configuration(server)
         assert (config.adapters, config.port, config.standby_port, config.links_up) == \
             (2, PORT, PORT2, BOTH_UP), f"{server.name}: {config}"
-    await full_duplex(system, 24, system.seed)
+    await full_duplex(system, MESSAGES, system.seed)
     await system.until(lambda: a.acknowledged() >= 4, 400000, "traffic under way")
     await sending_a_frame(system.env.side["a"], 100000)
     system.env.cut(0)
@@ -151,7 +156,7 @@ async def reset_of_the_carrying_adapter_moves_traffic_and_it_rejoins(dut):
     system = DualLinkSystem(dut, SETTINGS)
     await system.up()
     a, b = system.a, system.b
-    await full_duplex(system, 24, system.seed)
+    await full_duplex(system, MESSAGES, system.seed)
     await system.until(lambda: a.acknowledged() >= 4 and b.acknowledged() >= 4, 400000,
                        "traffic under way")
     link = a.driver.active
@@ -172,14 +177,16 @@ async def reset_of_the_carrying_adapter_moves_traffic_and_it_rejoins(dut):
 async def traffic_moves_back_when_the_second_cable_is_cut_after_the_first_mended(dut):
     """Cut the first cable (traffic on the second), mend it (the first stands by), cut
     the second: traffic moves back to the first, every message once and in order."""
-    system = await under_traffic(dut, 12, 3)
+    half = MESSAGES // 2
+    system = await under_traffic(dut, half, 3)
     a, b = system.a, system.b
     system.env.cut(0)
     await system.until(lambda: carrying(a) == carrying(b) == PORT2, 200000, "the first move")
     system.env.cut(0, False)
     await both_up(system, 0)
-    await full_duplex(system, 12, system.seed + 1)
-    await system.until(lambda: a.acknowledged() >= 15, 1_000_000, "traffic on the second")
+    await full_duplex(system, half, system.seed + 1)
+    await system.until(lambda: a.acknowledged() >= half + 3, 1_000_000,
+                       "traffic on the second")
     system.env.cut(1)
     await all_through(system, 3_000_000)
     exactly_once(system)
@@ -198,7 +205,7 @@ async def with_both_cables_cut_the_os_is_told_and_traffic_resumes_when_mended(du
     still queues waits). Mended, the links come up, the sides resync, and everything
     sent since arrives once, in order; no message arrives twice or out of order, and
     none the sender heard completed is missing."""
-    system = await under_traffic(dut, 8, 2)
+    system = await under_traffic(dut, MESSAGES // 3, 2)
     a, b = system.a, system.b
     system.env.cut(0)
     system.env.cut(1)
@@ -220,7 +227,7 @@ async def with_both_cables_cut_the_os_is_told_and_traffic_resumes_when_mended(du
     system.env.cut(1, False)
     await both_up(system, 0)
     await both_up(system, 1)
-    await full_duplex(system, 6, system.seed + 1)
+    await full_duplex(system, MESSAGES // 4, system.seed + 1)
     await system.until(lambda: b.taken() and b.taken()[-1] == a.sent[-1]
                        and a.taken() and a.taken()[-1] == b.sent[-1]
                        and a.acknowledged() + kept["a"] - completed["a"] == len(a.sent)
