@@ -30,7 +30,7 @@ class SymbolAligner(wiring.Component):
     relock : In(1)
         Drop the current alignment and search for a comma again.
     code : Out(10)
-        The code word, valid with ``valid``.
+        The code word, valid with ``valid`` (while locked it holds between symbols).
     valid : Out(1)
         One clock per symbol period while locked.
     first : Out(1)
@@ -59,7 +59,16 @@ class SymbolAligner(wiring.Component):
         history = Signal(10 + width - 1)
         m.d.sync += history.eq(Cat(self.lane, history[:len(history) - width]))
         windows = [history[offset:offset + 10] for offset in range(width)]
-        is_comma = Cat(window.matches(*COMMA_WORDS) for window in windows)
+        # The search reads the history only while unlocked (locked, it is unused): the
+        # comparators, the priority encoder and the found-window multiplexer then hold
+        # still instead of switching with every line bit, which in an event-driven
+        # simulator (Icarus) was a quarter of an idle adapter's value changes, and in
+        # silicon is switching power for nothing. One AND per history bit; no change in
+        # behaviour (``is_comma`` is read only under ``~locked``).
+        searched = Signal.like(history)
+        m.d.comb += searched.eq(Mux(self.locked, 0, history))
+        search_windows = [searched[offset:offset + 10] for offset in range(width)]
+        is_comma = Cat(window.matches(*COMMA_WORDS) for window in search_windows)
 
         # Where the symbol boundary sits in the lane word, and when the next symbol is
         # complete. (At width 1 there is one position; at width 10 a symbol each clock.)
@@ -69,9 +78,10 @@ class SymbolAligner(wiring.Component):
             for position in reversed(range(width)):  # lowest offset wins
                 with m.If(is_comma[position]):
                     m.d.comb += found.eq(position)
-            aligned_window, found_window = Array(windows)[offset], Array(windows)[found]
+            aligned_window = Array(windows)[offset]
+            found_window = Array(search_windows)[found]
         else:
-            aligned_window = found_window = windows[0]
+            aligned_window, found_window = windows[0], search_windows[0]
         if period > 1:
             phase = Signal(range(period))
             due = phase == period - 1
@@ -90,7 +100,12 @@ class SymbolAligner(wiring.Component):
                 if period > 1:
                     m.d.sync += phase.eq(0)
         with m.Else():
-            m.d.sync += [self.valid.eq(due), self.first.eq(0), self.code.eq(aligned_window)]
+            m.d.sync += [self.valid.eq(due), self.first.eq(0)]
+            # The code word changes only when a symbol is complete: between symbols (on
+            # lanes narrower than 10 bits) the decoder behind it then holds still
+            # rather than decoding part-shifted words nobody reads.
+            with m.If(due):
+                m.d.sync += self.code.eq(aligned_window)
             if period > 1:
                 m.d.sync += phase.eq(Mux(due, 0, phase + 1))
         return m
