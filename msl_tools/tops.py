@@ -30,6 +30,7 @@ from hdl.testbench.dma_top import DmaTop
 from hdl.testbench.dual_link_top import DualLinkTop
 from hdl.testbench.host_memory import HOST_MEMORY_VERILOG
 from hdl.testbench.phy_pair_top import PhyPairTop
+from msl_tools.clocked_processes import merge_clocked_processes
 
 __all__ = ["Top", "TOPS", "Variant", "variants", "generate"]
 
@@ -150,10 +151,12 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def generate(variant: Variant, out_dir: Path = DEFAULT_RTL_DIR) -> Path:
-    """Write ``<name>.v`` and ``<name>.json`` into ``out_dir``; return the Verilog path."""
+    """Write ``<name>.v`` (its flip-flops merged into one process per clock and module:
+    :mod:`msl_tools.clocked_processes`) and ``<name>.json`` into ``out_dir``; return the
+    Verilog path."""
     params = variant.all_params()
     design = TOPS[variant.top].factory(**params)
-    text = verilog.convert(design, name=variant.name, emit_src=False)
+    text = merge_clocked_processes(verilog.convert(design, name=variant.name, emit_src=False))
     for extra in TOPS[variant.top].verilog_files:
         text += f"\n// {Path(extra).name}, instantiated above\n" + Path(extra).read_text()
     out_dir = Path(out_dir)

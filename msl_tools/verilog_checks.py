@@ -21,7 +21,7 @@ _SIMULATION_ONLY = re.compile(
     r"\$(display|write|strobe|monitor|finish|stop|time|realtime|random|urandom|fopen|fclose"
     r"|fwrite|fdisplay|dumpfile|dumpvars)\b"
     r"|#\s*\d|\bforce\b|\brelease\b|\bfork\b|\bwait\b")
-_MEMORY_INIT = re.compile(r"^\s*[\\\w$.]+\[\d+\] = \d+'[hdb][0-9a-fA-F_]+;$")
+_MEMORY_INIT = re.compile(r"^\s*(?:\\\S+ |[\w$.]+)\[\d+\] = \d+'[hdb][0-9a-fA-F_]+;$")
 
 
 def verilator_lint(verilog: Path, top: str,
