@@ -81,6 +81,10 @@ def test_one_process_per_clock_and_module_besides_the_memory_ports(amaranth_veri
     assert asynchronous == 2
     assert _clocked(amaranth_verilog) - memory_ports - asynchronous == 3   # count, shift, acc
     assert _clocked(merged) == memory_ports + asynchronous + 2   # one for sync, one for other
+    # each flip-flop keeps its name, as a wire driven by bits of its clock's one register
+    assert "  reg [23:0] shift = 24'h000000;" in amaranth_verilog
+    assert "  wire [23:0] shift;" in merged and "reg [23:0] shift" not in merged
+    assert re.search(r"^  assign shift = \\flip_flops\$clk \[\d+:\d+\];$", merged, re.M)
     assert merge_clocked_processes(merged) == merged
 
 
