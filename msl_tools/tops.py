@@ -32,7 +32,7 @@ from hdl.testbench.host_memory import HOST_MEMORY_VERILOG
 from hdl.testbench.phy_pair_top import PhyPairTop
 from msl_tools.clocked_processes import merge_clocked_processes
 
-__all__ = ["Top", "TOPS", "Variant", "variants", "generate"]
+__all__ = ["Top", "TOPS", "Variant", "variants", "generate", "icarus_verilog"]
 
 DEFAULT_RTL_DIR = Path("sim_build") / "rtl"
 
@@ -150,18 +150,24 @@ def _write_if_changed(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def icarus_verilog(verilog_path: Path) -> Path:
+    """Where :func:`generate` writes Icarus's copy of ``verilog_path``: the same design,
+    its flip-flops in one process per clock and module (:mod:`msl_tools.clocked_processes`)."""
+    return verilog_path.parent / "icarus" / verilog_path.name
+
+
 def generate(variant: Variant, out_dir: Path = DEFAULT_RTL_DIR) -> Path:
-    """Write ``<name>.v`` (its flip-flops merged into one process per clock and module:
-    :mod:`msl_tools.clocked_processes`) and ``<name>.json`` into ``out_dir``; return the
-    Verilog path."""
+    """Write ``<name>.v``, its Icarus copy (:func:`icarus_verilog`) and ``<name>.json``
+    into ``out_dir``; return the path of ``<name>.v``."""
     params = variant.all_params()
     design = TOPS[variant.top].factory(**params)
-    text = merge_clocked_processes(verilog.convert(design, name=variant.name, emit_src=False))
-    for extra in TOPS[variant.top].verilog_files:
-        text += f"\n// {Path(extra).name}, instantiated above\n" + Path(extra).read_text()
+    text = verilog.convert(design, name=variant.name, emit_src=False)
+    extras = "".join(f"\n// {Path(extra).name}, instantiated above\n" + Path(extra).read_text()
+                     for extra in TOPS[variant.top].verilog_files)
     out_dir = Path(out_dir)
     verilog_path = out_dir / f"{variant.name}.v"
-    _write_if_changed(verilog_path, text)
+    _write_if_changed(verilog_path, text + extras)
+    _write_if_changed(icarus_verilog(verilog_path), merge_clocked_processes(text) + extras)
     _write_if_changed(out_dir / f"{variant.name}.json",
                       json.dumps({"top": variant.top, "name": variant.name, **params},
                                  indent=2, sort_keys=True) + "\n")

@@ -19,6 +19,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from msl_tools.clocked_processes import merge_clocked_processes
+from msl_tools.tops import TOPS, generate, icarus_verilog, variants
 
 
 class _TwoDomains(wiring.Component):
@@ -104,3 +105,16 @@ def test_the_merged_verilog_simulates_as_amaranths_own(tmp_path, amaranth_verilo
     got = _simulate(tmp_path, merge_clocked_processes(amaranth_verilog), "merged")
     assert len(want.splitlines()) > 250 and "x" not in want.split("\n", 30)[-1]
     assert got == want
+
+
+def test_only_icarus_gets_the_merged_copy(tmp_path):
+    """Verilator builds Amaranth's own text (the merged one costs it speed); Icarus its
+    copy, with the extra Verilog files the top instantiates appended to both."""
+    variant = variants("axi_passthrough")[0]
+    plain = generate(variant, tmp_path)
+    icarus = icarus_verilog(plain)
+    plain_text, icarus_text = plain.read_text(), icarus.read_text()
+    assert "flip_flops$" not in plain_text and "flip_flops$" in icarus_text
+    tail = plain_text[plain_text.index("\n// "):]
+    assert TOPS[variant.top].verilog_files and icarus_text.endswith(tail)
+    assert merge_clocked_processes(plain_text[:-len(tail)]) + tail == icarus_text
