@@ -85,7 +85,8 @@ def test_burst_is_confined_and_counted():
     received, _, status = run_lane(width, [0] * 200, control={"burst_bits": 40},
                                    actions={100: {"burst_now": 1}})
     damaged = [clock for clock, w in enumerate(received) if w]
-    assert damaged and min(damaged) > 100 and max(damaged) <= 101 + 40 // width
+    # The strobe is registered (a clock) and the burst then lasts 40 bit times.
+    assert damaged and min(damaged) > 101 and max(damaged) <= 102 + 40 // width
     assert status["bursts"] == 1
     assert status["bits_flipped"] == sum(bin(w).count("1") for w in received)
     assert 5 <= status["bits_flipped"] <= 35  # about half of 40 bits

@@ -10,6 +10,7 @@ from hdl.phy.lane import check_lane_width
 from hdl.msl_adapter import MslAdapter
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
+from hdl.testbench.sampled_reset import clock_and_reset, define_with_sampled_reset
 from hdl.testbench.transceiver_model import TransceiverModel
 
 __all__ = ["AdapterPairTop", "adapter_params", "relay_wiring", "side_signature"]
@@ -71,7 +72,8 @@ class AdapterPairTop(wiring.Component):
         ``b_sync_clk``/``b_sync_rst`` and ``b_tx_clk``/``b_tx_rst``. Each receiver
         recovers the far side's word clock; its ``rx`` domain is held in reset while
         its transceiver is not locked. Each channel direction runs on its sender's
-        word clock. (Without: one clock, ``clk``, for everything.)
+        word clock. (Without: one clock, ``clk``, for everything.) Each reset port is
+        sampled at its clock (:mod:`hdl.testbench.sampled_reset`).
     lsb_first : bool
         The transceivers model a SERDES sending bit 0 first (see TransceiverModel).
 
@@ -107,17 +109,22 @@ class AdapterPairTop(wiring.Component):
         self._domains = ({"a": {"sync": "sync", "tx": "a_tx", "rx": "a_rx"},
                           "b": {"sync": "b_sync", "tx": "b_tx", "rx": "b_rx"}}
                          if transceiver_clocks else {"a": {}, "b": {}})
+        #: The domains whose clock and reset are ports (each reset sampled at its clock).
+        self._clock_domains = (("sync", "a_tx", "b_sync", "b_tx") if transceiver_clocks
+                               else ("sync",))
         super().__init__({
             "a": Out(side_signature(lane_width, transceiver_clocks)),
             "b": Out(side_signature(lane_width, transceiver_clocks)),
             "a_to_b": In(ChannelPort),
             "b_to_a": In(ChannelPort),
             "share_host_memory": In(1),
+            **clock_and_reset(*self._clock_domains),
         })
 
     def elaborate(self, platform):
         m = Module()
         domains = self._domains
+        define_with_sampled_reset(m, self, *self._clock_domains)
         m.submodules.channel = channel = ChannelModel(
             self._width, self._max_delay_words,
             {"a_to_b": "a_tx", "b_to_a": "b_tx"} if self._transceiver else None)

@@ -87,6 +87,8 @@ class ChannelLane(wiring.Component):
         The sender's frame sideband (see :class:`hdl.phy.serializer.Serializer`).
     rx : Out(lane_width)
     control : In(ChannelControl)
+        Takes effect a clock after it is set, as ``burst_now``, ``kill_frame``,
+        ``seed`` and ``reseed`` do (all zero in reset).
     burst_now : In(1)
         Start a burst now (if none is running).
     kill_frame : In(1)
@@ -124,7 +126,18 @@ class ChannelLane(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        width, ctrl, status = self._width, self.control, self.status
+        width, status = self._width, self.status
+        # The testbench's settings through a register, a clock late: logic fed by a
+        # top-level port is evaluated on every Verilator eval() (see
+        # hdl.testbench.sampled_reset). Zero in reset, so that Icarus never latches a
+        # port the testbench has not driven yet.
+        ctrl = Signal(ChannelControl)
+        seed = Signal(32)
+        reseed, burst_now, kill_frame = (Signal(name=name) for name in
+                                         ("reseed_sampled", "burst_now_sampled",
+                                          "kill_frame_sampled"))
+        m.d.sync += [ctrl.eq(self.control), seed.eq(self.seed), reseed.eq(self.reseed),
+                     burst_now.eq(self.burst_now), kill_frame.eq(self.kill_frame)]
 
         # Delay: whole words through a RAM, then 0..width-1 bits by splicing two words.
         m.submodules.line = line = Memory(shape=width + 1, depth=self._depth, init=[])
@@ -145,15 +158,15 @@ class ChannelLane(wiring.Component):
                                 older[width].replicate(width)) >> shift)[:width]
 
         # Two random generators: one for bit errors, one for noise and burst starts.
-        error_random = XorShift32(self.seed, salt=1)
-        noise_random = XorShift32(self.seed, salt=2)
+        error_random = XorShift32(seed, salt=1)
+        noise_random = XorShift32(seed, salt=2)
         m.submodules.error_random = error_random
         m.submodules.noise_random = noise_random
         in_burst = Signal()
         m.d.comb += [
-            error_random.reseed.eq(self.reseed),
+            error_random.reseed.eq(reseed),
             error_random.step.eq(ctrl.error_threshold != 0),
-            noise_random.reseed.eq(self.reseed),
+            noise_random.reseed.eq(reseed),
             noise_random.step.eq(in_burst | (ctrl.burst_threshold != 0)
                                  | (ctrl.cut & ctrl.cut_noise)),
         ]
@@ -168,7 +181,7 @@ class ChannelLane(wiring.Component):
         m.d.comb += in_burst.eq(burst_left != 0)
         with m.If(in_burst):
             m.d.sync += burst_left.eq(Mux(burst_left > width, burst_left - width, 0))
-        with m.Elif(~ctrl.cut & (self.burst_now | burst_starts) & (ctrl.burst_bits != 0)):
+        with m.Elif(~ctrl.cut & (burst_now | burst_starts) & (ctrl.burst_bits != 0)):
             m.d.sync += [burst_left.eq(ctrl.burst_bits), status.bursts.eq(status.bursts + 1)]
 
         was_in_frame = Signal()  # the previous word's last bit belonged to a frame
@@ -181,7 +194,7 @@ class ChannelLane(wiring.Component):
         kill_armed, killing = Signal(), Signal()
         kill_wait = Signal(range(20 // width + 2))
         kill_now = killing & (kill_wait == 0)
-        with m.If(self.kill_frame):
+        with m.If(kill_frame):
             m.d.sync += kill_armed.eq(1)
         with m.If(kill_armed & frame_starts):
             m.d.sync += [kill_armed.eq(0), killing.eq(1), kill_wait.eq(20 // width)]

@@ -9,6 +9,7 @@ from hdl.phy.lane import check_lane_width
 from hdl.testbench.adapter_pair_top import adapter_params, relay_wiring, side_signature
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryLines, HostMemoryStatus
+from hdl.testbench.sampled_reset import clock_and_reset, define_with_sampled_reset
 
 __all__ = ["DualLinkTop", "SIDES", "LINKS"]
 
@@ -42,6 +43,8 @@ class DualLinkTop(wiring.Component):
         counts both of the server's ports; those of ``a2`` and ``b2`` are not used, and
         their status counts their own port only.
     a_to_b, b_to_a, a2_to_b2, b2_to_a2 : In(ChannelPort)
+    clk, rst : In(1)
+        The one clock; the reset is sampled at it (:mod:`hdl.testbench.sampled_reset`).
     """
 
     def __init__(self, lane_width: int, slot_size: int = 1024, tx_slots: int = 2,
@@ -58,10 +61,11 @@ class DualLinkTop(wiring.Component):
         for near, far in LINKS:
             members[f"{near}_to_{far}"] = In(ChannelPort)
             members[f"{far}_to_{near}"] = In(ChannelPort)
-        super().__init__(members)
+        super().__init__({**members, **clock_and_reset()})
 
     def elaborate(self, platform):
         m = Module()
+        define_with_sampled_reset(m, self)
         adapters = {}
         for names in SIDES.values():
             for name in names:

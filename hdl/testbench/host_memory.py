@@ -128,6 +128,7 @@ class AxiMemorySlave(wiring.Component):
         The slave side of the bus.
     lines : Out(LinePort)
     control : In(HostMemoryControl)
+        Takes effect a clock after it is set (as ``reseed``), and is zero in reset.
     reseed : In(1)
         Load ``control.seed`` into the pause generators.
     status : Out(HostMemoryStatus)
@@ -149,7 +150,13 @@ class AxiMemorySlave(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        axi, control, status = self.axi, self.control, self.status
+        axi, status = self.axi, self.status
+        # The testbench's settings through a register, a clock late (as the channel
+        # model's: see hdl.testbench.sampled_reset); zero in reset, so that Icarus
+        # never latches a port the testbench has not driven yet.
+        control = Signal(HostMemoryControl)
+        reseed = Signal()
+        m.d.sync += [control.eq(self.control), reseed.eq(self.reseed)]
         lanes = self._data_width // 8
         lane_bits = (lanes - 1).bit_length()
 
@@ -160,7 +167,7 @@ class AxiMemorySlave(wiring.Component):
         for salt in (1, 2, 3):
             generator = XorShift32(control.seed, salt)
             m.submodules[f"pause_random{salt}"] = generator
-            m.d.comb += [generator.reseed.eq(self.reseed),
+            m.d.comb += [generator.reseed.eq(reseed),
                          generator.step.eq(control.pause_threshold != 0)]
             randoms.append(generator.value)
         pause = {name: randoms[i // 2][16 * (i % 2):16 * (i % 2) + 16] < control.pause_threshold

@@ -10,6 +10,7 @@ from hdl.phy.lane import check_lane_width
 from hdl.phy.link_phy import LinkPhy
 from hdl.phy.phy_statistics import PhyCounters, PhyStatistics
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
+from hdl.testbench.sampled_reset import clock_and_reset, define_with_sampled_reset
 
 __all__ = ["PhyPairTop", "RxEventKind"]
 
@@ -63,6 +64,8 @@ class PhyPairTop(wiring.Component):
     a, b : Out(side signature)
         Per side: its lanes, transmit FIFOs, receive events, sync, loopback, counters.
     channel : ChannelModel ports ``a_to_b`` and ``b_to_a``
+    clk, rst : In(1)
+        The one clock; the reset is sampled at it (:mod:`hdl.testbench.sampled_reset`).
     """
 
     def __init__(self, lane_width: int, max_payload: int = 1024, max_delay_words: int = 64):
@@ -74,10 +77,12 @@ class PhyPairTop(wiring.Component):
             "b": Out(_side_signature(lane_width, max_payload)),
             "a_to_b": In(ChannelPort),
             "b_to_a": In(ChannelPort),
+            **clock_and_reset(),
         })
 
     def elaborate(self, platform):
         m = Module()
+        define_with_sampled_reset(m, self)
         m.submodules.channel = channel = ChannelModel(self._width, self._max_delay_words)
         wiring.connect(m, wiring.flipped(self.a_to_b), channel.a_to_b)
         wiring.connect(m, wiring.flipped(self.b_to_a), channel.b_to_a)
