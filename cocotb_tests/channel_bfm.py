@@ -53,7 +53,8 @@ class ChannelHandle:
             self.hits.append((bool(self.hit_port.value), bool(self.near_hit_port.value)))
 
     def set(self, **settings) -> None:
-        """Change settings (names of :data:`ChannelControl`); the rest keep their values."""
+        """Change settings (names of :data:`ChannelControl`); the rest keep their values.
+        The channel registers them: they take effect a clock later."""
         unknown = set(settings) - set(self.settings)
         if unknown:
             raise ValueError(f"unknown channel setting(s): {', '.join(sorted(unknown))}")

@@ -111,19 +111,20 @@ class RtlHostMemory:
         self._control_port.value = pack(HostMemoryControl, **self._settings)
 
     def set_error_hole(self, low: int, high: int) -> None:
-        """Addresses ``[low, high)`` answer SLVERR from now on (``low == high``: none)."""
+        """Addresses ``[low, high)`` answer SLVERR from the next clock on (``low == high``:
+        none; the memory registers its settings)."""
         self._update(slverr_low=low, slverr_high=high)
 
     def set_stall(self, stall: float, seed: int | None = None) -> None:
-        """Pause with probability ``stall`` per clock and channel from now on (0: never);
-        ``seed`` takes effect at :meth:`reseed`."""
+        """Pause with probability ``stall`` per clock and channel from the next clock on
+        (0: never); ``seed`` takes effect at :meth:`reseed`."""
         if not 0 <= stall < 1:
             raise ValueError(f"stall is a probability in [0, 1), not {stall!r}")
         self._update(pause_threshold=round(stall * 2**16),
                      **({} if seed is None else {"seed": seed & 0xFFFFFFFF}))
 
     def watch(self, low: int, high: int) -> None:
-        """Count the write bursts that write into ``[low, high)`` from now on."""
+        """Count the write bursts that write into ``[low, high)`` from the next clock on."""
         self._update(watch_low=low, watch_high=high)
 
     @property

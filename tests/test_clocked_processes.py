@@ -18,6 +18,7 @@ from amaranth.lib.cdc import AsyncFFSynchronizer
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from cocotb_tests.harness import build, generated_verilog
 from msl_tools.clocked_processes import merge_clocked_processes
 from msl_tools.tops import TOPS, generate, icarus_verilog, variants
 
@@ -118,3 +119,16 @@ def test_only_icarus_gets_the_merged_copy(tmp_path):
     tail = plain_text[plain_text.index("\n// "):]
     assert TOPS[variant.top].verilog_files and icarus_text.endswith(tail)
     assert merge_clocked_processes(plain_text[:-len(tail)]) + tail == icarus_text
+
+
+def test_the_harness_builds_icarus_from_the_copy_and_verilator_from_amaranths_text():
+    """What each simulator compiled, as its own build records it: the source files
+    ``vvp`` names, and Verilator's dependency list."""
+    variant = variants("axi_passthrough")[0]
+    plain = generated_verilog(variant).resolve()
+    icarus_dir, _ = build("icarus", variant)
+    image = (icarus_dir / "sim.vvp").read_text()
+    assert str(icarus_verilog(plain)) in image and f'"{plain}"' not in image
+    verilator_dir, _ = build("verilator", variant)
+    sources = (verilator_dir / "Vtop__ver.d").read_text()
+    assert str(plain) in sources and str(icarus_verilog(plain)) not in sources

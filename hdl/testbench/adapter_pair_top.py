@@ -10,7 +10,7 @@ from hdl.phy.lane import check_lane_width
 from hdl.msl_adapter import MslAdapter
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryControl, HostMemoryLines, HostMemoryStatus
-from hdl.testbench.sampled_reset import clock_and_reset, define_with_sampled_reset
+from hdl.testbench.sampled_inputs import clock_and_reset, define_with_sampled_reset
 from hdl.testbench.transceiver_model import TransceiverModel
 
 __all__ = ["AdapterPairTop", "adapter_params", "relay_wiring", "side_signature"]
@@ -73,7 +73,7 @@ class AdapterPairTop(wiring.Component):
         recovers the far side's word clock; its ``rx`` domain is held in reset while
         its transceiver is not locked. Each channel direction runs on its sender's
         word clock. (Without: one clock, ``clk``, for everything.) Each reset port is
-        sampled at its clock (:mod:`hdl.testbench.sampled_reset`).
+        sampled at its clock (:mod:`hdl.testbench.sampled_inputs`).
     lsb_first : bool
         The transceivers model a SERDES sending bit 0 first (see TransceiverModel).
 

@@ -10,6 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from hdl.phy.lane import check_lane_width
 from hdl.testbench.random_generator import XorShift32
+from hdl.testbench.sampled_inputs import sampled
 
 __all__ = ["ChannelControl", "ChannelStatus", "ChannelPort", "ChannelLane", "ChannelModel"]
 
@@ -127,17 +128,10 @@ class ChannelLane(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         width, status = self._width, self.status
-        # The testbench's settings through a register, a clock late: logic fed by a
-        # top-level port is evaluated on every Verilator eval() (see
-        # hdl.testbench.sampled_reset). Zero in reset, so that Icarus never latches a
-        # port the testbench has not driven yet.
-        ctrl = Signal(ChannelControl)
-        seed = Signal(32)
-        reseed, burst_now, kill_frame = (Signal(name=name) for name in
-                                         ("reseed_sampled", "burst_now_sampled",
-                                          "kill_frame_sampled"))
-        m.d.sync += [ctrl.eq(self.control), seed.eq(self.seed), reseed.eq(self.reseed),
-                     burst_now.eq(self.burst_now), kill_frame.eq(self.kill_frame)]
+        # The testbench's settings a clock late (hdl.testbench.sampled_inputs says why).
+        ctrl, seed, reseed, burst_now, kill_frame = (
+            sampled(m, getattr(self, name), f"{name}_sampled")
+            for name in ("control", "seed", "reseed", "burst_now", "kill_frame"))
 
         # Delay: whole words through a RAM, then 0..width-1 bits by splicing two words.
         m.submodules.line = line = Memory(shape=width + 1, depth=self._depth, init=[])

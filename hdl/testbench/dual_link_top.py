@@ -9,7 +9,7 @@ from hdl.phy.lane import check_lane_width
 from hdl.testbench.adapter_pair_top import adapter_params, relay_wiring, side_signature
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
 from hdl.testbench.host_memory import AxiMemorySlave, HostMemoryLines, HostMemoryStatus
-from hdl.testbench.sampled_reset import clock_and_reset, define_with_sampled_reset
+from hdl.testbench.sampled_inputs import clock_and_reset, define_with_sampled_reset
 
 __all__ = ["DualLinkTop", "SIDES", "LINKS"]
 
@@ -44,7 +44,7 @@ class DualLinkTop(wiring.Component):
         their status counts their own port only.
     a_to_b, b_to_a, a2_to_b2, b2_to_a2 : In(ChannelPort)
     clk, rst : In(1)
-        The one clock; the reset is sampled at it (:mod:`hdl.testbench.sampled_reset`).
+        The one clock; the reset is sampled at it (:mod:`hdl.testbench.sampled_inputs`).
     """
 
     def __init__(self, lane_width: int, slot_size: int = 1024, tx_slots: int = 2,

@@ -17,6 +17,7 @@ from amaranth.lib.wiring import In, Out
 
 from hdl.dma.axi4 import Axi4Signature, AxiBurst
 from hdl.testbench.random_generator import XorShift32
+from hdl.testbench.sampled_inputs import sampled
 
 __all__ = ["LINE_BYTES", "HOST_MEMORY_BYTES", "HostMemoryControl", "HostMemoryStatus",
            "LinePort", "HostMemoryLines", "AxiMemorySlave", "HOST_MEMORY_VERILOG"]
@@ -151,12 +152,9 @@ class AxiMemorySlave(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         axi, status = self.axi, self.status
-        # The testbench's settings through a register, a clock late (as the channel
-        # model's: see hdl.testbench.sampled_reset); zero in reset, so that Icarus
-        # never latches a port the testbench has not driven yet.
-        control = Signal(HostMemoryControl)
-        reseed = Signal()
-        m.d.sync += [control.eq(self.control), reseed.eq(self.reseed)]
+        # The testbench's settings a clock late (hdl.testbench.sampled_inputs says why).
+        control = sampled(m, self.control, "control_sampled")
+        reseed = sampled(m, self.reseed, "reseed_sampled")
         lanes = self._data_width // 8
         lane_bits = (lanes - 1).bit_length()
 

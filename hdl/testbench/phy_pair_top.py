@@ -10,7 +10,7 @@ from hdl.phy.lane import check_lane_width
 from hdl.phy.link_phy import LinkPhy
 from hdl.phy.phy_statistics import PhyCounters, PhyStatistics
 from hdl.testbench.channel_model import ChannelModel, ChannelPort
-from hdl.testbench.sampled_reset import clock_and_reset, define_with_sampled_reset
+from hdl.testbench.sampled_inputs import clock_and_reset, define_with_sampled_reset
 
 __all__ = ["PhyPairTop", "RxEventKind"]
 
@@ -65,7 +65,7 @@ class PhyPairTop(wiring.Component):
         Per side: its lanes, transmit FIFOs, receive events, sync, loopback, counters.
     channel : ChannelModel ports ``a_to_b`` and ``b_to_a``
     clk, rst : In(1)
-        The one clock; the reset is sampled at it (:mod:`hdl.testbench.sampled_reset`).
+        The one clock; the reset is sampled at it (:mod:`hdl.testbench.sampled_inputs`).
     """
 
     def __init__(self, lane_width: int, max_payload: int = 1024, max_delay_words: int = 64):

@@ -1,19 +1,21 @@
-"""A test top's clock domains, each reset through a register.
+"""Test tops whose logic hangs off no input port: clock domains with their reset
+sampled, and testbench settings registered.
 
-Left undefined, a domain becomes two ports (``clk`` and ``rst`` for ``sync``,
-``<domain>_clk`` and ``<domain>_rst`` for the others), and the reset port feeds the
-next value of every flip-flop with a reset. Verilator evaluates the logic fed by a
-top-level input on every ``eval()`` call (cocotb makes a few per clock), so nearly the
-whole design was evaluated there once more: in the loaded two-adapter top, 16,600 of
-the generated C++ lines. Sampled at its clock's edge, a reset is state like any other,
-and that logic runs only when the state it reads changes. The design enters and leaves
-reset a clock after the port does.
+Verilator evaluates the logic fed by a top-level input on every ``eval()`` call (cocotb
+makes a few per clock). Left undefined, a domain becomes two ports (``clk`` and ``rst``
+for ``sync``, ``<domain>_clk`` and ``<domain>_rst`` for the others), and the reset port
+feeds the next value of every flip-flop with a reset, so nearly the whole design was
+evaluated there once more: in the loaded two-adapter top, 16,600 of the generated C++
+lines (2,900 with the resets and the test equipment's settings sampled). Sampled at its
+clock's edge, an input is state like any other, and the logic it feeds runs only when
+the state it reads changes. The design enters and leaves reset, and a setting takes
+effect, a clock after the port changes.
 """
 
 from amaranth import ClockDomain, ClockSignal, Module, ResetSignal, Signal
 from amaranth.lib.wiring import In
 
-__all__ = ["clock_and_reset", "define_with_sampled_reset"]
+__all__ = ["clock_and_reset", "define_with_sampled_reset", "sampled"]
 
 
 def _port_names(domain: str) -> tuple[str, str]:
@@ -42,3 +44,11 @@ def define_with_sampled_reset(m: Module, component, *domains: str) -> None:
         m.d[sampling] += sampled.eq(rst)
         m.d.comb += [ClockSignal(domain).eq(clk), ClockSignal(sampling).eq(clk),
                      ResetSignal(domain).eq(sampled)]
+
+
+def sampled(m: Module, port, name: str):
+    """``port`` (a testbench setting) as it was at the last ``sync`` edge. Zero in
+    reset, so that Icarus never latches a port the testbench has not driven yet."""
+    copy = Signal.like(port, name=name)
+    m.d.sync += copy.eq(port)
+    return copy
