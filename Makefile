@@ -86,9 +86,11 @@ check-sims: $(STAMP)
 	done
 
 # pytest's "no tests ran" (status 5) says which TESTCASE matched nothing and how to list
-# the ids.
+# the ids. --dist loadgroup: the cocotb tests that share a simulator run go to one worker
+# (cocotb_tests/shared_runs.py); --no-loadscope-reorder keeps conftest's order.
+XDIST = -n $(JOBS) --dist loadgroup --no-loadscope-reorder
 test: check-sims
-	@status=0; $(SIM_ENV) $(VPY) -m pytest -n $(JOBS) $(if $(strip $(TESTCASE)),-k "$(TESTCASE_K)") || status=$$?; \
+	@status=0; $(SIM_ENV) $(VPY) -m pytest $(XDIST) $(if $(strip $(TESTCASE)),-k "$(TESTCASE_K)") || status=$$?; \
 	if [ $$status = 5 ]; then \
 	  echo "TESTCASE='$(TESTCASE)' matched no test id; list them with: $(VPY) -m pytest --collect-only -q"; fi; \
 	exit $$status

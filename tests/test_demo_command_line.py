@@ -83,10 +83,13 @@ def test_one_test_on_the_two_simulators_takes_two_locks():
                 pass
 
 
-def test_ctrl_c_ends_the_demo_in_one_line(monkeypatch, capsys):
+def test_ctrl_c_ends_the_demo_in_one_line(monkeypatch, capsys, tmp_path):
     def interrupted(args):
         raise KeyboardInterrupt
     monkeypatch.setattr(demo, "run", interrupted)
+    # Its own lock folder: the demo's test (cocotb_tests/test_mirror.py) may hold the
+    # real one on another worker.
+    monkeypatch.setattr(demo, "SIM_BUILD", tmp_path)
     assert demo.main(["--messages", "1"]) == 130
     assert capsys.readouterr().err.strip() == "demo: interrupted (the next run starts afresh)"
 

@@ -144,11 +144,20 @@ class ChannelLane(wiring.Component):
             write.en.eq(1),
             read.addr.eq(position - ctrl.delay_words - 1),
         ]
+        # Words written before the last reset are not on the line: after a reset it
+        # carries zeros until the delay has filled, as after power-up (tests that share
+        # a simulator run each start from a reset: cocotb_tests/shared_runs.py).
+        written = Signal(range(self._depth + 1))  # words written since reset, saturating
+        with m.If(written != self._depth):
+            m.d.sync += written.eq(written + 1)
+        read_valid = Signal()  # read.data was written since reset (it is a clock late)
+        m.d.sync += read_valid.eq(written > ctrl.delay_words)
+        current = Mux(read_valid, read.data, 0)
         older = Signal(width + 1)
-        m.d.sync += older.eq(read.data)
+        m.d.sync += older.eq(current)
         shift = Mux(ctrl.delay_bits < width, ctrl.delay_bits, width - 1)
-        spliced = (Cat(read.data[:width], older[:width]) >> shift)[:width]
-        spliced_in_frame = (Cat(read.data[width].replicate(width),
+        spliced = (Cat(current[:width], older[:width]) >> shift)[:width]
+        spliced_in_frame = (Cat(current[width].replicate(width),
                                 older[width].replicate(width)) >> shift)[:width]
 
         # Two random generators: one for bit errors, one for noise and burst starts.
