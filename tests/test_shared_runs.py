@@ -141,10 +141,11 @@ sys.exit(pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "cocotb_
 """
 
 
-def test_the_regressions_shared_runs_are_one_build_each_and_contiguous():
+def test_the_regressions_shared_runs_are_one_build_each_and_in_order():
     """On the real collection: a shared run's items are one simulator, design and
     module, carry its xdist_group, stand together in the run order, and no test marked
-    long shares a run."""
+    long shares a run; the long tests come first, then the shared runs, the largest
+    first, then the rest."""
     output = subprocess.run([sys.executable, "-c", COLLECT], cwd=ROOT, capture_output=True,
                             text=True, check=True).stdout
     items = [line.split(" ", 4)[1:] for line in output.splitlines() if line.startswith("ITEM ")]
@@ -157,6 +158,10 @@ def test_the_regressions_shared_runs_are_one_build_each_and_contiguous():
         members = [items[i] for i in where]
         assert len({m[2] for m in members}) == 1 and len(members) > 1
         assert all(m[1] == "False" and m[3] == f"[('{name}',)]" for m in members)
+    rank = [0 if long == "True" else 2 if name == "-" else 1 for name, long, *_ in items]
+    assert rank == sorted(rank)
+    sizes = [names.count(name) for name, r in zip(names, rank) if r == 1]
+    assert sizes == sorted(sizes, reverse=True)
 
 
 GROUPED_CONFTEST = """
