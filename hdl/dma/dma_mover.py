@@ -45,6 +45,8 @@ class DmaMover(wiring.Component):
     start, to_host, host_address, local_address, length : In
         A transfer, taken while not ``busy``.
     busy, done, error, error_response : Out
+        ``done`` pulses (with ``error``) the clock after ``busy`` falls; a job spends
+        its first clock after ``start`` preparing, before its first request.
     local_write_address, local_write_data, local_write_enable : Out
         A local word write (byte enables; all 0 = no write), registered: a clock after
         the beat it comes from, and in the RAM by the time ``done`` can be acted on.
@@ -81,31 +83,43 @@ class DmaMover(wiring.Component):
         B, lb = self._bytes, self._shift
         full = (1 << B) - 1
 
-        # The job, fixed at start. S: source byte address, D: destination.
+        # The job, taken at start as it comes; what follows from it is worked out the
+        # clock after (`preparing`): the engine's choice of job and this arithmetic were
+        # one path, the sync domain's longest (docs/timing.md, step 10).
         to_host = Signal()
         length = Signal(16)
+        host_address = Signal.like(self.host_address)
+        local_address = Signal.like(self.local_address)
+        preparing = Signal()
+        start = self.start & ~self.busy
+        with m.If(start):
+            m.d.sync += [to_host.eq(self.to_host), length.eq(self.length),
+                         host_address.eq(self.host_address), local_address.eq(self.local_address),
+                         preparing.eq(1), self.busy.eq(1)]
+        with m.If(preparing):
+            m.d.sync += preparing.eq(0)
+
+        # S: source byte address, D: destination.
         src, dst = Signal(32), Signal(32)
         shift = Signal(lb)       # (S - D) mod B, bytes
         lag = Signal()           # S mod B >= D mod B: dest word j needs source word j+1
         src_words, dst_words = Signal(17), Signal(17)
         first_mask, last_mask = Signal(B), Signal(B)
         failed = Signal()
-
-        start = self.start & ~self.busy
-        with m.If(start):
-            s = Mux(self.to_host, self.local_address, self.host_address)
-            d = Mux(self.to_host, self.host_address, self.local_address)
+        with m.If(preparing):
+            s = Mux(to_host, local_address, host_address)
+            d = Mux(to_host, host_address, local_address)
             sm, dm = s[:lb], d[:lb]
-            end = (dm + self.length)[:lb]
+            end = (dm + length)[:lb]
             m.d.sync += [
-                to_host.eq(self.to_host), length.eq(self.length), src.eq(s), dst.eq(d),
+                src.eq(s), dst.eq(d),
                 shift.eq((sm - dm)[:lb]), lag.eq(sm >= dm),
-                src_words.eq((sm + self.length + B - 1) >> lb),
-                dst_words.eq((dm + self.length + B - 1) >> lb),
+                src_words.eq((sm + length + B - 1) >> lb),
+                dst_words.eq((dm + length + B - 1) >> lb),
                 first_mask.eq(Array(Const(full & ~((1 << k) - 1), B) for k in range(B))[dm]),
                 last_mask.eq(Array(Const(full if k == 0 else (1 << k) - 1, B)
                                    for k in range(B))[end]),
-                failed.eq(0), self.busy.eq(1),
+                failed.eq(0),
             ]
 
         def realign(previous, current):
@@ -124,16 +138,17 @@ class DmaMover(wiring.Component):
             m.d.comb += [getattr(axi, f"{prefix}size").eq(lb),
                          getattr(axi, f"{prefix}burst").eq(AxiBurst.INCR.value)]
 
-        reading = self.busy & ~to_host
-        writing = self.busy & to_host
+        active = self.busy & ~preparing
+        reading = active & ~to_host
+        writing = active & to_host
         address = Signal(32)       # next burst's host address (word aligned)
         words_left = Signal(17)    # host words not yet requested
         in_flight = Signal(range(self._max_outstanding + 2))  # bursts issued, not finished
-        with m.If(start):  # the host side is the source of a read, the destination of a write
-            m.d.sync += [address.eq(self.host_address & ~(B - 1)),
-                         words_left.eq((self.host_address[:lb] + self.length + B - 1) >> lb),
+        with m.If(preparing):  # the host side is the source of a read, the destination of a write
+            m.d.sync += [address.eq(host_address & ~(B - 1)),
+                         words_left.eq((host_address[:lb] + length + B - 1) >> lb),
                          in_flight.eq(0)]
-            with m.If(self.length == 0):
+            with m.If(length == 0):
                 m.d.sync += words_left.eq(0)
 
         def fail(response):
@@ -156,7 +171,7 @@ class DmaMover(wiring.Component):
         with m.If(axi.arvalid & axi.arready):
             m.d.sync += axi.arvalid.eq(0)
         m.d.comb += axi.rready.eq(reading)
-        with m.If(start):
+        with m.If(preparing):
             m.d.sync += [beats.eq(0), flushed.eq(0)]
         beat = axi.rvalid & axi.rready
         beat_error = beat & (axi.rresp != 0)
@@ -212,22 +227,28 @@ class DmaMover(wiring.Component):
         stage_zero = Signal()    # that word lies past the source: use zeros
         stage_j = Signal(17)
         stage_last = Signal()
-        with m.If(start):
-            m.d.sync += [next_j.eq(0), primed.eq(0), burst_left.eq(0), stage.eq(0)]
+        # The local read address is a register, kept a clock ahead (the word at next_j
+        # + lag), and put out whether or not a read is issued: reading has no effect of
+        # its own, and the read decision and an adder were in series with the RAM's
+        # address port (docs/timing.md, step 10).
+        next_read = Signal.like(self.local_read_address)
+        m.d.comb += self.local_read_address.eq(Mux(lag & ~primed, src >> lb, next_read))
+        with m.If(preparing):
+            m.d.sync += [next_j.eq(0), primed.eq(0), burst_left.eq(0), stage.eq(0),
+                         next_read.eq((s >> lb) + (sm >= dm))]  # the job's, as lag
         room = wdata.w_level + stage < wdata.depth - 1
         m.d.sync += stage.eq(0)  # unless a read is issued below
         with m.If(writing & (burst_left == 0) & bursts.r_rdy):
             m.d.comb += bursts.r_en.eq(1)
             m.d.sync += burst_left.eq(bursts.r_data)
         with m.Elif(writing & lag & ~primed):
-            m.d.comb += self.local_read_address.eq(src >> lb)
             m.d.sync += [stage.eq(1), stage_prime.eq(1), stage_zero.eq(0), primed.eq(1)]
         with m.Elif(writing & (burst_left != 0) & room):
             source_word = next_j + lag
-            m.d.comb += self.local_read_address.eq((src >> lb) + source_word)
             m.d.sync += [stage.eq(1), stage_prime.eq(0), stage_zero.eq(source_word >= src_words),
                          stage_j.eq(next_j), stage_last.eq(burst_left == 1),
-                         next_j.eq(next_j + 1), burst_left.eq(burst_left - 1)]
+                         next_j.eq(next_j + 1), burst_left.eq(burst_left - 1),
+                         next_read.eq(next_read + 1)]
             with m.If((burst_left == 1) & bursts.r_rdy):  # the next burst, without a bubble
                 m.d.comb += bursts.r_en.eq(1)
                 m.d.sync += burst_left.eq(bursts.r_data)
@@ -257,7 +278,9 @@ class DmaMover(wiring.Component):
                                         & ((beats == src_words) | (length == 0))) | failed)
         write_done = writing & quiet & ((words_left == 0) | failed) & ~bursts.r_rdy & \
             (burst_left == 0) & ~stage & ~wdata.r_rdy
+        # `done` is registered, a clock after the end: the end's conditions ran on into
+        # the engine's state machine and the receive controller (docs/timing.md, step 10).
+        m.d.sync += self.done.eq(0)
         with m.If(self.busy & (read_done | write_done)):  # busy: no start this clock
-            m.d.comb += [self.done.eq(1), self.error.eq(failed)]
-            m.d.sync += self.busy.eq(0)
+            m.d.sync += [self.done.eq(1), self.error.eq(failed), self.busy.eq(0)]
         return m
