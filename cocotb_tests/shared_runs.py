@@ -18,8 +18,9 @@ module's tests), and pytest keeps an item, and a verdict, per cocotb test:
 * A test the shared run did not report (the simulator stopped) runs alone, as does a
   test that asks for other settings than the run had.
 
-Tests marked ``long`` (they start first and spread over the workers), waveform runs and
-runs with a folder or seed of their own run alone (:func:`cocotb_tests.harness.run_case`).
+Tests marked ``long`` (they start first and spread over the workers) run alone, as do
+runs with waveforms, on the console, in a folder of their own or on cocotb's default
+build (:func:`cocotb_tests.harness.run_case`).
 """
 
 from __future__ import annotations

@@ -106,13 +106,13 @@ class DmaMover(wiring.Component):
         src_words, dst_words = Signal(17), Signal(17)
         first_mask, last_mask = Signal(B), Signal(B)
         failed = Signal()
+        job_src = Mux(to_host, local_address, host_address)
+        job_dst = Mux(to_host, host_address, local_address)
+        sm, dm = job_src[:lb], job_dst[:lb]
         with m.If(preparing):
-            s = Mux(to_host, local_address, host_address)
-            d = Mux(to_host, host_address, local_address)
-            sm, dm = s[:lb], d[:lb]
             end = (dm + length)[:lb]
             m.d.sync += [
-                src.eq(s), dst.eq(d),
+                src.eq(job_src), dst.eq(job_dst),
                 shift.eq((sm - dm)[:lb]), lag.eq(sm >= dm),
                 src_words.eq((sm + length + B - 1) >> lb),
                 dst_words.eq((dm + length + B - 1) >> lb),
@@ -235,7 +235,7 @@ class DmaMover(wiring.Component):
         m.d.comb += self.local_read_address.eq(Mux(lag & ~primed, src >> lb, next_read))
         with m.If(preparing):
             m.d.sync += [next_j.eq(0), primed.eq(0), burst_left.eq(0), stage.eq(0),
-                         next_read.eq((s >> lb) + (sm >= dm))]  # the job's, as lag
+                         next_read.eq((job_src >> lb) + (sm >= dm))]  # sm >= dm: lag
         room = wdata.w_level + stage < wdata.depth - 1
         m.d.sync += stage.eq(0)  # unless a read is issued below
         with m.If(writing & (burst_left == 0) & bursts.r_rdy):
