@@ -584,7 +584,7 @@ def _simulate(case: CocotbCase, tests: list[str], folder: str, extra_env: dict |
     hdl_clock = case.sim == "icarus" and not cocotb_defaults
     test_dir = build_dir / folder
     test_dir.mkdir(parents=True, exist_ok=True)
-    waves_file = waves_path(case, folder if folder != case.test else None, waves_format)
+    waves_file = waves_path(case, folder, waves_format)
     plusargs, test_args = [], []
     if waves:
         waves_file.parent.mkdir(parents=True, exist_ok=True)
