@@ -11,9 +11,10 @@ the next one: about 1 ns at speed 8). The regression guard (``tests/test_logic_d
 holds the adapter to :data:`BUDGET` (``docs/timing.md`` says where the figures come
 from).
 
-Counting: a LUT4, a PFUMX/L6MUX21 (the wide-LUT muxes), a LUT RAM read and a multiplier
-are one level each; a carry chain is one level where a signal enters it and none along
-the chain (ECP5's ripple costs tens of picoseconds a bit against a LUT and its route).
+Counting: a LUT4, a PFUMX/L6MUX21 (the wide-LUT muxes) and a LUT RAM read are one level
+each, a multiplier :data:`MULTIPLIER_LEVELS` (its 2.5 ns at speed 8); a carry chain is
+one level where a signal enters it and none along the chain (ECP5's ripple costs tens of
+picoseconds a bit against a LUT and its route).
 A path starts at a flip-flop, a block RAM output or a LUT RAM's contents, and ends at a
 flip-flop's data, enable or reset input or a block RAM input; its domain is that of its
 two ends (paths between domains are the crossings' business and are not counted).
@@ -31,14 +32,20 @@ from pathlib import Path
 from msl_tools.release import add_build_options, build_params, write_release
 from msl_tools.synth import run_tool, tool_path
 
-__all__ = ["DomainDepth", "LogicPath", "BUDGET", "depths", "measure", "main"]
+__all__ = ["DomainDepth", "LogicPath", "BUDGET", "MULTIPLIER_LEVELS", "depths", "measure",
+           "main"]
 
 #: Logic levels each domain of the transceiver-clocks adapter may reach (``docs/timing.md``):
 #: the depths measured after the last path was pipelined, plus 1 (Yosys's ABC maps the
 #: same logic a level deeper or shallower as unrelated logic around it changes);
 #: lowered as paths are pipelined. 125 MHz on the LFE5UM5G-85F at speed 8 needs about 8
 #: (0.9 ns a level, routing included, measured there).
-BUDGET = {"sync": 14, "tx": 9, "rx": 12}
+BUDGET = {"sync": 13, "tx": 9, "rx": 12}
+
+#: Levels a MULT18X18D counts: 2.54 ns from input to output at speed 8 (nextpnr), about
+#: three LUTs with their routes. Counted as one, the multiplier in front of the DMA
+#: mover's address hid the sync domain's longest placed path (10.0 ns) at 10 levels.
+MULTIPLIER_LEVELS = 3
 
 # cell type -> (input ports, output ports) of its combinational arcs; carry inputs apart
 _COMBINATIONAL = {
@@ -179,7 +186,8 @@ class _Arrival:
                 inputs = [(b, 1) for b in pins["RAD"]]
                 result = {driver[2]: (1, driver[1])}
             elif driver[0] == "mult":
-                inputs = [(b, 1) for port, d in cell["port_directions"].items()
+                inputs = [(b, MULTIPLIER_LEVELS)
+                          for port, d in cell["port_directions"].items()
                           if d == "input" for b in pins[port]]
             else:
                 ins = _COMBINATIONAL[cell["type"]][0]

@@ -82,6 +82,26 @@ def test_a_carry_chain_counts_once_whatever_its_length(tmp_path):
     assert long.paths[0].end == "s"
 
 
+class _Product(wiring.Component):
+    """Two 8-bit registers multiplied into a third: one MULT18X18D between registers."""
+
+    def __init__(self):
+        super().__init__({"a": In(8), "b": In(8), "o": Out(16)})
+
+    def elaborate(self, platform):
+        m = Module()
+        a, b = Signal(8), Signal(8)
+        m.d.sync += [a.eq(self.a), b.eq(self.b), self.o.eq(a * b)]
+        return m
+
+
+def test_a_multiplier_counts_its_delay_in_levels(tmp_path):
+    """A multiplier is 2.5 ns at speed 8, three LUT levels with their routes, not one."""
+    result = _levels(tmp_path, _Product())["sync"]
+    assert result.levels == 3
+    assert result.paths[0].end == "o"
+
+
 def test_a_path_between_domains_belongs_to_neither(tmp_path):
     assert _levels(tmp_path, _Crossing()) == {}
 

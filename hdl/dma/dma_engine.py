@@ -238,6 +238,17 @@ class DmaEngine(wiring.Component):
         build_offset, build_count = Signal(16, name="build_offset"), Signal(8, name="build_count")
         # Wide enough that a peer's absurd ECX cannot wrap the walk back into the packet.
         walk_offset, walk_index, walk_ecx = Signal(34), Signal(8), Signal(32)
+        # Where the walk's next header goes in host memory, kept as registers: with the
+        # products slot * HEADER_AREA_BYTES and index * MESSAGE_HEADER_BYTES (not powers of
+        # two: a multiplier) in front of the mover's address, that was the sync domain's
+        # longest path. The slot's area follows the arrival a clock behind; the address
+        # is made in ANNOUNCE_READ_ECX, a clock before the header's job uses it.
+        walk_header_offset = Signal(16, name="walk_header_offset")   # index * 24
+        slot_header_area = Signal(range(MAX_SLOTS * HEADER_AREA_BYTES), name="slot_header_area")
+        header_address = Signal(32, name="header_address")
+        m.d.sync += [slot_header_area.eq(arrival.slot * HEADER_AREA_BYTES),
+                     header_address.eq(config.rx_headers_base + slot_header_area
+                                       + walk_header_offset)]
         free_slot = Signal(range(MAX_SLOTS))
         for s in reversed(range(self._tx_slots)):
             with m.If(self.tx_progress.free[s]):
@@ -331,7 +342,7 @@ class DmaEngine(wiring.Component):
                 with m.Elif(arrivals.r_rdy & config.whole_packets):
                     m.next = "ANNOUNCE_PACKET"
                 with m.Elif(arrivals.r_rdy):
-                    m.d.sync += [walk_offset.eq(0), walk_index.eq(0)]
+                    m.d.sync += [walk_offset.eq(0), walk_index.eq(0), walk_header_offset.eq(0)]
                     m.next = "ANNOUNCE_READ_ECX"
                 with m.Elif(copy_head != config.rx_copy_tail):
                     job(0, copy_descriptor_address, _SCRATCH, 0, RX_COPY.size)
@@ -448,9 +459,8 @@ class DmaEngine(wiring.Component):
             with m.State("ANNOUNCE_HEADER"):
                 lane = ((arrival.slot * slot_size + walk_offset + 8) >> 2)[:lb - 2] if B == 8 else 0
                 m.d.sync += walk_ecx.eq(self.rx_read_data.word_select(lane, 32))
-                job(1, config.rx_headers_base + arrival.slot * HEADER_AREA_BYTES
-                    + walk_index * MESSAGE_HEADER_BYTES,
-                    _RX, arrival.slot * slot_size + walk_offset, MESSAGE_HEADER_BYTES)
+                job(1, header_address, _RX, arrival.slot * slot_size + walk_offset,
+                    MESSAGE_HEADER_BYTES)
                 m.next = "ANNOUNCE_HEADER_WAIT"
             with m.State("ANNOUNCE_HEADER_WAIT"):
                 with m.If(mover.done & mover.error):
@@ -460,7 +470,8 @@ class DmaEngine(wiring.Component):
                 with m.Elif(mover.done):
                     m.d.sync += [walk_offset.eq(walk_offset + MESSAGE_HEADER_BYTES
                                                 + _align4(walk_ecx)),
-                                 walk_index.eq(walk_index + 1)]
+                                 walk_index.eq(walk_index + 1),
+                                 walk_header_offset.eq(walk_header_offset + MESSAGE_HEADER_BYTES)]
                     m.next = "ANNOUNCE_READ_ECX"
             with m.State("ANNOUNCE_COMPLETION"):
                 packet = fields(RX_COMPLETION, "PACKET")

@@ -76,23 +76,24 @@ class AxiLiteSlave(wiring.Component):
 
         prefer_read = Signal()  # alternate when both wait
         read_error = Signal()
-        # The choice between a read and a write is made a clock before the bus request:
-        # the address decode and the read mux over every register behind the bus are a
-        # long path of their own, and must start from registers.
-        reading = Signal()
+        # The choice between a read and a write, and its address, are made a clock before
+        # the bus request: the address decode behind the bus (the decoder's ranges, the
+        # register file's error) is a long path of its own, and must start from registers.
+        reading, address = Signal(), Signal(self._width)
+        # Address and data only matter with a request: held on the bus, not gated by
+        # the state (a gate would be one more level on the decode path).
+        m.d.comb += [bus.addr.eq(address & ~3), bus.wdata.eq(wdata), bus.wstrb.eq(wstrb)]
         with m.FSM(name="axil"):
             with m.State("IDLE"):
                 write_ready = aw_held & w_held
                 with m.If(ar_held & (prefer_read | ~write_ready)):
-                    m.d.sync += [reading.eq(1), prefer_read.eq(0)]
+                    m.d.sync += [reading.eq(1), prefer_read.eq(0), address.eq(araddr)]
                     m.next = "ACCESS"
                 with m.Elif(write_ready):
-                    m.d.sync += [reading.eq(0), prefer_read.eq(1)]
+                    m.d.sync += [reading.eq(0), prefer_read.eq(1), address.eq(awaddr)]
                     m.next = "ACCESS"
             with m.State("ACCESS"):
-                m.d.comb += [bus.addr.eq(Mux(reading, araddr, awaddr) & ~3),
-                             bus.read.eq(reading), bus.write.eq(~reading),
-                             bus.wdata.eq(wdata), bus.wstrb.eq(wstrb)]
+                m.d.comb += [bus.read.eq(reading), bus.write.eq(~reading)]
                 with m.If(reading):
                     m.d.sync += read_error.eq(bus.error)
                     m.next = "READ_WAIT"

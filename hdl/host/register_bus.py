@@ -65,6 +65,11 @@ class BusDecoder(wiring.Component):
         bus = self.bus
         selected_last = Signal(range(len(self._targets) + 1))  # which target was read
         m.d.comb += bus.error.eq(1)
+        with m.If(bus.read):
+            # Outside every range rdata reads 0. A target's own error (a hole in the
+            # register file) is left out here: it is the decode's longest path, and the
+            # register file reads 0 there itself.
+            m.d.sync += selected_last.eq(0)
         for index, (name, base, size) in enumerate(self._targets):
             target = getattr(self, name)
             hit = Signal(name=f"{name}_hit")
@@ -83,8 +88,6 @@ class BusDecoder(wiring.Component):
                 ]
                 with m.If(bus.read):
                     m.d.sync += selected_last.eq(index + 1)
-        with m.If(bus.read & bus.error):
-            m.d.sync += selected_last.eq(0)
         with m.Switch(selected_last):
             for index, (name, _, _) in enumerate(self._targets):
                 with m.Case(index + 1):

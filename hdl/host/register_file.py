@@ -1,5 +1,8 @@
 """The register file, generated from the declaration in :mod:`msl_spec`."""
 
+import operator
+from functools import reduce
+
 from amaranth import Cat, Module, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
@@ -91,20 +94,25 @@ class RegisterFile(wiring.Component):
             m.d.sync += port.written.eq(0)
             m.d.comb += port.data.eq(written_data)
 
-        # Reads in two clocks (READ_LATENCY): the word read is registered, and the
-        # multiplexer over every register runs from it in the next clock.
+        # Reads in two clocks (READ_LATENCY): the address is decoded into one select per
+        # register, registered; the next clock ORs every register's value gated by its
+        # select. With the selects one-hot that is an AND-OR tree, about log4 of the
+        # register count deep; a multiplexer indexed by the registered word number was
+        # nine levels, the sync domain's longest path.
         assert READ_LATENCY == 2
-        read_word, reading = Signal.like(word), Signal()
-        m.d.sync += [read_word.eq(word), reading.eq(bus.read)]
-        with m.Switch(read_word):
-            for register in self._map:
-                port = self.port(register.name)
-                rw = _mask(register, {Access.RW})
-                hardware = _mask(register, {Access.RO, Access.W1C, Access.W1S})
-                with m.Case(register.address >> 2):
-                    with m.If(reading):
-                        m.d.sync += rdata.eq((port.fields.as_value() & rw)
-                                             | (port.value.as_value() & hardware))
+        reading = Signal()
+        m.d.sync += reading.eq(bus.read)
+        terms = []
+        for register in self._map:
+            port = self.port(register.name)
+            selected = Signal(name=f"read_{register.name.lower()}")
+            m.d.sync += selected.eq(word == register.address >> 2)
+            rw = _mask(register, {Access.RW})
+            hardware = _mask(register, {Access.RO, Access.W1C, Access.W1S})
+            terms.append(selected.replicate(32) & ((port.fields.as_value() & rw)
+                                                  | (port.value.as_value() & hardware)))
+        with m.If(reading):
+            m.d.sync += rdata.eq(reduce(operator.or_, terms))
         with m.Switch(word):
             for register in self._map:
                 port = self.port(register.name)

@@ -76,7 +76,8 @@ class ReceiveController(wiring.Component):
     arrival : Out(ArrivalSignature)
         A DATA frame committed: where it landed and what its header said.
     ready, info_*, head_*, expected, ack_next : Out
-        Status for the registers.
+        Status for the registers (``head_*``, the oldest packet waiting, a clock behind
+        the slots).
     error, command_refused, busy_refusal, duplicate, out_of_order, while_disabled,
     stale : Out(1)
         One-clock events. ``received`` has one per good frame, by kind.
@@ -270,7 +271,9 @@ class ReceiveController(wiring.Component):
                          next_age.eq(Mux(older, age, best_age)),
                          next_slot.eq(Mux(older, s, best_slot))]
             valid, best_age, best_slot = next_valid, next_age, next_slot
-        m.d.comb += [self.head_valid.eq(valid), self.head_slot.eq(best_slot),
+        # Registered: the search's compare chain ran on into the register file's read
+        # path. Software cannot see the clock: a register read takes several.
+        m.d.sync += [self.head_valid.eq(valid), self.head_slot.eq(best_slot),
                      self.head_seq.eq(seq[best_slot]), self.head_count.eq(count[best_slot])]
 
         # A link reset empties every slot and restarts at seq 0; a frame arriving across
