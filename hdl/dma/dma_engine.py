@@ -281,16 +281,19 @@ class DmaEngine(wiring.Component):
         # A message descriptor puts its header in the slot, then its data; an image
         # descriptor only its data, which holds whole messages already.
         header_bytes = Mux(image, 0, MESSAGE_HEADER_BYTES)
-        # Where the descriptor just fetched would end in the slot, and the packet's
-        # message count after it: registers, read a clock after the fetch (TX_MEASURE),
-        # so that their adds are not in series with the checks and the next state.
+        # Where the descriptor just fetched would end in the slot, the packet's message
+        # count after it, and whether the descriptor is bad: registers, read a clock
+        # after the fetch (TX_MEASURE), so that their adds and compares are not in
+        # series with TX_CHECK's choice of the next job (into the mover's inputs).
         message_end_sum = build_offset + header_bytes + _align4(ecx)
+        count_after_sum = build_count + Mux(image, flags.count, 1)
         message_end = Signal(len(message_end_sum), name="message_end")
         count_after = Signal(9, name="count_after")
-        empty_image = Signal()
-        m.d.sync += [message_end.eq(message_end_sum),
-                     count_after.eq(build_count + Mux(image, flags.count, 1)),
-                     empty_image.eq(image & (flags.count == 0))]
+        descriptor_bad = Signal(name="descriptor_bad")
+        m.d.sync += [message_end.eq(message_end_sum), count_after.eq(count_after_sum),
+                     descriptor_bad.eq((message_end_sum > slot_size)
+                                       | (count_after_sum > MAX_MESSAGES)
+                                       | (image & (flags.count == 0)))]
         # The descriptor being gathered, kept from its check on: other jobs run between
         # its data chunks and reuse the scratch.
         desc_last, desc_end = Signal(), Signal(16, name="desc_end")
@@ -374,8 +377,7 @@ class DmaEngine(wiring.Component):
                     consume_descriptor()
                     m.d.sync += discarding.eq(~last)
                     m.next = "IDLE"
-                with m.Elif((message_end > slot_size) | (count_after > MAX_MESSAGES)
-                            | empty_image):
+                with m.Elif(descriptor_bad):
                     fail(DmaErrorKind.DESCRIPTOR)
                     drop_packet(last)
                     consume_descriptor()

@@ -45,7 +45,7 @@ class TransmitController(wiring.Component):
         has to refuse one (0: the peer did not say, no limit).
     reset : In(1)
     answers : In(AnswersSignature)
-        ACK, NAK and HOLDOFF received from the peer.
+        ACK, NAK and HOLDOFF received from the peer, acted on a clock later.
     data : Out(DataOfferSignature)
     progress : Out(TxProgressSignature)
         FREE slots and messages acknowledged (for the DMA engine and the registers).
@@ -76,7 +76,26 @@ class TransmitController(wiring.Component):
         m = Module()
         slots = self._slots
         data, post, acked_messages = self.data, self.post, self.progress.acked_messages
-        ack, nak, holdoff = self.answers.ack, self.answers.nak, self.answers.holdoff
+        # The answers are acted on a clock after the receive controller gives them, and
+        # their window checks are made as they come, against the state of that clock:
+        # the receive controller's frame-end decision, the checks (three subtracts and a
+        # compare each) and the choice of rewind and timer were one path. The state a
+        # check reads can move before the answer is acted on only in ways that keep it
+        # right: `base` moves up only while acking (and an ACK is then judged against
+        # `ack_upto`, which does not move), `high` only grows, a NAK's rewind is clamped
+        # to `base` anyway, and a link reset drops the answers (they belong to the old
+        # link). `ack_upto` moves only when an ACK is taken, so an ACK in the clock right
+        # behind another is dropped; one answer comes per frame, frames many clocks
+        # apart, and ACKs are cumulative.
+        given = self.answers
+        answers = AnswersSignature.create(path=("answer",))
+        for (*_, port), (*_, taken) in zip(given.signature.flatten(given),
+                                           AnswersSignature.flatten(answers)):
+            m.d.sync += taken.eq(port)
+        ack, nak, holdoff = answers.ack, answers.nak, answers.holdoff
+        m.d.sync += ack.valid.eq(given.ack.valid & ~ack.valid)
+        ack_in_window, ack_beyond = Signal(), Signal()   # in [base, high), [ack_upto, high)
+        nak_in_window, holdoff_in_window = Signal(), Signal()
 
         busy = Signal(slots)    # not FREE
         failed = Signal(slots)
@@ -97,6 +116,11 @@ class TransmitController(wiring.Component):
         timer_on = Signal()
         restart_timer = Signal()
         peer_busy = Signal()
+
+        m.d.sync += [ack_in_window.eq(in_window(given.ack.seq, base, high)),
+                     ack_beyond.eq(in_window(given.ack.seq, ack_upto, high)),
+                     nak_in_window.eq(in_window(given.nak.seq, base, high, inclusive=True)),
+                     holdoff_in_window.eq(in_window(given.holdoff.seq, base, high))]
 
         def slot_of(seq):
             return ring[seq[:3]]
@@ -156,8 +180,8 @@ class TransmitController(wiring.Component):
                          rewind.eq(0)]
 
         # ACKs: cumulative, so free every slot up to the acknowledged seq.
-        with m.If(ack.valid & ~self.halted & in_window(ack.seq, base, high)):
-            with m.If(~acking | in_window(ack.seq, ack_upto, high)):
+        with m.If(ack.valid & ~self.halted & ack_in_window):
+            with m.If(~acking | ack_beyond):
                 m.d.sync += [acking.eq(1), ack_upto.eq(ack.seq + 1),
                              self.last_ack_seq.eq(ack.seq),
                              self.last_ack_count.eq(ack.count)]
@@ -176,7 +200,7 @@ class TransmitController(wiring.Component):
                 ]
 
         # NAK and HOLDOFF.
-        with m.If(nak.valid & ~self.halted & in_window(nak.seq, base, high, inclusive=True)):
+        with m.If(nak.valid & ~self.halted & nak_in_window):
             with m.If(nak.busy):
                 m.d.sync += [peer_busy.eq(1), rewind.eq(1), rewind_to.eq(nak.seq)]
                 m.d.comb += restart_timer.eq(1)
@@ -185,7 +209,7 @@ class TransmitController(wiring.Component):
                 m.d.comb += restart_timer.eq(1)
             with m.Elif(~peer_busy):
                 m.d.sync += [rewind.eq(1), rewind_to.eq(nak.seq)]
-        with m.If(holdoff.valid & ~self.halted & in_window(holdoff.seq, base, high)):
+        with m.If(holdoff.valid & ~self.halted & holdoff_in_window):
             m.d.sync += self.retries.eq(0)
             m.d.comb += restart_timer.eq(1)
 
@@ -223,7 +247,8 @@ class TransmitController(wiring.Component):
 
         # A link reset forgets everything (counters of acknowledged messages stay).
         with m.If(self.reset):
-            m.d.sync += [busy.eq(0), failed.eq(0), next_seq.eq(0), base.eq(0), send.eq(0),
+            m.d.sync += [ack.valid.eq(0), nak.valid.eq(0), holdoff.valid.eq(0),
+                         busy.eq(0), failed.eq(0), next_seq.eq(0), base.eq(0), send.eq(0),
                          high.eq(0), in_flight.eq(0), rewind.eq(0), acking.eq(0),
                          timer_on.eq(0), self.retries.eq(0), peer_busy.eq(0),
                          self.halted.eq(0)]

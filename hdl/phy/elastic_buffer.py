@@ -114,11 +114,19 @@ class ElasticBuffer(wiring.Component):
         last_read = Signal(RxSymbol)
         repeated = Signal()   # the last symbol handed out was a repeat
         head = data.View(RxSymbol, fifo.r_data)
+        # The level's compares are registers as well: from the FIFO's synchronized
+        # pointer through its level subtract, they were in series with the read. The
+        # level they give trails the true one by the synchronizer's two clocks and this
+        # one, within LEVEL_LAG on the 10-bit lane (a symbol a clock) and less on the
+        # serial one.
+        half_full, below_band = Signal(), Signal()
+        on_read += [half_full.eq(fifo.r_level >= half),
+                    below_band.eq(fifo.r_level < half - LEVEL_LAG)]
         on_read += [self.read_valid.eq(0), self.inserted.eq(0), self.underflow.eq(0)]
         with m.If(~started):
-            on_read += started.eq(fifo.r_level >= half)
+            on_read += started.eq(half_full)
         with m.Elif(self.tick):
-            with m.If(_is_comma(last_read) & ~repeated & (fifo.r_level < half - LEVEL_LAG)):
+            with m.If(_is_comma(last_read) & ~repeated & below_band):
                 on_read += [self.read_valid.eq(1), self.read.eq(last_read),
                             self.inserted.eq(1), repeated.eq(1)]
             with m.Elif(fifo.r_rdy):
