@@ -40,7 +40,7 @@ __all__ = ["DomainDepth", "LogicPath", "BUDGET", "MULTIPLIER_LEVELS", "depths", 
 #: same logic a level deeper or shallower as unrelated logic around it changes);
 #: lowered as paths are pipelined. 125 MHz on the LFE5UM5G-85F at speed 8 needs about 8
 #: (0.9 ns a level, routing included, measured there).
-BUDGET = {"sync": 12, "tx": 9, "rx": 12}
+BUDGET = {"sync": 11, "tx": 9, "rx": 12}
 
 #: Levels a MULT18X18D counts: 2.54 ns from input to output at speed 8 (nextpnr), about
 #: three LUTs with their routes. Counted as one, the multiplier in front of the DMA

@@ -17,17 +17,25 @@ class Link:
         self.local_resets = self.peer_resets = 0
 
     async def step(self, received: LinkCommand | None = None, reset_command: bool = False):
+        """One clock with a frame or the driver's command; a frame takes a second clock,
+        in which the controller acts on it (it takes LINK frames a clock late)."""
         ctx, dut = self.ctx, self.dut
         ctx.set(dut.received.valid, received is not None)
         ctx.set(dut.received.command, received or 0)
         ctx.set(dut.reset_command, reset_command)
+        await self._clock()
+        ctx.set(dut.received.valid, 0)
+        ctx.set(dut.reset_command, 0)
+        if received is not None:
+            await self._clock()
+
+    async def _clock(self):
+        ctx, dut = self.ctx, self.dut
         bits = ctx.get(dut.request)
         self.requested += [c for c in LinkCommand if bits >> (c - 1) & 1]
         self.local_resets += ctx.get(dut.local_reset)
         self.peer_resets += ctx.get(dut.peer_reset)
         await ctx.tick()
-        ctx.set(dut.received.valid, 0)
-        ctx.set(dut.reset_command, 0)
 
     async def idle(self, clocks: int = 2 * INTERVAL):
         for _ in range(clocks):

@@ -42,7 +42,7 @@ class LinkController(wiring.Component):
     -------
     enable, in_sync, reset_command : In(1)
     received : In(LinkFrameSignature)
-        A LINK frame arrived, with its sub-command.
+        A LINK frame arrived, with its sub-command (acted on a clock later).
     request : Out(4)
         One-clock requests to send HELLO, HELLO_ACK, RESET, RESET_ACK (bits 0..3).
     up, resetting : Out(1)
@@ -114,11 +114,20 @@ class LinkController(wiring.Component):
             m.d.sync += fresh.eq(1)
 
         m.d.comb += self.quiet.eq(self.resetting | self.held)
-        command = self.received.command
-        with m.If(self.received.valid & ((command == LinkCommand.HELLO)
+        # A LINK frame is acted on a clock after the receive controller hands it on: its
+        # verdict on the frame (from the deframer's status) ran on through a RESET's link
+        # reset into every register of the receive and transmit controllers. Frames are
+        # many clocks apart, so nothing can come in between.
+        received = LinkFrameSignature.create(path=("link_frame",))
+        given = self.received
+        for (*_, port), (*_, taken) in zip(given.signature.flatten(given),
+                                           LinkFrameSignature.flatten(received)):
+            m.d.sync += taken.eq(port)
+        command = received.command
+        with m.If(received.valid & ((command == LinkCommand.HELLO)
                                          | (command == LinkCommand.HELLO_ACK))):
-            m.d.sync += self.peer_slots.eq(self.received.slots)
-        with m.If(self.received.valid & self.enable):
+            m.d.sync += self.peer_slots.eq(received.slots)
+        with m.If(received.valid & self.enable):
             with m.If(command == LinkCommand.HELLO):
                 with m.If(~self.quiet):
                     request(LinkCommand.HELLO_ACK)
