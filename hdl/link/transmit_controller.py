@@ -78,7 +78,7 @@ class TransmitController(wiring.Component):
         data, post, acked_messages = self.data, self.post, self.progress.acked_messages
         # The answers are acted on a clock after the receive controller gives them, and
         # their window checks are made as they come, against the state of that clock:
-        # the receive controller's frame-end decision, the checks (three subtracts and a
+        # the receive controller's frame-end decision, the checks (two subtracts and a
         # compare each) and the choice of rewind and timer were one path. The state a
         # check reads can move before the answer is acted on only in ways that keep it
         # right: `base` moves up only while acking (and an ACK is then judged against
