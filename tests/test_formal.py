@@ -23,9 +23,9 @@ slow_formal = pytest.mark.skipif(not os.environ.get("MSL_FORMAL_SLOW"),
 
 
 @pytest.fixture(scope="module")
-def toolchain(tmp_path_factory):
+def toolchain():
     try:
-        return find_toolchain(None, tmp_path_factory.mktemp("formal-bin"))
+        return find_toolchain()
     except ToolMissing as error:
         pytest.skip(str(error))
 

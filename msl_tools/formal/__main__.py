@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         print(error.args[0], file=sys.stderr)
         return 2
     try:
-        toolchain = find_toolchain(args.solver, args.out / "bin")
+        toolchain = find_toolchain(args.solver)
     except ToolMissing as error:
         print(error, file=sys.stderr)
         return 2

